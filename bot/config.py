@@ -1,0 +1,84 @@
+"""Settings read from the environment and `.env` (pydantic-settings).
+
+Secrets are `SecretStr`: they print as '**********' in reprs, logs and tracebacks.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
+
+    bot_token: SecretStr
+    telegram_api_url: str = TELEGRAM_API_URL
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    provider_url: str = ""
+    provider_key: SecretStr = SecretStr("")
+    database_path: Path = Path("data/bot.sqlite3")
+    status_poll_seconds: float = Field(default=60, gt=0)
+    catalog_sync_minutes: float = Field(default=30, gt=0)
+    markup_percent: Decimal = Field(default=Decimal(30), ge=0, le=10_000)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        """`ADMIN_IDS=1,2` (or spaces) -> (1, 2); an empty value means no admins."""
+        if isinstance(value, str):
+            parts = value.replace(",", " ").split()
+            if not all(part.lstrip("-").isdigit() for part in parts):
+                raise ValueError("must be Telegram user ids separated by commas, e.g. 1,2")
+            return tuple(int(part) for part in parts)
+        if isinstance(value, int):
+            return (value,)
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("telegram_api_url", "provider_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def uses_simulator(self) -> bool:
+        return not self.provider_url
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line per bad setting, naming the environment variable, never its value."""
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"][:1]).upper() or "settings"
+        reason = "is required" if item["type"] == "missing" else item["msg"]
+        reason = reason.removeprefix("Value error, ")
+        lines.append(f"Setting {name} {reason}.")
+    return " ".join(lines)
+
+
+def load_settings() -> Settings:
+    """Read settings or end the program with exit code 2 and one clear line."""
+    try:
+        return Settings()  # type: ignore[call-arg]  # values come from the environment
+    except ValidationError as error:
+        print(f"Configuration error: {describe_error(error)} See .env.example.", file=sys.stderr)
+        raise SystemExit(2) from None

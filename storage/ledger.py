@@ -1,0 +1,106 @@
+"""The append-only money ledger. A balance changes only here, with its ledger row, in one transaction.
+
+(kind, reference) is unique: applying the same change twice (a retried refund, a payment delivered
+twice) is refused with DuplicateEntry and leaves the balance untouched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+
+from storage.db import Database, Transaction
+from storage.errors import DuplicateEntry, InsufficientFunds, NotFound
+from storage.money import from_micros, to_micros
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    id: int
+    user_id: int
+    amount: Decimal
+    balance_after: Decimal
+    kind: str
+    reference: str
+    note: str
+    created_at: int
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> LedgerEntry:
+        return cls(
+            id=row["id"],
+            user_id=row["user_id"],
+            amount=from_micros(row["amount"]),
+            balance_after=from_micros(row["balance_after"]),
+            kind=row["kind"],
+            reference=row["reference"],
+            note=row["note"],
+            created_at=row["created_at"],
+        )
+
+
+class Ledger:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def apply(
+        self,
+        tx: Transaction,
+        user_id: int,
+        amount: Decimal,
+        kind: str,
+        reference: str,
+        note: str = "",
+    ) -> LedgerEntry:
+        """Change a balance by `amount` (signed) inside the caller's transaction.
+
+        Raises DuplicateEntry if (kind, reference) was applied before, InsufficientFunds if the
+        balance would go below zero, NotFound for an unknown user; the balance is then untouched.
+        """
+        micros = to_micros(amount)
+        if micros == 0:
+            raise ValueError("a ledger entry must move money")
+        balance = await tx.fetchval("SELECT balance FROM users WHERE id = ?", (user_id,))
+        if balance is None:
+            raise NotFound(f"user {user_id}")
+        if await tx.fetchval(
+            "SELECT 1 FROM ledger WHERE kind = ? AND reference = ?", (kind, reference)
+        ):
+            raise DuplicateEntry(f"{kind}:{reference}")
+        new_balance = balance + micros
+        if new_balance < 0:
+            raise InsufficientFunds(balance, -micros)
+        entry_id = await tx.execute(
+            """INSERT INTO ledger (user_id, amount, balance_after, kind, reference, note)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            (user_id, micros, new_balance, kind, reference, note),
+        )
+        await tx.execute("UPDATE users SET balance = ? WHERE id = ?", (new_balance, user_id))
+        row = await tx.fetchone("SELECT * FROM ledger WHERE id = ?", (entry_id,))
+        assert row is not None
+        return LedgerEntry.from_row(row)
+
+    async def change(
+        self, user_id: int, amount: Decimal, kind: str, reference: str, note: str = ""
+    ) -> LedgerEntry:
+        """`apply` in a transaction of its own."""
+        async with self._db.transaction() as tx:
+            return await self.apply(tx, user_id, amount, kind, reference, note)
+
+    async def balance(self, user_id: int) -> Decimal:
+        micros = await self._db.fetchval("SELECT balance FROM users WHERE id = ?", (user_id,))
+        return from_micros(micros or 0)
+
+    async def history(self, user_id: int, limit: int = 10) -> list[LedgerEntry]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)
+        )
+        return [LedgerEntry.from_row(row) for row in rows]
+
+    async def total(self, user_id: int) -> Decimal:
+        """The sum of a user's ledger; always equal to their balance."""
+        micros = await self._db.fetchval(
+            "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE user_id = ?", (user_id,)
+        )
+        return from_micros(micros)

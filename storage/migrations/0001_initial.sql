@@ -1,0 +1,91 @@
+-- Money columns are INTEGER micro-units (1/1,000,000 of the panel currency). Times are unix seconds.
+
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,              -- Telegram user id
+    username      TEXT,
+    full_name     TEXT    NOT NULL DEFAULT '',
+    language      TEXT    NOT NULL DEFAULT 'en',
+    balance       INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
+    banned        INTEGER NOT NULL DEFAULT 0,
+    blocked_bot   INTEGER NOT NULL DEFAULT 0,       -- the person blocked the bot (403)
+    created_at    INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+    last_seen_at  INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
+);
+CREATE INDEX users_username ON users (username COLLATE NOCASE);
+
+-- Append-only: a balance changes only together with one row here.
+CREATE TABLE ledger (
+    id             INTEGER PRIMARY KEY,
+    user_id        INTEGER NOT NULL REFERENCES users (id),
+    amount         INTEGER NOT NULL CHECK (amount <> 0),   -- signed
+    balance_after  INTEGER NOT NULL CHECK (balance_after >= 0),
+    kind           TEXT    NOT NULL,                       -- credit, debit, order, refund, ...
+    reference      TEXT    NOT NULL,                       -- what it is about, unique per kind
+    note           TEXT    NOT NULL DEFAULT '',
+    created_at     INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+    UNIQUE (kind, reference)
+);
+CREATE INDEX ledger_user ON ledger (user_id, id);
+
+CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+BEGIN
+    SELECT RAISE(ABORT, 'the ledger is append-only');
+END;
+
+CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+BEGIN
+    SELECT RAISE(ABORT, 'the ledger is append-only');
+END;
+
+-- The panel's catalog as last synced, plus our own flags.
+CREATE TABLE services (
+    id            INTEGER PRIMARY KEY,              -- the panel's service id
+    name          TEXT    NOT NULL,
+    type          TEXT    NOT NULL,
+    category      TEXT    NOT NULL,
+    rate          INTEGER NOT NULL CHECK (rate >= 0),   -- per 1000 (Package: per package)
+    min_quantity  INTEGER NOT NULL,
+    max_quantity  INTEGER NOT NULL,
+    refill        INTEGER NOT NULL DEFAULT 0,
+    cancel        INTEGER NOT NULL DEFAULT 0,
+    description   TEXT    NOT NULL DEFAULT '',
+    hidden        INTEGER NOT NULL DEFAULT 0,       -- hidden by an admin
+    active        INTEGER NOT NULL DEFAULT 1,       -- present in the panel's last answer
+    position      INTEGER NOT NULL DEFAULT 0,       -- the panel's order, for listing
+    updated_at    INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
+);
+CREATE INDEX services_listing ON services (active, hidden, category, position);
+
+CREATE TABLE orders (
+    id              INTEGER PRIMARY KEY,
+    user_id         INTEGER NOT NULL REFERENCES users (id),
+    service_id      INTEGER NOT NULL,
+    service_name    TEXT    NOT NULL,
+    service_type    TEXT    NOT NULL,
+    link            TEXT    NOT NULL,
+    quantity        INTEGER NOT NULL CHECK (quantity > 0),
+    comments        TEXT,                             -- Custom Comments
+    list            TEXT,                             -- Special (1DG)
+    suggest         TEXT,                             -- Special 1 (1DG)
+    search          TEXT,                             -- Special 1 (1DG)
+    price           INTEGER NOT NULL CHECK (price >= 0),   -- what the user paid
+    charge          INTEGER,                          -- what the panel charged us
+    status          TEXT    NOT NULL,                 -- submitting, unconfirmed, failed, pending, ...
+    panel_order_id  INTEGER UNIQUE,
+    start_count     INTEGER,
+    remains         INTEGER,
+    refunded        INTEGER NOT NULL DEFAULT 0,       -- micro-units given back so far
+    error           TEXT,
+    last_answer     TEXT,                             -- the panel's last raw answer, for admins
+    draft_key       TEXT    UNIQUE,                   -- the confirm button's draft: one order per draft
+    created_at      INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+    updated_at      INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
+);
+CREATE INDEX orders_user ON orders (user_id, id);
+CREATE INDEX orders_open ON orders (status)
+    WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed', 'refunded');
+
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);

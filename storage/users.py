@@ -1,0 +1,86 @@
+"""People who talked to the bot."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from storage.db import Database
+from storage.money import from_micros
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str | None
+    full_name: str
+    language: str
+    balance: Decimal
+    banned: bool
+    blocked_bot: bool
+    created_at: int
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> User:
+        return cls(
+            id=row["id"],
+            username=row["username"],
+            full_name=row["full_name"],
+            language=row["language"],
+            balance=from_micros(row["balance"]),
+            banned=bool(row["banned"]),
+            blocked_bot=bool(row["blocked_bot"]),
+            created_at=row["created_at"],
+        )
+
+
+class UserRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def register(
+        self, user_id: int, full_name: str, username: str | None, language: str
+    ) -> User:
+        """Create the user on first contact, else refresh name and last-seen (language is kept:
+        the person may have chosen another one)."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                """INSERT INTO users (id, username, full_name, language, last_seen_at)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET username = excluded.username,
+                       full_name = excluded.full_name, last_seen_at = excluded.last_seen_at,
+                       blocked_bot = 0""",
+                (user_id, username, full_name, language, int(time.time())),
+            )
+            row = await tx.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+        assert row is not None
+        return User.from_row(row)
+
+    async def get(self, user_id: int) -> User | None:
+        row = await self._db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+        return None if row is None else User.from_row(row)
+
+    async def find_by_username(self, username: str) -> User | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM users WHERE username = ? COLLATE NOCASE", (username.lstrip("@"),)
+        )
+        return None if row is None else User.from_row(row)
+
+    async def set_banned(self, user_id: int, banned: bool) -> bool:
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE users SET banned = ? WHERE id = ?", (int(banned), user_id)
+            )
+        return changed > 0
+
+    async def set_blocked_bot(self, user_id: int, blocked: bool) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE users SET blocked_bot = ? WHERE id = ?", (int(blocked), user_id)
+            )
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))

@@ -1,0 +1,27 @@
+"""Shared fixtures: every test gets its own SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+
+from storage.db import Database
+
+
+@pytest_asyncio.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "test.sqlite3")
+    await database.connect()
+    try:
+        yield database
+        # The money invariant holds after every test that touched balances.
+        mismatched = await database.fetchall(
+            """SELECT u.id FROM users u
+               WHERE u.balance <> (SELECT COALESCE(SUM(amount), 0) FROM ledger l
+                                   WHERE l.user_id = u.id)"""
+        )
+        assert not mismatched, f"balance differs from the ledger for users {list(mismatched)}"
+    finally:
+        await database.close()
