@@ -78,7 +78,7 @@ def describe_error(error: ValidationError) -> str:
 def load_settings() -> Settings:
     """Read settings or end the program with exit code 2 and one clear line."""
     try:
-        return Settings()  # type: ignore[call-arg]  # values come from the environment
+        return Settings()
     except ValidationError as error:
         print(f"Configuration error: {describe_error(error)} See .env.example.", file=sys.stderr)
         raise SystemExit(2) from None

@@ -1,4 +1,4 @@
-"""One SQLite database through aiosqlite: a writer connection guarded by a lock, a reader connection.
+"""One SQLite database through aiosqlite: a lock-guarded writer connection and a reader.
 
 Every write goes through `Database.transaction()`, which takes the single writer lock and starts
 `BEGIN IMMEDIATE`, so transactions of concurrent updates never interleave on the shared

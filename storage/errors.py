@@ -6,7 +6,7 @@ class StorageError(Exception):
 
 
 class DuplicateEntry(StorageError):
-    """A ledger row with the same (kind, reference) already exists: the change was applied before."""
+    """A ledger row with the same (kind, reference) exists: the change was applied before."""
 
 
 class InsufficientFunds(StorageError):

@@ -1,4 +1,4 @@
-"""The append-only money ledger. A balance changes only here, with its ledger row, in one transaction.
+"""The append-only money ledger: a balance changes only here, with its row, in one transaction.
 
 (kind, reference) is unique: applying the same change twice (a retried refund, a payment delivered
 twice) is refused with DuplicateEntry and leaves the balance untouched.
