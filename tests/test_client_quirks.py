@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -185,7 +186,7 @@ async def test_products_and_product_orders(panel: CannedPanel, client: PanelClie
 async def test_errors_with_http_200_are_definite(
     panel: CannedPanel, client: PanelClient, message: str
 ) -> None:
-    panel.answer("add", '{"error": "%s"}' % message)
+    panel.answer("add", json.dumps({"error": message}))
     with pytest.raises(ProviderError) as caught:
         await client.add(OrderRequest(1, "https://x.test/a", quantity=200))
     assert caught.value.message == message
