@@ -1,0 +1,14 @@
+"""`python -m bot` starts the shop bot."""
+
+from bot.config import load_settings
+
+
+def run() -> None:
+    settings = load_settings()  # a bad setting ends here, before the heavy imports
+    from bot.app import main  # noqa: PLC0415
+
+    main(settings)
+
+
+if __name__ == "__main__":
+    run()

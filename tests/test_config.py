@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_bot(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "ADMIN_", "PROVIDER_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env=clean | env | {"PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,  # no .env there
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_missing_bot_token_exits_2_with_one_clear_line(tmp_path: Path) -> None:
+    result = run_bot({}, tmp_path)
+    assert result.returncode == 2
+    assert "BOT_TOKEN is required" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_malformed_setting_is_named_and_secret_not_echoed(tmp_path: Path) -> None:
+    result = run_bot(
+        {"BOT_TOKEN": "123:secret-token-value", "ADMIN_IDS": "12,abc", "PROVIDER_URL": "ftp://x"},
+        tmp_path,
+    )
+    assert result.returncode == 2
+    assert "ADMIN_IDS" in result.stderr
+    assert "PROVIDER_URL" in result.stderr
+    assert "secret-token-value" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_parse_and_hide_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abcdef")
+    monkeypatch.setenv("ADMIN_IDS", "1, 2,3")
+    monkeypatch.setenv("PROVIDER_KEY", "panel-secret")
+    monkeypatch.setenv("MARKUP_PERCENT", "12.5")
+    monkeypatch.setenv("PROVIDER_URL", "https://1dg.me/api/v2/")
+    settings = Settings(_env_file=None)
+    assert settings.admin_ids == (1, 2, 3)
+    assert settings.markup_percent == Decimal("12.5")
+    assert settings.provider_url == "https://1dg.me/api/v2"
+    assert not settings.uses_simulator
+    text = repr(settings) + str(settings)
+    assert "123:abcdef" not in text
+    assert "panel-secret" not in text
