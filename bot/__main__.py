@@ -5,7 +5,7 @@ from bot.config import load_settings
 
 def run() -> None:
     settings = load_settings()  # a bad setting ends here, before the heavy imports
-    from bot.app import main  # noqa: PLC0415
+    from bot.app import main
 
     main(settings)
 

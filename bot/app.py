@@ -4,6 +4,7 @@ starts and stops background tasks, and runs long polling."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -83,7 +84,9 @@ class Application:
             try:
                 me = await self.bot.get_me()
             except TelegramUnauthorizedError:
-                raise SystemExit("Telegram rejected BOT_TOKEN: check the token from @BotFather.") from None
+                raise SystemExit(
+                    "Telegram rejected BOT_TOKEN: check the token from @BotFather."
+                ) from None
             except (TelegramNetworkError, TelegramServerError) as error:
                 logger.warning("Telegram is unreachable (%s); retrying in %.0fs", error, delay)
                 await asyncio.sleep(delay)
@@ -109,7 +112,5 @@ class Application:
 def main(settings: Settings) -> None:
     secrets = [settings.bot_token.get_secret_value(), settings.provider_key.get_secret_value()]
     setup_logging(secrets)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(Application(settings).run_polling())
-    except KeyboardInterrupt:
-        pass

@@ -38,11 +38,18 @@ BEGIN
 END;
 
 -- The panel's catalog as last synced, plus our own flags.
+CREATE TABLE categories (
+    id        INTEGER PRIMARY KEY,
+    name      TEXT    NOT NULL UNIQUE,
+    hidden    INTEGER NOT NULL DEFAULT 0,           -- hidden by an admin
+    position  INTEGER NOT NULL DEFAULT 0            -- the panel's order, for listing
+);
+
 CREATE TABLE services (
     id            INTEGER PRIMARY KEY,              -- the panel's service id
+    category_id   INTEGER NOT NULL REFERENCES categories (id),
     name          TEXT    NOT NULL,
     type          TEXT    NOT NULL,
-    category      TEXT    NOT NULL,
     rate          INTEGER NOT NULL CHECK (rate >= 0),   -- per 1000 (Package: per package)
     min_quantity  INTEGER NOT NULL,
     max_quantity  INTEGER NOT NULL,
@@ -54,7 +61,7 @@ CREATE TABLE services (
     position      INTEGER NOT NULL DEFAULT 0,       -- the panel's order, for listing
     updated_at    INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
 );
-CREATE INDEX services_listing ON services (active, hidden, category, position);
+CREATE INDEX services_listing ON services (category_id, active, hidden, position);
 
 CREATE TABLE orders (
     id              INTEGER PRIMARY KEY,
@@ -89,3 +96,18 @@ CREATE TABLE settings (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL
 );
+
+-- Messages to send, written in the same transaction as the change they announce; the notifier
+-- delivers them within Telegram's limits.
+CREATE TABLE notifications (
+    id          INTEGER PRIMARY KEY,
+    chat_id     INTEGER NOT NULL,
+    text        TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    not_before  REAL    NOT NULL DEFAULT 0,         -- retry time (monotonic-free: unix seconds)
+    sent_at     INTEGER,
+    dropped     TEXT                                -- why it was given up (e.g. bot blocked)
+);
+CREATE INDEX notifications_pending ON notifications (id)
+    WHERE sent_at IS NULL AND dropped IS NULL;

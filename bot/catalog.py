@@ -1,0 +1,151 @@
+"""The catalog: syncing the panel's services into SQLite, and browsing them with our prices."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+from bot.pricing import service_price
+from provider.client import PanelClient
+from provider.errors import PanelError
+from provider.models import Service, ServiceType
+from storage.catalog import CatalogEntry, CatalogRepository, Category, ServiceRecord, SyncResult
+from storage.settings import SettingsRepository
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 8
+MARKUP_KEY = "markup_percent"
+CURRENCY_KEY = "panel_currency"
+DEFAULT_CURRENCY = "USD"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.page + 1 < self.pages
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A service as a customer sees it: our price after markup."""
+
+    service: ServiceRecord
+    kind: ServiceType
+    unit_price: Decimal  # per 1000, or the package price
+    currency: str
+
+    @property
+    def is_package(self) -> bool:
+        return self.kind is ServiceType.PACKAGE
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    return max(1, -(-total // size))
+
+
+def clamp_page(page: int, total: int) -> int:
+    return min(max(page, 0), page_count(total) - 1)
+
+
+def to_entry(service: Service) -> CatalogEntry:
+    return CatalogEntry(
+        id=service.service,
+        name=service.name or f"Service {service.service}",
+        type=service.type or ServiceType.DEFAULT.value,
+        category=service.category or "Other",
+        rate=service.rate,
+        min_quantity=max(1, service.min),
+        max_quantity=max(1, service.min, service.max),
+        refill=service.refill,
+        cancel=service.cancel,
+        description=service.description,
+    )
+
+
+class Catalog:
+    def __init__(
+        self,
+        repository: CatalogRepository,
+        settings: SettingsRepository,
+        panel: PanelClient,
+        default_markup: Decimal,
+    ) -> None:
+        self._repository = repository
+        self._settings = settings
+        self._panel = panel
+        self._default_markup = default_markup
+
+    async def sync(self) -> SyncResult:
+        """Fetch the panel's services and store them. Raises PanelError when the panel fails."""
+        services = await self._panel.services()
+        unique = list({service.service: service for service in services}.values())
+        result = await self._repository.sync([to_entry(service) for service in unique])
+        await self._refresh_currency()
+        logger.info(
+            "Catalog synced: %d added, %d changed, %d removed",
+            len(result.added),
+            len(result.changed),
+            len(result.removed),
+        )
+        return result
+
+    async def _refresh_currency(self) -> None:
+        try:
+            balance = await self._panel.balance()
+        except PanelError:
+            return
+        if balance.currency and balance.currency != await self._settings.get(CURRENCY_KEY):
+            await self._settings.set(CURRENCY_KEY, balance.currency)
+
+    async def currency(self) -> str:
+        return await self._settings.get(CURRENCY_KEY) or DEFAULT_CURRENCY
+
+    async def markup_percent(self) -> Decimal:
+        stored = await self._settings.get(MARKUP_KEY)
+        return Decimal(stored) if stored is not None else self._default_markup
+
+    async def set_markup_percent(self, percent: Decimal) -> None:
+        await self._settings.set(MARKUP_KEY, str(percent))
+
+    async def categories(self, page: int) -> Page[Category]:
+        total = await self._repository.count_categories()
+        page = clamp_page(page, total)
+        items = await self._repository.categories(page * PAGE_SIZE, PAGE_SIZE)
+        return Page(items, page, page_count(total))
+
+    async def category(self, category_id: int) -> Category | None:
+        category = await self._repository.category(category_id)
+        return category if category is not None and not category.hidden else None
+
+    async def services(self, category: Category, page: int) -> Page[ServiceRecord]:
+        page = clamp_page(page, category.service_count)
+        items = await self._repository.services_in(category.id, page * PAGE_SIZE, PAGE_SIZE)
+        return Page(items, page, page_count(category.service_count))
+
+    async def offer(self, service_id: int) -> Offer | None:
+        """The service with our price, or None when it is unknown, hidden or gone."""
+        service = await self._repository.service(service_id)
+        if service is None or not service.orderable:
+            return None
+        kind = ServiceType.parse(service.type)
+        markup = await self.markup_percent()
+        is_package = kind is ServiceType.PACKAGE
+        unit_price = service_price(service.rate, 1000, markup, is_package=is_package)
+        return Offer(service, kind, unit_price, await self.currency())
+
+    async def price(self, offer: Offer, quantity: int) -> Decimal:
+        markup = await self.markup_percent()
+        return service_price(offer.service.rate, quantity, markup, is_package=offer.is_package)

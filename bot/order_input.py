@@ -1,0 +1,95 @@
+"""What a person types while ordering, checked against what the panel allows.
+
+Each check returns the clean value or raises InputError with a reason the handlers put in words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+MAX_LINK_LENGTH = 2048
+MAX_LINE_LENGTH = 1000
+# Digits with optional thousands separators: 1000, 1,000, 1 000, 1_000.
+WHOLE_NUMBER = re.compile(r"^\d{1,3}(?:[ ,_]?\d{3})*$|^\d+$")
+HOST = re.compile(r"^(?=.{1,253}$)([\w-]{1,63}\.)+[\w-]{2,63}$|^localhost$", re.IGNORECASE)
+
+
+class Problem(StrEnum):
+    NOT_TEXT = "not_text"
+    NOT_A_LINK = "not_a_link"
+    LINK_TOO_LONG = "link_too_long"
+    NOT_A_NUMBER = "not_a_number"
+    NOT_WHOLE = "not_whole"
+    NOT_POSITIVE = "not_positive"
+    TOO_SMALL = "too_small"
+    TOO_LARGE = "too_large"
+    TOO_FEW_LINES = "too_few_lines"
+    TOO_MANY_LINES = "too_many_lines"
+    LINE_TOO_LONG = "line_too_long"
+
+
+@dataclass(frozen=True)
+class InputError(Exception):
+    problem: Problem
+    minimum: int = 0
+    maximum: int = 0
+    details: dict[str, str] = field(default_factory=dict)
+
+
+def parse_link(text: str | None) -> str:
+    """An http(s) URL with a host; `youtu.be/x` becomes `https://youtu.be/x`."""
+    if text is None:
+        raise InputError(Problem.NOT_TEXT)
+    link = text.strip()
+    if len(link) > MAX_LINK_LENGTH:
+        raise InputError(Problem.LINK_TOO_LONG, maximum=MAX_LINK_LENGTH)
+    if not link or any(char.isspace() for char in link):
+        raise InputError(Problem.NOT_A_LINK)
+    if "://" not in link:
+        link = f"https://{link}"
+    try:
+        parts = urlsplit(link)
+        host = parts.hostname or ""
+    except ValueError:
+        raise InputError(Problem.NOT_A_LINK) from None
+    if parts.scheme.lower() not in {"http", "https"} or not HOST.match(host):
+        raise InputError(Problem.NOT_A_LINK)
+    return link
+
+
+def parse_quantity(text: str | None, minimum: int, maximum: int) -> int:
+    """A whole number within minimum..maximum; '1e9', '-5', '12.5' are refused with a reason."""
+    if text is None:
+        raise InputError(Problem.NOT_TEXT, minimum, maximum)
+    cleaned = text.strip()
+    if cleaned.startswith("-") and cleaned[1:].strip().isdigit():
+        raise InputError(Problem.NOT_POSITIVE, minimum, maximum)
+    if re.fullmatch(r"\d+[.,]\d+", cleaned) and not WHOLE_NUMBER.match(cleaned):
+        raise InputError(Problem.NOT_WHOLE, minimum, maximum)
+    if not WHOLE_NUMBER.match(cleaned):
+        raise InputError(Problem.NOT_A_NUMBER, minimum, maximum)
+    value = int(re.sub(r"[ ,_]", "", cleaned))
+    if value <= 0:
+        raise InputError(Problem.NOT_POSITIVE, minimum, maximum)
+    if value < minimum:
+        raise InputError(Problem.TOO_SMALL, minimum, maximum)
+    if value > maximum:
+        raise InputError(Problem.TOO_LARGE, minimum, maximum)
+    return value
+
+
+def parse_lines(text: str | None, minimum: int, maximum: int) -> list[str]:
+    """Non-empty lines, each kept as typed (trimmed), their count within minimum..maximum."""
+    if text is None:
+        raise InputError(Problem.NOT_TEXT, minimum, maximum)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if any(len(line) > MAX_LINE_LENGTH for line in lines):
+        raise InputError(Problem.LINE_TOO_LONG, minimum, maximum, {"limit": str(MAX_LINE_LENGTH)})
+    if len(lines) < minimum:
+        raise InputError(Problem.TOO_FEW_LINES, minimum, maximum, {"count": str(len(lines))})
+    if len(lines) > maximum:
+        raise InputError(Problem.TOO_MANY_LINES, minimum, maximum, {"count": str(len(lines))})
+    return lines

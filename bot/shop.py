@@ -1,0 +1,281 @@
+"""Quoting and placing orders, balance changes by admins: the shop's rules. No Telegram types.
+
+Placing an order follows DESIGN.md: the order row and the debit are written in one transaction
+before the panel is called; a definite refusal is refunded at once; an ambiguous failure leaves
+the order `unconfirmed` with the money held, and admins are alerted. A draft becomes at most one
+order (UNIQUE draft_key), so a double-pressed confirm charges once.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from bot import texts
+from bot.catalog import Catalog, Offer
+from provider.client import PanelClient
+from provider.errors import ProviderError, ProviderUnavailable
+from provider.models import OrderRequest, ServiceType
+from storage.db import Database, Transaction
+from storage.errors import InsufficientFunds
+from storage.ledger import Ledger
+from storage.notifications import NotificationRepository
+from storage.orders import NewOrder, OrderRecord, OrderRepository, Stage
+from storage.users import User, UserRepository
+
+logger = logging.getLogger(__name__)
+
+
+def new_draft_key() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class OrderDraft(BaseModel):
+    """What a person has entered so far; kept in the FSM between steps."""
+
+    key: str = Field(default_factory=new_draft_key)
+    service_id: int
+    link: str = ""
+    quantity: int = 0
+    lines: list[str] = Field(default_factory=list)  # comments, or the Special (1DG) list
+    suggest: list[str] = Field(default_factory=list)
+    search: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    offer: Offer
+    quantity: int
+    price: Decimal
+    balance: Decimal
+
+    @property
+    def balance_after(self) -> Decimal:
+        return self.balance - self.price
+
+    @property
+    def missing(self) -> Decimal:
+        return max(Decimal(0), self.price - self.balance)
+
+    @property
+    def currency(self) -> str:
+        return self.offer.currency
+
+
+# ---- outcomes of placing an order -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    order: OrderRecord
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadyPlaced:
+    order: OrderRecord
+
+
+@dataclass(frozen=True, slots=True)
+class NotEnoughBalance:
+    quote: Quote
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """The panel refused the order; the money is back on the balance."""
+
+    order: OrderRecord
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """The panel's answer was ambiguous: the order is unconfirmed, the money held."""
+
+    order: OrderRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceGone:
+    """The service was removed or hidden since the person opened it."""
+
+
+PlaceResult = Placed | AlreadyPlaced | NotEnoughBalance | Refused | Held | ServiceGone
+
+
+def effective_quantity(offer: Offer, draft: OrderDraft) -> int:
+    if offer.kind is ServiceType.PACKAGE:
+        return 1
+    if offer.kind is ServiceType.CUSTOM_COMMENTS:
+        return len(draft.lines)
+    return draft.quantity
+
+
+def order_request(offer: Offer, draft: OrderDraft) -> OrderRequest:
+    return OrderRequest.for_type(
+        offer.kind,
+        offer.service.id,
+        draft.link,
+        quantity=draft.quantity,
+        lines=draft.lines,
+        suggest=draft.suggest,
+        search=draft.search,
+    )
+
+
+class Shop:
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        panel: PanelClient,
+        admin_ids: Sequence[int],
+    ) -> None:
+        self._db = db
+        self._catalog = catalog
+        self._panel = panel
+        self.admin_ids = tuple(admin_ids)
+        self.users = UserRepository(db)
+        self.ledger = Ledger(db)
+        self.orders = OrderRepository(db)
+        self.outbox = NotificationRepository(db)
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
+
+    async def alert_admins(self, tx: Transaction, text: str) -> None:
+        for admin_id in self.admin_ids:
+            await self.outbox.add(tx, admin_id, text)
+
+    # ---- quoting and placing ------------------------------------------------------------------
+
+    async def quote(self, user_id: int, draft: OrderDraft) -> Quote | None:
+        offer = await self._catalog.offer(draft.service_id)
+        if offer is None:
+            return None
+        quantity = effective_quantity(offer, draft)
+        price = await self._catalog.price(offer, quantity)
+        return Quote(offer, quantity, price, await self.ledger.balance(user_id))
+
+    async def place(self, user: User, draft: OrderDraft) -> PlaceResult:
+        existing = await self.orders.by_draft(draft.key)
+        if existing is not None:
+            return AlreadyPlaced(existing)
+        quote = await self.quote(user.id, draft)
+        if quote is None:
+            return ServiceGone()
+        offer = quote.offer
+        request = order_request(offer, draft)
+        new_order = NewOrder(
+            user_id=user.id,
+            service_id=offer.service.id,
+            service_name=offer.service.name,
+            service_type=offer.kind.value,
+            link=draft.link,
+            quantity=quote.quantity,
+            price=quote.price,
+            draft_key=draft.key,
+            comments=request.comments,
+            list=request.list,
+            suggest=request.suggest,
+            search=request.search,
+        )
+        try:
+            async with self._db.transaction() as tx:
+                order_id = await self.orders.create(tx, new_order)
+                if quote.price > 0:
+                    await self.ledger.apply(
+                        tx, user.id, -quote.price, "order", str(order_id), offer.service.name
+                    )
+        except InsufficientFunds:
+            return NotEnoughBalance(quote)
+        except sqlite3.IntegrityError:
+            # The same draft was placed by a concurrent press: that order stands.
+            placed = await self.orders.by_draft(draft.key)
+            if placed is None:
+                raise
+            return AlreadyPlaced(placed)
+        return await self._submit(order_id, request, user, quote.currency)
+
+    async def _submit(
+        self, order_id: int, request: OrderRequest, user: User, currency: str
+    ) -> PlaceResult:
+        try:
+            panel_order_id = await self._panel.add(request)
+        except ProviderError as error:
+            return await self._refuse(order_id, error)
+        except ProviderUnavailable as error:
+            return await self._hold(order_id, str(error))
+        except Exception as error:  # a bug must not strand the money silently
+            logger.exception("Unexpected failure placing order %s", order_id)
+            return await self._hold(order_id, f"internal error: {type(error).__name__}")
+        async with self._db.transaction() as tx:
+            await self.orders.set_placed(tx, order_id, panel_order_id)
+            order = await self.orders.get_in(tx, order_id)
+        assert order is not None
+        logger.info("Order %s placed on the panel as %s", order_id, panel_order_id)
+        return Placed(order, currency)
+
+    async def _refuse(self, order_id: int, error: ProviderError) -> Refused:
+        async with self._db.transaction() as tx:
+            order = await self.orders.get_in(tx, order_id)
+            assert order is not None
+            if order.price > 0:
+                await self.ledger.apply(
+                    tx, order.user_id, order.price, "refund", str(order_id), "refused by the panel"
+                )
+                await self.orders.add_refunded(tx, order_id, order.price)
+            await self.orders.set_stage(tx, order_id, Stage.FAILED, error.message)
+            if error.is_out_of_funds:
+                await self.alert_admins(tx, texts.admin_panel_out_of_funds(order_id))
+            order = await self.orders.get_in(tx, order_id)
+        assert order is not None
+        logger.info("Order %s refused by the panel: %s", order_id, error.message)
+        return Refused(order, error.message)
+
+    async def _hold(self, order_id: int, reason: str) -> Held:
+        async with self._db.transaction() as tx:
+            await self.orders.set_stage(tx, order_id, Stage.UNCONFIRMED, reason)
+            order = await self.orders.get_in(tx, order_id)
+            assert order is not None
+            await self.alert_admins(tx, texts.admin_order_unconfirmed(order, reason))
+        logger.warning("Order %s unconfirmed: %s", order_id, reason)
+        return Held(order)
+
+    async def recover_interrupted(self) -> int:
+        """Orders left `submitting` by a crash may or may not exist on the panel: hold them."""
+        stranded = await self.orders.in_stage(Stage.SUBMITTING, limit=10_000)
+        for order in stranded:
+            await self._hold(order.id, "the bot stopped while placing this order")
+        return len(stranded)
+
+    # ---- balances changed by admins -----------------------------------------------------------
+
+    async def adjust_balance(
+        self, user_id: int, amount: Decimal, reference: str, note: str, currency: str
+    ) -> Decimal:
+        """Credit (amount > 0) or debit (< 0) through the ledger; the person is told of a credit.
+
+        `reference` names the admin's command message, so a re-delivered update applies once.
+        Raises DuplicateEntry, InsufficientFunds or NotFound.
+        """
+        kind = "credit" if amount > 0 else "debit"
+        async with self._db.transaction() as tx:
+            entry = await self.ledger.apply(tx, user_id, amount, kind, reference, note)
+            if amount > 0:
+                user_language = await tx.fetchval(
+                    "SELECT language FROM users WHERE id = ?", (user_id,)
+                )
+                await self.outbox.add(
+                    tx,
+                    user_id,
+                    texts.credited(amount, entry.balance_after, currency, note, user_language),
+                )
+        return entry.balance_after

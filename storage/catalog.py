@@ -1,0 +1,223 @@
+"""The panel's service catalog cached in SQLite, with the owner's hidden flags.
+
+Browsing reads only from here; the panel is asked only by the sync.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from storage.db import Database
+from storage.money import from_micros, to_micros_ceiling
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """One service as the panel lists it, ready to store."""
+
+    id: int
+    name: str
+    type: str
+    category: str
+    rate: Decimal
+    min_quantity: int
+    max_quantity: int
+    refill: bool = False
+    cancel: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRecord:
+    id: int
+    category_id: int
+    category: str
+    name: str
+    type: str
+    rate: Decimal
+    min_quantity: int
+    max_quantity: int
+    refill: bool
+    cancel: bool
+    description: str
+    hidden: bool
+    active: bool
+
+    @property
+    def orderable(self) -> bool:
+        return self.active and not self.hidden
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> ServiceRecord:
+        return cls(
+            id=row["id"],
+            category_id=row["category_id"],
+            category=row["category"],
+            name=row["name"],
+            type=row["type"],
+            rate=from_micros(row["rate"]),
+            min_quantity=row["min_quantity"],
+            max_quantity=row["max_quantity"],
+            refill=bool(row["refill"]),
+            cancel=bool(row["cancel"]),
+            description=row["description"],
+            hidden=bool(row["hidden"] or row["category_hidden"]),
+            active=bool(row["active"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: int
+    name: str
+    hidden: bool
+    service_count: int
+
+
+@dataclass(slots=True)
+class SyncResult:
+    added: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+    rate_rises: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)
+    categories_added: int = 0
+
+    @property
+    def nothing_changed(self) -> bool:
+        return not (self.added or self.changed or self.removed or self.categories_added)
+
+
+SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.rate,
+    s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
+    c.hidden AS category_hidden, s.active"""
+VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
+
+
+class CatalogRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def sync(self, entries: Sequence[CatalogEntry]) -> SyncResult:
+        """Store the panel's catalog; unchanged rows are not written, vanished ones deactivated."""
+        result = SyncResult()
+        async with self._db.transaction() as tx:
+            categories = {
+                row["name"]: row["id"]
+                for row in await tx.fetchall("SELECT id, name FROM categories")
+            }
+            for position, name in enumerate(dict.fromkeys(e.category for e in entries)):
+                if name not in categories:
+                    categories[name] = await tx.execute(
+                        "INSERT INTO categories (name, position) VALUES (?, ?)", (name, position)
+                    )
+                    result.categories_added += 1
+            existing = {
+                row[0]: tuple(row)
+                for row in await tx.fetchall(
+                    """SELECT id, category_id, name, type, rate, min_quantity, max_quantity,
+                              refill, cancel, description, position, active FROM services"""
+                )
+            }
+            upserts = []
+            for position, entry in enumerate(entries):
+                values = (
+                    entry.id,
+                    categories[entry.category],
+                    entry.name,
+                    entry.type,
+                    to_micros_ceiling(entry.rate),
+                    entry.min_quantity,
+                    entry.max_quantity,
+                    int(entry.refill),
+                    int(entry.cancel),
+                    entry.description,
+                    position,
+                    1,
+                )
+                old = existing.get(entry.id)
+                if old == values:
+                    continue
+                upserts.append(values)
+                if old is None:
+                    result.added.append(entry.id)
+                    continue
+                result.changed.append(entry.id)
+                if values[4] > old[4]:
+                    result.rate_rises.append((entry.id, from_micros(old[4]), entry.rate))
+            if upserts:
+                await tx.executemany(
+                    """INSERT INTO services (id, category_id, name, type, rate, min_quantity,
+                           max_quantity, refill, cancel, description, position, active)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (id) DO UPDATE SET category_id = excluded.category_id,
+                           name = excluded.name, type = excluded.type, rate = excluded.rate,
+                           min_quantity = excluded.min_quantity,
+                           max_quantity = excluded.max_quantity, refill = excluded.refill,
+                           cancel = excluded.cancel, description = excluded.description,
+                           position = excluded.position, active = 1,
+                           updated_at = CAST(strftime('%s', 'now') AS INTEGER)""",
+                    upserts,
+                )
+            present = {entry.id for entry in entries}
+            result.removed = [i for i, old in existing.items() if old[-1] and i not in present]
+            if result.removed:
+                await tx.executemany(
+                    "UPDATE services SET active = 0 WHERE id = ?", [(i,) for i in result.removed]
+                )
+        return result
+
+    async def categories(self, offset: int = 0, limit: int = 8) -> list[Category]:
+        """Visible categories that have at least one visible service, in the panel's order."""
+        rows = await self._db.fetchall(
+            f"""SELECT c.id, c.name, c.hidden, COUNT(*) AS service_count
+                FROM categories c JOIN services s ON s.category_id = c.id
+                WHERE {VISIBLE}
+                GROUP BY c.id ORDER BY c.position, c.id LIMIT ? OFFSET ?""",
+            (limit, offset),
+        )
+        return [Category(r["id"], r["name"], bool(r["hidden"]), r["service_count"]) for r in rows]
+
+    async def count_categories(self) -> int:
+        count: int = await self._db.fetchval(
+            f"""SELECT COUNT(DISTINCT c.id) FROM categories c
+                JOIN services s ON s.category_id = c.id WHERE {VISIBLE}"""
+        )
+        return count
+
+    async def category(self, category_id: int) -> Category | None:
+        row = await self._db.fetchone(
+            f"""SELECT c.id, c.name, c.hidden,
+                       (SELECT COUNT(*) FROM services s WHERE s.category_id = c.id AND {VISIBLE})
+                       AS service_count
+                FROM categories c WHERE c.id = ?""",
+            (category_id,),
+        )
+        if row is None:
+            return None
+        return Category(row["id"], row["name"], bool(row["hidden"]), row["service_count"])
+
+    async def services_in(
+        self, category_id: int, offset: int = 0, limit: int = 8
+    ) -> list[ServiceRecord]:
+        rows = await self._db.fetchall(
+            f"""SELECT {SERVICE_COLUMNS} FROM services s JOIN categories c ON c.id = s.category_id
+                WHERE s.category_id = ? AND {VISIBLE}
+                ORDER BY s.position, s.id LIMIT ? OFFSET ?""",
+            (category_id, limit, offset),
+        )
+        return [ServiceRecord.from_row(row) for row in rows]
+
+    async def service(self, service_id: int) -> ServiceRecord | None:
+        row = await self._db.fetchone(
+            f"""SELECT {SERVICE_COLUMNS} FROM services s JOIN categories c ON c.id = s.category_id
+                WHERE s.id = ?""",
+            (service_id,),
+        )
+        return None if row is None else ServiceRecord.from_row(row)
+
+    async def count_services(self) -> int:
+        count: int = await self._db.fetchval("SELECT COUNT(*) FROM services WHERE active = 1")
+        return count

@@ -1,0 +1,74 @@
+"""The outbox: messages to people and admins, written in the same transaction as their cause."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from storage.db import Database, Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    id: int
+    chat_id: int
+    text: str
+    attempts: int
+
+
+class NotificationRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, tx: Transaction, chat_id: int, text: str) -> int:
+        return await tx.execute(
+            "INSERT INTO notifications (chat_id, text) VALUES (?, ?)", (chat_id, text)
+        )
+
+    async def enqueue(self, chat_id: int, text: str) -> int:
+        async with self._db.transaction() as tx:
+            return await self.add(tx, chat_id, text)
+
+    async def due(self, limit: int = 100) -> list[Notification]:
+        rows = await self._db.fetchall(
+            """SELECT id, chat_id, text, attempts FROM notifications
+               WHERE sent_at IS NULL AND dropped IS NULL AND not_before <= ?
+               ORDER BY id LIMIT ?""",
+            (time.time(), limit),
+        )
+        return [Notification(r["id"], r["chat_id"], r["text"], r["attempts"]) for r in rows]
+
+    async def pending_count(self) -> int:
+        count: int = await self._db.fetchval(
+            "SELECT COUNT(*) FROM notifications WHERE sent_at IS NULL AND dropped IS NULL"
+        )
+        return count
+
+    async def mark_sent(self, notification_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE notifications SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+                (int(time.time()), notification_id),
+            )
+
+    async def postpone(self, notification_id: int, seconds: float) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                """UPDATE notifications SET attempts = attempts + 1, not_before = ?
+                   WHERE id = ?""",
+                (time.time() + seconds, notification_id),
+            )
+
+    async def drop(self, notification_id: int, reason: str) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE notifications SET dropped = ? WHERE id = ?", (reason, notification_id)
+            )
+
+    async def drop_for_chat(self, chat_id: int, reason: str) -> int:
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                """UPDATE notifications SET dropped = ?
+                   WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL""",
+                (reason, chat_id),
+            )

@@ -1,0 +1,210 @@
+"""Service orders: written before the panel is called, then updated with what the panel says."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from storage.db import Database, Transaction
+from storage.money import from_micros, to_micros
+
+
+class Stage(StrEnum):
+    """Where an order is. The first three are ours; the rest mirror the panel's statuses."""
+
+    SUBMITTING = "submitting"  # written, panel not yet answered
+    UNCONFIRMED = "unconfirmed"  # the panel's answer was ambiguous: money held, admins check
+    FAILED = "failed"  # the panel refused; refunded
+    PENDING = "pending"
+    PROCESSING = "processing"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    PARTIAL = "partial"
+    CANCELED = "canceled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STAGES
+
+
+FINAL_STAGES = frozenset({Stage.FAILED, Stage.COMPLETED, Stage.PARTIAL, Stage.CANCELED})
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    user_id: int
+    service_id: int
+    service_name: str
+    service_type: str
+    link: str
+    quantity: int
+    price: Decimal
+    draft_key: str
+    comments: str | None = None
+    list: str | None = None
+    suggest: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    id: int
+    user_id: int
+    service_id: int
+    service_name: str
+    service_type: str
+    link: str
+    quantity: int
+    comments: str | None
+    list: str | None
+    suggest: str | None
+    search: str | None
+    price: Decimal
+    charge: Decimal | None
+    stage: Stage
+    panel_order_id: int | None
+    start_count: int | None
+    remains: int | None
+    refunded: Decimal
+    error: str | None
+    last_answer: str | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> OrderRecord:
+        charge = row["charge"]
+        return cls(
+            id=row["id"],
+            user_id=row["user_id"],
+            service_id=row["service_id"],
+            service_name=row["service_name"],
+            service_type=row["service_type"],
+            link=row["link"],
+            quantity=row["quantity"],
+            comments=row["comments"],
+            list=row["list"],
+            suggest=row["suggest"],
+            search=row["search"],
+            price=from_micros(row["price"]),
+            charge=None if charge is None else from_micros(charge),
+            stage=Stage(row["status"]),
+            panel_order_id=row["panel_order_id"],
+            start_count=row["start_count"],
+            remains=row["remains"],
+            refunded=from_micros(row["refunded"]),
+            error=row["error"],
+            last_answer=row["last_answer"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+NOW = "CAST(strftime('%s', 'now') AS INTEGER)"
+
+
+class OrderRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, tx: Transaction, order: NewOrder) -> int:
+        """Insert as `submitting`. A second order for the same draft raises IntegrityError."""
+        return await tx.execute(
+            """INSERT INTO orders (user_id, service_id, service_name, service_type, link,
+                   quantity, comments, list, suggest, search, price, status, draft_key)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                order.user_id,
+                order.service_id,
+                order.service_name,
+                order.service_type,
+                order.link,
+                order.quantity,
+                order.comments,
+                order.list,
+                order.suggest,
+                order.search,
+                to_micros(order.price),
+                Stage.SUBMITTING,
+                order.draft_key,
+            ),
+        )
+
+    async def by_draft(self, draft_key: str) -> OrderRecord | None:
+        row = await self._db.fetchone("SELECT * FROM orders WHERE draft_key = ?", (draft_key,))
+        return None if row is None else OrderRecord.from_row(row)
+
+    async def get(self, order_id: int) -> OrderRecord | None:
+        row = await self._db.fetchone("SELECT * FROM orders WHERE id = ?", (order_id,))
+        return None if row is None else OrderRecord.from_row(row)
+
+    async def get_in(self, tx: Transaction, order_id: int) -> OrderRecord | None:
+        row = await tx.fetchone("SELECT * FROM orders WHERE id = ?", (order_id,))
+        return None if row is None else OrderRecord.from_row(row)
+
+    async def for_user(self, user_id: int, offset: int = 0, limit: int = 8) -> list[OrderRecord]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM orders WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+            (user_id, limit, offset),
+        )
+        return [OrderRecord.from_row(row) for row in rows]
+
+    async def count_for_user(self, user_id: int) -> int:
+        count: int = await self._db.fetchval(
+            "SELECT COUNT(*) FROM orders WHERE user_id = ?", (user_id,)
+        )
+        return count
+
+    async def in_stage(self, stage: Stage, limit: int = 100) -> list[OrderRecord]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM orders WHERE status = ? ORDER BY id LIMIT ?", (stage, limit)
+        )
+        return [OrderRecord.from_row(row) for row in rows]
+
+    async def set_placed(self, tx: Transaction, order_id: int, panel_order_id: int) -> None:
+        await tx.execute(
+            f"""UPDATE orders SET status = ?, panel_order_id = ?, error = NULL,
+                   updated_at = {NOW} WHERE id = ?""",
+            (Stage.PENDING, panel_order_id, order_id),
+        )
+
+    async def set_stage(
+        self, tx: Transaction, order_id: int, stage: Stage, error: str | None = None
+    ) -> None:
+        await tx.execute(
+            f"UPDATE orders SET status = ?, error = ?, updated_at = {NOW} WHERE id = ?",
+            (stage, error, order_id),
+        )
+
+    async def add_refunded(self, tx: Transaction, order_id: int, amount: Decimal) -> None:
+        await tx.execute(
+            f"UPDATE orders SET refunded = refunded + ?, updated_at = {NOW} WHERE id = ?",
+            (to_micros(amount), order_id),
+        )
+
+    async def update_progress(
+        self,
+        tx: Transaction,
+        order_id: int,
+        *,
+        stage: Stage,
+        charge: Decimal | None,
+        start_count: int | None,
+        remains: int | None,
+        last_answer: str,
+    ) -> None:
+        await tx.execute(
+            f"""UPDATE orders SET status = ?, charge = COALESCE(?, charge),
+                   start_count = COALESCE(?, start_count), remains = COALESCE(?, remains),
+                   last_answer = ?, updated_at = {NOW} WHERE id = ?""",
+            (
+                stage,
+                None if charge is None else to_micros(charge),
+                start_count,
+                remains,
+                last_answer,
+                order_id,
+            ),
+        )
