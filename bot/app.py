@@ -1,5 +1,5 @@
-"""The one place that knows every part: builds storage, the panel client, the Bot and Dispatcher,
-starts and stops background tasks, and runs long polling."""
+"""The one place that knows every part: builds storage, the panel client, the shop's services,
+the Bot and Dispatcher; starts and stops the background tasks; runs long polling."""
 
 from __future__ import annotations
 
@@ -14,39 +14,120 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
+from bot.catalog import Catalog
 from bot.config import Settings
+from bot.i18n import make_i18n
 from bot.logging_setup import setup_logging
+from bot.notifier import Notifier
+from bot.shop import Shop
+from bot.tracker import Tracker
+from handlers import admin, balance, catalog, errors, ordering, orders, start
+from handlers.middlewares import PersonMiddleware
 from provider.client import PanelClient
+from provider.errors import PanelError
 from provider.simulator import PanelSimulator
+from storage.catalog import CatalogRepository
 from storage.db import Database
+from storage.notifications import NotificationRepository
+from storage.settings import SettingsRepository
+from storage.users import UserRepository
 
 logger = logging.getLogger(__name__)
 
 SIMULATOR_KEY = "demo"
 TELEGRAM_RETRY_MAX_SECONDS = 60.0
 
+USER_COMMANDS = [
+    ("start", "Main menu"),
+    ("services", "Browse and order services"),
+    ("products", "Digital products"),
+    ("orders", "My orders"),
+    ("balance", "My balance"),
+    ("help", "How it works"),
+    ("cancel", "Cancel the current step"),
+]
+ADMIN_COMMANDS = [
+    ("credit", "Credit a user's balance"),
+    ("debit", "Debit a user's balance"),
+    ("markup", "Show or set the markup"),
+    ("provider", "Panel balance and health"),
+    ("sync", "Refresh the catalog now"),
+]
+
 
 class Application:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, bot_session: AiohttpSession | None = None) -> None:
         self.settings = settings
         self.db = Database(settings.database_path)
+        self.i18n = make_i18n()
         self.simulator: PanelSimulator | None = None
-        self.panel: PanelClient | None = None
         self.bot = Bot(
             token=settings.bot_token.get_secret_value(),
-            session=AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
+            session=bot_session
+            or AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
         self.dispatcher = Dispatcher()
         self._tasks: list[asyncio.Task[None]] = []
+        # Built in start(), once the database and the panel are reachable.
+        self.panel: PanelClient
+        self.catalog: Catalog
+        self.shop: Shop
+        self.tracker: Tracker
+        self.notifier: Notifier
 
     async def start(self) -> None:
-        """Open storage and the panel; called before polling starts."""
+        """Open storage and the panel, build the services and the dispatcher."""
+        self.i18n.set_current(self.i18n)  # texts made outside an update need it too
         await self.db.connect()
         self.panel = await self._connect_panel()
-        self.dispatcher["app"] = self
+        settings = self.settings
+        outbox = NotificationRepository(self.db)
+        users = UserRepository(self.db)
+        self.catalog = Catalog(
+            CatalogRepository(self.db),
+            SettingsRepository(self.db),
+            self.panel,
+            settings.markup_percent,
+        )
+        self.shop = Shop(self.db, self.catalog, self.panel, outbox, settings.admin_ids)
+        self.tracker = Tracker(
+            self.db, self.panel, self.shop, self.catalog, settings.status_poll_seconds
+        )
+        self.notifier = Notifier(self.bot, outbox, users)
+        self._build_dispatcher(users)
+        held = await self.shop.recover_interrupted()
+        if held:
+            logger.warning("%d orders were interrupted while being placed: held for admins", held)
+
+    def _build_dispatcher(self, users: UserRepository) -> None:
+        dp = self.dispatcher
+        person = PersonMiddleware(users, self.i18n)
+        dp.message.outer_middleware(person)
+        dp.callback_query.outer_middleware(person)
+        dp.include_routers(
+            errors.router,
+            start.router,
+            admin.router,
+            catalog.router,
+            orders.router,
+            balance.router,
+            ordering.router,
+            start.fallback_router,
+        )
+        dp["app"] = self
+        dp["shop"] = self.shop
+        dp["catalog"] = self.catalog
+        dp["tracker"] = self.tracker
+        dp["panel"] = self.panel
 
     async def _connect_panel(self) -> PanelClient:
         settings = self.settings
@@ -65,12 +146,41 @@ class Application:
         """Start a background task kept by reference, cancelled and awaited on stop."""
         self._tasks.append(asyncio.create_task(coroutine, name=name))
 
+    def start_background(self, *, catalog_sync: bool = True, tracker: bool = True) -> None:
+        if catalog_sync:
+            self.spawn(self._sync_catalog_forever(), "catalog-sync")
+        if tracker:
+            self.spawn(self.tracker.run(), "tracker")
+        self.spawn(self.notifier.run(), "notifier")
+
+    async def _sync_catalog_forever(self) -> None:
+        while True:
+            try:
+                await self.catalog.sync()
+            except PanelError as error:
+                logger.warning("Catalog sync failed: %s", error)
+            except Exception:
+                logger.exception("Catalog sync crashed")
+            await asyncio.sleep(self.settings.catalog_sync_minutes * 60)
+
+    async def set_commands(self) -> None:
+        """The command menu for everyone, and for each admin their commands too."""
+        everyone = [BotCommand(command=c, description=d) for c, d in USER_COMMANDS]
+        with contextlib.suppress(TelegramAPIError):
+            await self.bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
+        admins = everyone + [BotCommand(command=c, description=d) for c, d in ADMIN_COMMANDS]
+        for admin_id in self.settings.admin_ids:
+            try:
+                await self.bot.set_my_commands(admins, scope=BotCommandScopeChat(chat_id=admin_id))
+            except TelegramAPIError as error:  # e.g. the admin has not opened the bot yet
+                logger.warning("Cannot set admin commands for %s: %s", admin_id, error.message)
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        if self.panel is not None:
+        if hasattr(self, "panel"):
             await self.panel.close()
         if self.simulator is not None:
             await self.simulator.stop()
@@ -84,9 +194,7 @@ class Application:
             try:
                 me = await self.bot.get_me()
             except TelegramUnauthorizedError:
-                raise SystemExit(
-                    "Telegram rejected BOT_TOKEN: check the token from @BotFather."
-                ) from None
+                raise SystemExit("Telegram rejected BOT_TOKEN: check it with @BotFather.") from None
             except (TelegramNetworkError, TelegramServerError) as error:
                 logger.warning("Telegram is unreachable (%s); retrying in %.0fs", error, delay)
                 await asyncio.sleep(delay)
@@ -99,6 +207,8 @@ class Application:
         await self.start()
         try:
             await self.wait_for_telegram()
+            await self.set_commands()
+            self.start_background()
             await self.dispatcher.start_polling(
                 self.bot,
                 handle_signals=handle_signals,

@@ -146,6 +146,9 @@ class Catalog:
         unit_price = service_price(service.rate, 1000, markup, is_package=is_package)
         return Offer(service, kind, unit_price, await self.currency())
 
+    async def count_services(self) -> int:
+        return await self._repository.count_services()
+
     async def price(self, offer: Offer, quantity: int) -> Decimal:
         markup = await self.markup_percent()
         return service_price(offer.service.rate, quantity, markup, is_package=offer.is_package)

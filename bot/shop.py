@@ -136,6 +136,7 @@ class Shop:
         db: Database,
         catalog: Catalog,
         panel: PanelClient,
+        outbox: NotificationRepository,
         admin_ids: Sequence[int],
     ) -> None:
         self._db = db
@@ -145,7 +146,7 @@ class Shop:
         self.users = UserRepository(db)
         self.ledger = Ledger(db)
         self.orders = OrderRepository(db)
-        self.outbox = NotificationRepository(db)
+        self.outbox = outbox
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids

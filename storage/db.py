@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -32,6 +32,7 @@ class Transaction:
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
+        self.after_commit: list[Callable[[], None]] = []
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; returns lastrowid (for INSERT) or rowcount otherwise."""
@@ -106,13 +107,16 @@ class Database:
         async with self._write_lock:
             connection = self.writer
             await connection.execute("BEGIN IMMEDIATE")
+            tx = Transaction(connection)
             try:
-                yield Transaction(connection)
+                yield tx
             except BaseException:
                 await connection.rollback()
                 raise
             else:
                 await connection.commit()
+        for callback in tx.after_commit:  # e.g. wake the notifier once the rows are visible
+            callback()
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         async with self.reader.execute(sql, params) as cursor:

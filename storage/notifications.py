@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -19,11 +20,14 @@ class Notification:
 class NotificationRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.added = asyncio.Event()  # set after a transaction that added rows commits
 
     async def add(self, tx: Transaction, chat_id: int, text: str) -> int:
-        return await tx.execute(
+        notification_id = await tx.execute(
             "INSERT INTO notifications (chat_id, text) VALUES (?, ?)", (chat_id, text)
         )
+        tx.after_commit.append(self.added.set)
+        return notification_id
 
     async def enqueue(self, chat_id: int, text: str) -> int:
         async with self._db.transaction() as tx:

@@ -21,6 +21,7 @@ class User:
     banned: bool
     blocked_bot: bool
     created_at: int
+    last_seen_at: int
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> User:
@@ -33,6 +34,7 @@ class User:
             banned=bool(row["banned"]),
             blocked_bot=bool(row["blocked_bot"]),
             created_at=row["created_at"],
+            last_seen_at=row["last_seen_at"],
         )
 
 

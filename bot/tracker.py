@@ -1,0 +1,211 @@
+"""Follows placed orders on the panel: statuses in batches, refunds applied once, people told.
+
+Every poll takes the orders that are not final, asks the panel with multi-status (100 ids a
+request, a few requests at once) and applies each chunk's answers in one transaction together
+with the refunds and notifications they cause. A panel that does not answer changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from aiogram import html
+from aiogram.utils.i18n import gettext as _
+
+from bot.catalog import DEFAULT_CURRENCY, Catalog
+from bot.formatting import format_money, format_number
+from bot.i18n import in_language
+from bot.pricing import refund_for_remains
+from bot.shop import Shop
+from provider.client import MULTI_LIMIT, PanelClient
+from provider.errors import PanelError
+from provider.models import ItemError, OrderState, OrderStatus
+from storage.db import Database, Transaction
+from storage.errors import DuplicateEntry
+from storage.orders import OrderRecord, Stage
+
+logger = logging.getLogger(__name__)
+
+PANEL_STAGES = {
+    OrderStatus.PENDING: Stage.PENDING,
+    OrderStatus.PROCESSING: Stage.PROCESSING,
+    OrderStatus.IN_PROGRESS: Stage.IN_PROGRESS,
+    OrderStatus.COMPLETED: Stage.COMPLETED,
+    OrderStatus.PARTIAL: Stage.PARTIAL,
+    OrderStatus.CANCELED: Stage.CANCELED,
+}
+TRACKED_STAGES = (Stage.PENDING, Stage.PROCESSING, Stage.IN_PROGRESS)
+MAX_BACKOFF_SECONDS = 600.0
+
+
+@dataclass(slots=True)
+class CycleReport:
+    orders: int = 0
+    changed: int = 0
+    finished: int = 0
+
+
+class Tracker:
+    def __init__(
+        self,
+        db: Database,
+        panel: PanelClient,
+        shop: Shop,
+        catalog: Catalog,
+        poll_seconds: float,
+    ) -> None:
+        self._db = db
+        self._panel = panel
+        self._shop = shop
+        self._catalog = catalog
+        self._poll_seconds = poll_seconds
+        self.currency = DEFAULT_CURRENCY
+
+    async def run(self) -> None:
+        """Poll forever; back off while the panel is down, never fail orders because of it."""
+        failures = 0
+        while True:
+            try:
+                await self.sync_once()
+                failures = 0
+                delay = self._poll_seconds
+            except PanelError as error:
+                failures += 1
+                delay = min(self._poll_seconds * 2**failures, MAX_BACKOFF_SECONDS)
+                logger.warning("Status sync failed (%s); next try in %.0fs", error, delay)
+            except Exception:
+                logger.exception("Status sync crashed; next try in %.0fs", self._poll_seconds)
+                delay = self._poll_seconds
+            await asyncio.sleep(delay)
+
+    async def open_orders(self) -> list[OrderRecord]:
+        rows = await self._db.fetchall(
+            f"""SELECT * FROM orders WHERE status IN ({",".join("?" * len(TRACKED_STAGES))})
+                AND panel_order_id IS NOT NULL ORDER BY id""",
+            TRACKED_STAGES,
+        )
+        return [OrderRecord.from_row(row) for row in rows]
+
+    async def sync_once(self) -> CycleReport:
+        self.currency = await self._catalog.currency()
+        orders = await self.open_orders()
+        report = CycleReport(orders=len(orders))
+        by_panel_id = {order.panel_order_id: order for order in orders if order.panel_order_id}
+        answers = await self._panel.statuses(list(by_panel_id))
+        ids = list(by_panel_id)
+        for start in range(0, len(ids), MULTI_LIMIT):
+            chunk = {i: answers[i] for i in ids[start : start + MULTI_LIMIT] if i in answers}
+            await self._apply_chunk(chunk, by_panel_id, report)
+        return report
+
+    async def refresh(self, order: OrderRecord) -> OrderRecord:
+        """Fetch one order's live status now (the order card's Refresh button)."""
+        if order.panel_order_id is None or order.stage.is_final:
+            return order
+        state = await self._panel.status(order.panel_order_id)
+        self.currency = await self._catalog.currency()
+        report = CycleReport()
+        await self._apply_chunk(
+            {order.panel_order_id: state}, {order.panel_order_id: order}, report
+        )
+        return await self._shop.orders.get(order.id) or order
+
+    async def _apply_chunk(
+        self,
+        answers: Mapping[int, OrderState | ItemError],
+        by_panel_id: Mapping[int, OrderRecord],
+        report: CycleReport,
+    ) -> None:
+        async with self._db.transaction() as tx:
+            for panel_id, answer in answers.items():
+                if isinstance(answer, ItemError):
+                    logger.warning("Panel has no order %s: %s", panel_id, answer.message)
+                    continue
+                # Re-read inside the transaction: a concurrent refresh may have moved it on.
+                order = await self._shop.orders.get_in(tx, by_panel_id[panel_id].id)
+                if order is None or order.stage.is_final:
+                    continue
+                if await self._apply(tx, order, answer):
+                    report.changed += 1
+                    report.finished += int(PANEL_STAGES.get(answer.status, order.stage).is_final)
+
+    async def _apply(self, tx: Transaction, order: OrderRecord, state: OrderState) -> bool:
+        stage = PANEL_STAGES.get(state.status, order.stage)
+        changed = (stage, state.start_count, state.remains) != (
+            order.stage, order.start_count, order.remains
+        )  # fmt: skip
+        if not changed:
+            return False
+        await self._shop.orders.update_progress(
+            tx,
+            order.id,
+            stage=stage,
+            charge=state.charge,
+            start_count=state.start_count,
+            remains=state.remains,
+            last_answer=json.dumps(state.model_dump(mode="json")),
+        )
+        if stage == order.stage or not stage.is_final:
+            return True  # progress is shown on the order card, silently
+        refund = Decimal(0)
+        if stage is Stage.PARTIAL:
+            refund = refund_for_remains(order.price, state.remains, order.quantity)
+        elif stage is Stage.CANCELED:
+            refund = order.price - order.refunded
+        if refund > 0:
+            refund = await self._refund(tx, order, refund)
+        language = await tx.fetchval("SELECT language FROM users WHERE id = ?", (order.user_id,))
+        text = self.final_text(order, stage, state, refund, language)
+        await self._shop.outbox.add(tx, order.user_id, text)
+        return True
+
+    async def _refund(self, tx: Transaction, order: OrderRecord, amount: Decimal) -> Decimal:
+        try:
+            await self._shop.ledger.apply(
+                tx, order.user_id, amount, "refund", str(order.id), f"order #{order.id}"
+            )
+        except DuplicateEntry:
+            return Decimal(0)  # refunded before: a refund applies once, whatever happens
+        await self._shop.orders.add_refunded(tx, order.id, amount)
+        return amount
+
+    def final_text(
+        self,
+        order: OrderRecord,
+        stage: Stage,
+        state: OrderState,
+        refund: Decimal,
+        language: str | None,
+    ) -> str:
+        with in_language(language):
+            service = html.quote(order.service_name)
+            if stage is Stage.COMPLETED:
+                text = _("✅ Order #{id} is completed.\n{service}\nQuantity: {quantity}").format(
+                    id=order.id, service=service, quantity=format_number(order.quantity)
+                )
+                if state.start_count is not None:
+                    text += "\n" + _("Start count: {count}").format(
+                        count=format_number(state.start_count)
+                    )
+                return text
+            if stage is Stage.PARTIAL:
+                remains = min(max(state.remains or 0, 0), order.quantity)
+                return _(
+                    "⚠️ Order #{id} was partially completed.\n{service}\n"
+                    "Delivered: {delivered} of {quantity}\nRefunded to your balance: {refund}"
+                ).format(
+                    id=order.id,
+                    service=service,
+                    delivered=format_number(order.quantity - remains),
+                    quantity=format_number(order.quantity),
+                    refund=format_money(refund, self.currency),
+                )
+            return _(
+                "❌ Order #{id} was canceled by the provider.\n{service}\n"
+                "Refunded to your balance: {refund}"
+            ).format(id=order.id, service=service, refund=format_money(refund, self.currency))

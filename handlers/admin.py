@@ -1,0 +1,133 @@
+"""The owner's commands. Only ADMIN_IDS reach these handlers; anyone else falls through to the
+unknown-command answer, so the commands' existence is not revealed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from aiogram import Router, html
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.types import Message, TelegramObject
+
+from bot.catalog import Catalog
+from bot.formatting import format_money, format_number
+from bot.pricing import parse_amount, parse_markup_percent
+from bot.shop import Shop
+from provider.client import PanelClient
+from provider.errors import PanelError
+from storage.errors import DuplicateEntry, InsufficientFunds, NotFound
+from storage.users import User
+
+router = Router(name=__name__)
+
+
+class IsAdmin(Filter):
+    async def __call__(self, event: TelegramObject, shop: Shop, person: User) -> bool:
+        return shop.is_admin(person.id)
+
+
+router.message.filter(IsAdmin())
+
+CREDIT_USAGE = "Usage: /credit USER_ID AMOUNT [note], e.g. /credit 123456789 10.50 bonus"
+DEBIT_USAGE = "Usage: /debit USER_ID AMOUNT [note], e.g. /debit 123456789 2.00 correction"
+MARKUP_USAGE = "Usage: /markup [PERCENT], e.g. /markup 30 (from 0 to 10000)"
+
+
+async def find_user(shop: Shop, token: str) -> User | None:
+    if token.startswith("@"):
+        return await shop.users.find_by_username(token)
+    if token.isdigit() and len(token) <= 19:
+        return await shop.users.get(int(token))
+    return None
+
+
+async def change_balance(
+    message: Message, command: CommandObject, shop: Shop, catalog: Catalog, sign: int
+) -> None:
+    usage = CREDIT_USAGE if sign > 0 else DEBIT_USAGE
+    parts = (command.args or "").split(maxsplit=2)
+    if len(parts) < 2:
+        await message.answer(usage)
+        return
+    amount = parse_amount(parts[1])
+    if amount is None:
+        await message.answer(f"⚠️ {html.quote(parts[1])} is not an amount. {usage}")
+        return
+    user = await find_user(shop, parts[0])
+    if user is None:
+        await message.answer(f"⚠️ No user {html.quote(parts[0])} has used the bot. {usage}")
+        return
+    note = parts[2].strip()[:200] if len(parts) > 2 else ""
+    currency = await catalog.currency()
+    reference = f"admin:{message.chat.id}:{message.message_id}"
+    try:
+        balance = await shop.adjust_balance(user.id, amount * sign, reference, note, currency)
+    except InsufficientFunds as error:
+        have = format_money(Decimal(error.balance_micros) / 1_000_000, currency)
+        await message.answer(f"⚠️ Cannot debit more than the balance ({have}).")
+        return
+    except DuplicateEntry:
+        await message.answer("This command was already applied.")
+        return
+    except NotFound:
+        await message.answer(f"⚠️ No user {user.id}.")
+        return
+    verb = "Credited" if sign > 0 else "Debited"
+    await message.answer(
+        f"✅ {verb} {format_money(amount, currency)} for {html.quote(user.full_name)} "
+        f"({user.id}). Balance now: {format_money(balance, currency)}."
+    )
+
+
+@router.message(Command("credit"))
+async def credit(message: Message, command: CommandObject, shop: Shop, catalog: Catalog) -> None:
+    await change_balance(message, command, shop, catalog, +1)
+
+
+@router.message(Command("debit"))
+async def debit(message: Message, command: CommandObject, shop: Shop, catalog: Catalog) -> None:
+    await change_balance(message, command, shop, catalog, -1)
+
+
+@router.message(Command("markup"))
+async def markup(message: Message, command: CommandObject, catalog: Catalog) -> None:
+    if not command.args:
+        current = await catalog.markup_percent()
+        await message.answer(f"Markup: {current}% on panel prices.\n{MARKUP_USAGE}")
+        return
+    percent = parse_markup_percent(command.args)
+    if percent is None:
+        await message.answer(
+            f"⚠️ {html.quote(command.args[:50])} is not a percentage. {MARKUP_USAGE}"
+        )
+        return
+    await catalog.set_markup_percent(percent)
+    await message.answer(f"✅ Markup set to {percent}%. Prices everywhere follow at once.")
+
+
+@router.message(Command("provider"))
+async def provider(message: Message, panel: PanelClient, catalog: Catalog) -> None:
+    try:
+        balance = await panel.balance()
+    except PanelError as error:
+        await message.answer(f"❌ The panel is not answering: {html.quote(str(error))}")
+        return
+    services = await catalog.count_services()
+    await message.answer(
+        f"✅ The panel answers.\nBalance: {format_money(balance.balance, balance.currency)}\n"
+        f"Services in the catalog: {format_number(services)}"
+    )
+
+
+@router.message(Command("sync"))
+async def sync(message: Message, catalog: Catalog) -> None:
+    progress = await message.answer("⏳ Syncing the catalog…")
+    try:
+        result = await catalog.sync()
+    except PanelError as error:
+        await progress.edit_text(f"❌ Sync failed: {html.quote(str(error))}")
+        return
+    await progress.edit_text(
+        f"✅ Catalog synced: {len(result.added)} services added, {len(result.changed)} changed, "
+        f"{len(result.removed)} removed, {result.categories_added} new categories."
+    )

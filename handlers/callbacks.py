@@ -1,0 +1,50 @@
+"""Every inline button's data, in one place. Telegram limits callback_data to 64 bytes."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class MenuCb(CallbackData, prefix="m"):
+    to: str  # home, services, products, orders, balance, help
+
+
+class CategoriesCb(CallbackData, prefix="cs"):
+    page: int = 0
+
+
+class CategoryCb(CallbackData, prefix="c"):
+    id: int
+    page: int = 0
+
+
+class ServiceCb(CallbackData, prefix="s"):
+    id: int
+    page: int = 0  # the category page to go back to
+
+
+class OrderServiceCb(CallbackData, prefix="os"):
+    id: int
+
+
+class DraftCb(CallbackData, prefix="d"):
+    action: str  # confirm | cancel
+    key: str
+
+
+class CancelFlowCb(CallbackData, prefix="x"):
+    pass
+
+
+class OrdersCb(CallbackData, prefix="ol"):
+    page: int = 0
+
+
+class OrderCb(CallbackData, prefix="o"):
+    id: int
+    page: int = 0
+
+
+class RefreshOrderCb(CallbackData, prefix="or"):
+    id: int
+    page: int = 0

@@ -1,0 +1,150 @@
+"""Inline keyboards. Every screen has a way back; lists page at 8 items."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.catalog import Page
+from handlers.callbacks import (
+    CancelFlowCb,
+    CategoriesCb,
+    CategoryCb,
+    DraftCb,
+    MenuCb,
+    OrderCb,
+    OrdersCb,
+    OrderServiceCb,
+    RefreshOrderCb,
+    ServiceCb,
+)
+from storage.catalog import Category, ServiceRecord
+from storage.orders import OrderRecord
+
+MAX_LABEL = 60
+
+
+def label(text: str) -> str:
+    """Button labels are plain text (no HTML) and kept short."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def home_button() -> InlineKeyboardButton:
+    return button(_("🏠 Menu"), MenuCb(to="home"))
+
+
+def main_menu() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(_("🛒 Services"), MenuCb(to="services"))],
+            [
+                button(_("📦 My orders"), MenuCb(to="orders")),
+                button(_("💰 Balance"), MenuCb(to="balance")),
+            ],
+            [button(_("❓ Help"), MenuCb(to="help"))],
+        ]
+    )
+
+
+def back_home() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
+
+
+def pager_row(page: Page[Any], make: Callable[[int], CallbackData]) -> list[InlineKeyboardButton]:
+    row = []
+    if page.has_previous:
+        row.append(button(_("◀️ Previous"), make(page.page - 1)))
+    if page.pages > 1:
+        row.append(button(f"{page.page + 1}/{page.pages}", make(page.page)))
+    if page.has_next:
+        row.append(button(_("Next ▶️"), make(page.page + 1)))
+    return row
+
+
+def rows_with_pager(
+    items: Sequence[InlineKeyboardButton],
+    page: Page[Any],
+    make: Callable[[int], CallbackData],
+    back: InlineKeyboardButton,
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for item in items:
+        builder.row(item)
+    pager = pager_row(page, make)
+    if pager:
+        builder.row(*pager)
+    builder.row(back)
+    return builder.as_markup()
+
+
+def categories(page: Page[Category]) -> InlineKeyboardMarkup:
+    items = [
+        button(label(f"{category.name} ({category.service_count})"), CategoryCb(id=category.id))
+        for category in page.items
+    ]
+    return rows_with_pager(items, page, lambda p: CategoriesCb(page=p), home_button())
+
+
+def services(category: Category, page: Page[ServiceRecord]) -> InlineKeyboardMarkup:
+    items = [
+        button(label(service.name), ServiceCb(id=service.id, page=page.page))
+        for service in page.items
+    ]
+    back = button(_("⬅️ Categories"), CategoriesCb())
+    return rows_with_pager(items, page, lambda p: CategoryCb(id=category.id, page=p), back)
+
+
+def service_card(service: ServiceRecord, page: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(_("🛒 Order"), OrderServiceCb(id=service.id))],
+            [button(_("⬅️ Back"), CategoryCb(id=service.category_id, page=page)), home_button()],
+        ]
+    )
+
+
+def cancel_flow() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[button(_("✖️ Cancel"), CancelFlowCb())]])
+
+
+def confirm(draft_key: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(_("✅ Confirm"), DraftCb(action="confirm", key=draft_key)),
+                button(_("✖️ Cancel"), DraftCb(action="cancel", key=draft_key)),
+            ]
+        ]
+    )
+
+
+def top_up() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(_("💰 Balance"), MenuCb(to="balance")), home_button()]]
+    )
+
+
+def orders(page: Page[OrderRecord], titles: Sequence[str]) -> InlineKeyboardMarkup:
+    items = [
+        button(label(title), OrderCb(id=order.id, page=page.page))
+        for order, title in zip(page.items, titles, strict=True)
+    ]
+    return rows_with_pager(items, page, lambda p: OrdersCb(page=p), home_button())
+
+
+def order_card(order: OrderRecord, page: int) -> InlineKeyboardMarkup:
+    rows = []
+    if order.panel_order_id is not None and not order.stage.is_final:
+        rows.append([button(_("🔄 Refresh"), RefreshOrderCb(id=order.id, page=page))])
+    rows.append([button(_("⬅️ My orders"), OrdersCb(page=page)), home_button()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -1,0 +1,106 @@
+"""Greeting, main menu, help, /cancel, and the fallback for anything unknown."""
+
+from __future__ import annotations
+
+from aiogram import F, Router, html
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from handlers import keyboards
+from handlers.callbacks import CancelFlowCb, MenuCb
+from handlers.common import answer_quietly, show
+from storage.users import User
+
+router = Router(name=__name__)
+
+
+def greeting(person: User) -> str:
+    return _(
+        "👋 Hello, {name}!\n\n"
+        "Here you can order views, likes, followers and comments for your social accounts, "
+        "paid from your balance in this bot.\nChoose what you need:"
+    ).format(name=html.quote(person.full_name or _("friend")))
+
+
+def help_text() -> str:
+    return _(
+        "<b>How ordering works</b>\n"
+        "1. Open 🛒 Services, pick a category and a service.\n"
+        "2. Send the link to your post, video or profile (it must be public).\n"
+        "3. Send the quantity (or your comments, one per line).\n"
+        "4. Check the price and press ✅ Confirm. It is paid from your balance.\n\n"
+        "<b>Order statuses</b>\n"
+        "• Pending: waiting to start\n"
+        "• In progress: being delivered\n"
+        "• Completed: all delivered\n"
+        "• Partially completed: part delivered, the rest refunded to your balance\n"
+        "• Canceled: nothing delivered, fully refunded\n\n"
+        "Commands: /services /orders /balance /cancel\n"
+        "Questions or a top-up? Write to the shop's support."
+    )
+
+
+@router.message(CommandStart())
+async def start(message: Message, state: FSMContext, person: User) -> None:
+    await state.clear()
+    await message.answer(greeting(person), reply_markup=keyboards.main_menu())
+
+
+@router.callback_query(MenuCb.filter(F.to == "home"))
+async def home(callback: CallbackQuery, state: FSMContext, person: User) -> None:
+    await state.clear()
+    await show(callback, greeting(person), keyboards.main_menu())
+    await answer_quietly(callback)
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await show(message, help_text(), keyboards.back_home())
+
+
+@router.callback_query(MenuCb.filter(F.to == "help"))
+async def help_button(callback: CallbackQuery) -> None:
+    await show(callback, help_text(), keyboards.back_home())
+    await answer_quietly(callback)
+
+
+@router.message(Command("cancel"))
+async def cancel_command(message: Message, state: FSMContext) -> None:
+    had_flow = await state.get_state() is not None
+    await state.clear()
+    text = _("Cancelled. Nothing was ordered.") if had_flow else _("There is nothing to cancel.")
+    await message.answer(text, reply_markup=keyboards.main_menu())
+
+
+@router.callback_query(CancelFlowCb.filter())
+async def cancel_button(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await show(callback, _("Cancelled. Nothing was ordered."), keyboards.main_menu())
+    await answer_quietly(callback)
+
+
+# ---- fallbacks: registered last, so they only see what no other router took -------------------
+
+fallback_router = Router(name=f"{__name__}.fallback")
+
+
+@fallback_router.message(F.text.startswith("/"))
+async def unknown_command(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(
+        _("I don't know that command. See /help, or open the menu:"),
+        reply_markup=keyboards.main_menu(),
+    )
+
+
+@fallback_router.message()
+async def anything_else(message: Message) -> None:
+    await message.answer(_("Please choose from the menu:"), reply_markup=keyboards.main_menu())
+
+
+@fallback_router.callback_query()
+async def stale_button(callback: CallbackQuery) -> None:
+    await answer_quietly(callback, _("This button has expired. Please open the menu again."))

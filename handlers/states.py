@@ -1,0 +1,13 @@
+"""FSM states of the ordering conversation."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class Ordering(StatesGroup):
+    link = State()
+    quantity = State()
+    comments = State()  # Custom Comments: one per line
+    list = State()  # Special (1DG): suggested videos or keywords
+    suggest = State()  # Special 1 (1DG): suggested videos
+    search = State()  # Special 1 (1DG): search keywords
+    confirm = State()
