@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest_asyncio
 
 from storage.db import Database
+from tests.harness import ShopBot, World, running_bot, world
 
 
 @pytest_asyncio.fixture
@@ -25,3 +26,16 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         assert not mismatched, f"balance differs from the ledger for users {list(mismatched)}"
     finally:
         await database.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_world() -> AsyncIterator[World]:
+    async with world() as shared:
+        yield shared
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def shop(shared_world: World, tmp_path: Path) -> AsyncIterator[ShopBot]:
+    shared_world.sim.clear_faults()
+    async with running_bot(shared_world, tmp_path) as running:
+        yield running

@@ -1,0 +1,114 @@
+"""End-to-end harness: the real bot (Dispatcher polling, SQLite file, panel client over HTTP)
+against the fake Telegram and the panel simulator, both shared by the tests of a module."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bot.app import Application
+from bot.config import Settings
+from provider.simulator import PanelSimulator
+from tests.fake_telegram import TEST_TOKEN, BotMessage, FakeTelegram, Person
+
+ADMIN_ID = 900_000_001
+_user_ids = itertools.count(700_000_001)
+
+
+@dataclass
+class World:
+    """What a test module shares: one fake Telegram and one simulator."""
+
+    fake: FakeTelegram
+    sim: PanelSimulator
+
+
+@asynccontextmanager
+async def world() -> AsyncIterator[World]:
+    async with FakeTelegram() as fake:
+        sim = PanelSimulator(tick_seconds=None, fault_delay_seconds=3.0)
+        await sim.start()
+        try:
+            yield World(fake, sim)
+        finally:
+            await sim.stop()
+
+
+@dataclass
+class ShopBot:
+    app: Application
+    fake: FakeTelegram
+    sim: PanelSimulator
+    admin: Person
+
+    def person(self, **kwargs: Any) -> Person:
+        user_id = next(_user_ids)
+        kwargs.setdefault("first_name", f"Person{user_id % 1000}")
+        return self.fake.person(user_id=user_id, **kwargs)
+
+    async def customer(self, balance: str = "0", **kwargs: Any) -> Person:
+        """A person who has opened the bot, with `balance` on it."""
+        person = self.person(**kwargs)
+        await person.send("/start")
+        await person.wait_reply()
+        if Decimal(balance):
+            await self.app.shop.ledger.change(
+                person.user_id, Decimal(balance), "credit", f"test-{person.user_id}"
+            )
+        return person
+
+    async def balance(self, person: Person) -> Decimal:
+        return await self.app.shop.ledger.balance(person.user_id)
+
+    async def ask(self, person: Person, text: str) -> BotMessage:
+        await person.send(text)
+        return await person.wait_reply()
+
+    async def press(self, person: Person, label: str) -> BotMessage:
+        query = await person.click(label)
+        reply = await person.wait_reply()
+        await person.wait_answer(query)
+        return reply
+
+    async def wait_idle(self) -> None:
+        """Wait until every update pushed so far has been handled by the bot."""
+        await self.fake.wait_for(lambda: self.fake.pending_polls > 0 or None, 5.0)
+
+
+@asynccontextmanager
+async def running_bot(shared: World, tmp_path: Path, **overrides: Any) -> AsyncIterator[ShopBot]:
+    values: dict[str, Any] = {
+        "bot_token": TEST_TOKEN,
+        "telegram_api_url": shared.fake.base_url,
+        "admin_ids": (ADMIN_ID,),
+        "provider_url": shared.sim.url,
+        "provider_key": "demo",
+        "database_path": tmp_path / "bot.sqlite3",
+        "status_poll_seconds": 3600,
+        "markup_percent": Decimal(30),
+    } | overrides
+    settings = Settings(_env_file=None, **values)
+    app = Application(settings, bot_session=shared.fake.session())
+    await app.start()
+    app.panel._backoff = 0.01  # reads retry fast in tests
+    await app.catalog.sync()
+    app.start_background(catalog_sync=False, tracker=False)
+    polling = asyncio.create_task(
+        app.dispatcher.start_polling(
+            app.bot, handle_signals=False, polling_timeout=1, close_bot_session=False
+        )
+    )
+    await shared.fake.wait_for(lambda: shared.fake.pending_polls > 0 or None, 10.0)
+    admin = shared.fake.person(user_id=ADMIN_ID, first_name="Owner")
+    try:
+        yield ShopBot(app, shared.fake, shared.sim, admin)
+    finally:
+        await app.dispatcher.stop_polling()
+        await polling
+        await app.stop()
