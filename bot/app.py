@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Coroutine
 from typing import Any
 
@@ -204,6 +205,12 @@ class Application:
                 return
 
     async def run_polling(self, *, handle_signals: bool = True, polling_timeout: int = 30) -> None:
+        if handle_signals:
+            # Until polling installs its own graceful handlers, a stop signal cancels start-up.
+            loop, current = asyncio.get_running_loop(), asyncio.current_task()
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                if current is not None:
+                    loop.add_signal_handler(stop_signal, current.cancel)
         await self.start()
         try:
             await self.wait_for_telegram()
@@ -222,5 +229,6 @@ class Application:
 def main(settings: Settings) -> None:
     secrets = [settings.bot_token.get_secret_value(), settings.provider_key.get_secret_value()]
     setup_logging(secrets)
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(Application(settings).run_polling())
+    logger.info("Stopped")
