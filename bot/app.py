@@ -55,6 +55,18 @@ USER_COMMANDS = [
     ("help", "How it works"),
     ("cancel", "Cancel the current step"),
 ]
+# Order matters: the fallback sees only what every other router left.
+ROUTERS = (
+    errors.router,
+    start.router,
+    admin.router,
+    catalog.router,
+    orders.router,
+    balance.router,
+    ordering.router,
+    start.fallback_router,
+)
+
 ADMIN_COMMANDS = [
     ("credit", "Credit a user's balance"),
     ("debit", "Debit a user's balance"),
@@ -114,16 +126,7 @@ class Application:
         person = PersonMiddleware(users, self.i18n)
         dp.message.outer_middleware(person)
         dp.callback_query.outer_middleware(person)
-        dp.include_routers(
-            errors.router,
-            start.router,
-            admin.router,
-            catalog.router,
-            orders.router,
-            balance.router,
-            ordering.router,
-            start.fallback_router,
-        )
+        dp.include_routers(*ROUTERS)
         dp["app"] = self
         dp["shop"] = self.shop
         dp["catalog"] = self.catalog
@@ -187,6 +190,14 @@ class Application:
             await self.simulator.stop()
         await self.bot.session.close()
         await self.db.close()
+        release_routers()
+
+
+def release_routers() -> None:
+    """Detach the module-level routers from this dispatcher so that another Application in the
+    same process (the tests start one per test) can include them. aiogram has no public detach."""
+    for router in ROUTERS:
+        router._parent_router = None
 
     async def wait_for_telegram(self) -> None:
         """Retry getMe until Telegram answers; a rejected token ends the program clearly."""

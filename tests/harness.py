@@ -76,6 +76,13 @@ class ShopBot:
         await person.wait_answer(query)
         return reply
 
+    async def expect(self, person: Person, fragment: str, timeout: float = 5.0) -> BotMessage:
+        """Skip the person's replies until one contains `fragment`."""
+        while True:
+            reply = await person.wait_reply(timeout)
+            if fragment in reply.text:
+                return reply
+
     async def wait_idle(self) -> None:
         """Wait until every update pushed so far has been handled by the bot."""
         await self.fake.wait_for(lambda: self.fake.pending_polls > 0 or None, 5.0)
