@@ -76,7 +76,7 @@ class ShopBot:
         await person.wait_answer(query)
         return reply
 
-    async def expect(self, person: Person, fragment: str, timeout: float = 5.0) -> BotMessage:
+    async def expect(self, person: Person, fragment: str, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
         """Skip the person's replies until one contains `fragment`."""
         while True:
             reply = await person.wait_reply(timeout)
