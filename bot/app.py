@@ -113,7 +113,12 @@ class Application:
         )
         self.shop = Shop(self.db, self.catalog, self.panel, outbox, settings.admin_ids)
         self.tracker = Tracker(
-            self.db, self.panel, self.shop, self.catalog, settings.status_poll_seconds
+            self.db,
+            self.panel,
+            self.shop,
+            self.catalog,
+            settings.status_poll_seconds,
+            settings.stuck_order_hours,
         )
         self.notifier = Notifier(self.bot, outbox, users)
         self._build_dispatcher(users)
@@ -192,13 +197,6 @@ class Application:
         await self.db.close()
         release_routers()
 
-
-def release_routers() -> None:
-    """Detach the module-level routers from this dispatcher so that another Application in the
-    same process (the tests start one per test) can include them. aiogram has no public detach."""
-    for router in ROUTERS:
-        router._parent_router = None
-
     async def wait_for_telegram(self) -> None:
         """Retry getMe until Telegram answers; a rejected token ends the program clearly."""
         delay = 1.0
@@ -243,3 +241,10 @@ def main(settings: Settings) -> None:
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(Application(settings).run_polling())
     logger.info("Stopped")
+
+
+def release_routers() -> None:
+    """Detach the module-level routers from this dispatcher so that another Application in the
+    same process (the tests start one per test) can include them. aiogram has no public detach."""
+    for router in ROUTERS:
+        router._parent_router = None

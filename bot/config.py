@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     status_poll_seconds: float = Field(default=60, gt=0)
     catalog_sync_minutes: float = Field(default=30, gt=0)
     markup_percent: Decimal = Field(default=Decimal(30), ge=0, le=10_000)
+    stuck_order_hours: float = Field(default=24, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ order (UNIQUE draft_key), so a double-pressed confirm charges once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import sqlite3
@@ -27,6 +28,7 @@ from storage.errors import InsufficientFunds
 from storage.ledger import Ledger
 from storage.notifications import NotificationRepository
 from storage.orders import NewOrder, OrderRecord, OrderRepository, Stage
+from storage.refills import RefillRepository
 from storage.users import User, UserRepository
 
 logger = logging.getLogger(__name__)
@@ -110,6 +112,23 @@ class ServiceGone:
 PlaceResult = Placed | AlreadyPlaced | NotEnoughBalance | Refused | Held | ServiceGone
 
 
+@dataclass(frozen=True, slots=True)
+class RefillRequested:
+    panel_refill_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefillRefused:
+    reason: str  # in the person's words
+
+
+RefillResult = RefillRequested | RefillRefused
+
+
+class ResolveError(Exception):
+    """An admin's /resolve cannot apply; the message says why."""
+
+
 def effective_quantity(offer: Offer, draft: OrderDraft) -> int:
     if offer.kind is ServiceType.PACKAGE:
         return 1
@@ -147,6 +166,8 @@ class Shop:
         self.ledger = Ledger(db)
         self.orders = OrderRepository(db)
         self.outbox = outbox
+        self.refills = RefillRepository(db)
+        self._refill_lock = asyncio.Lock()  # one refill request at a time: no double refill
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids
@@ -183,6 +204,7 @@ class Shop:
             quantity=quote.quantity,
             price=quote.price,
             draft_key=draft.key,
+            refill_allowed=offer.service.refill,
             comments=request.comments,
             list=request.list,
             suggest=request.suggest,
@@ -256,6 +278,69 @@ class Shop:
         for order in stranded:
             await self._hold(order.id, "the bot stopped while placing this order")
         return len(stranded)
+
+    # ---- refills and unconfirmed orders -------------------------------------------------------
+
+    async def request_refill(self, order: OrderRecord) -> RefillResult:
+        """Ask the panel to refill a completed order; one open refill per order at a time."""
+        if not order.refill_allowed or order.stage is not Stage.COMPLETED:
+            return RefillRefused(texts.refill_not_offered())
+        async with self._refill_lock:
+            if await self.refills.open_for_order(order.id) is not None:
+                return RefillRefused(texts.refill_already_pending())
+            assert order.panel_order_id is not None
+            try:
+                panel_refill_id = await self._panel.refill(order.panel_order_id)
+            except ProviderError as error:
+                return RefillRefused(texts.refill_refused(error.message))
+            except ProviderUnavailable:
+                return RefillRefused(texts.provider_unavailable())
+            async with self._db.transaction() as tx:
+                await self.refills.add(tx, order.id, panel_refill_id)
+        return RefillRequested(panel_refill_id)
+
+    async def resolve_with_panel_order(self, order_id: int, panel_order_id: int) -> OrderRecord:
+        """An admin found the unconfirmed order on the panel: attach it; the tracker takes over.
+
+        Raises ResolveError when the order is not unconfirmed or the panel id is taken.
+        """
+        order = await self._unconfirmed(order_id)
+        if await self.orders.by_panel_id(panel_order_id) is not None:
+            raise ResolveError(f"panel order {panel_order_id} already belongs to another order")
+        async with self._db.transaction() as tx:
+            await self.orders.resolve(tx, order.id, panel_order_id)
+            resolved = await self.orders.get_in(tx, order.id)
+        assert resolved is not None
+        return resolved
+
+    async def resolve_with_refund(self, order_id: int, currency: str) -> OrderRecord:
+        """An admin decided the unconfirmed order does not exist: refund it all, tell the person."""
+        order = await self._unconfirmed(order_id)
+        async with self._db.transaction() as tx:
+            amount = order.price - order.refunded
+            if amount > 0:
+                await self.ledger.apply(
+                    tx, order.user_id, amount, "refund", str(order.id), "unconfirmed order"
+                )
+                await self.orders.add_refunded(tx, order.id, amount)
+            await self.orders.set_stage(tx, order.id, Stage.FAILED, "not placed on the panel")
+            language = await tx.fetchval(
+                "SELECT language FROM users WHERE id = ?", (order.user_id,)
+            )
+            await self.outbox.add(
+                tx, order.user_id, texts.unconfirmed_refunded(order, amount, currency, language)
+            )
+            resolved = await self.orders.get_in(tx, order.id)
+        assert resolved is not None
+        return resolved
+
+    async def _unconfirmed(self, order_id: int) -> OrderRecord:
+        order = await self.orders.get(order_id)
+        if order is None:
+            raise ResolveError(f"there is no order #{order_id}")
+        if order.stage is not Stage.UNCONFIRMED:
+            raise ResolveError(f"order #{order_id} is {order.stage.value}, not unconfirmed")
+        return order
 
     # ---- balances changed by admins -----------------------------------------------------------
 

@@ -58,3 +58,49 @@ def admin_order_unconfirmed(order: OrderRecord, reason: str) -> str:
         f"The money is held. Check the panel, then /resolve {order.id} PANEL_ORDER_ID "
         f"or /resolve {order.id} refund."
     )
+
+
+def refill_not_offered() -> str:
+    return _("Refill is not available for this order.")
+
+
+def refill_already_pending() -> str:
+    return _("A refill for this order is already in progress.")
+
+
+def refill_refused(reason: str) -> str:
+    return _("The provider refused the refill: {reason}").format(reason=html.quote(reason))
+
+
+def provider_unavailable() -> str:
+    return _("The provider is not answering right now. Please try again later.")
+
+
+def unconfirmed_refunded(
+    order: OrderRecord, amount: Decimal, currency: str, language: str | None
+) -> str:
+    with in_language(language):
+        return _(
+            "↩️ Order #{id} could not be placed with the provider.\n"
+            "{amount} was returned to your balance."
+        ).format(id=order.id, amount=format_money(amount, currency))
+
+
+def refill_finished(order_id: int, completed: bool, language: str | None) -> str:
+    with in_language(language):
+        if completed:
+            return _("♻️ The refill of order #{id} is completed.").format(id=order_id)
+        return _("The provider rejected the refill of order #{id}.").format(id=order_id)
+
+
+def admin_order_missing(order: OrderRecord, answers: int) -> str:
+    return (
+        f'⚠️ The panel answered "Incorrect order ID" {answers} times for order #{order.id} '
+        f"(panel id {order.panel_order_id}). Check it with /order {order.id}."
+    )
+
+
+def admin_orders_stuck(orders: list[OrderRecord], hours: float) -> str:
+    listed = ", ".join(f"#{order.id}" for order in orders[:30])
+    more = f" and {len(orders) - 30} more" if len(orders) > 30 else ""
+    return f"⏰ {len(orders)} orders made no progress for {hours:g} h: {listed}{more}."

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,6 +18,7 @@ from decimal import Decimal
 from aiogram import html
 from aiogram.utils.i18n import gettext as _
 
+from bot import texts
 from bot.catalog import DEFAULT_CURRENCY, Catalog
 from bot.formatting import format_money, format_number
 from bot.i18n import in_language
@@ -28,6 +30,7 @@ from provider.models import ItemError, OrderState, OrderStatus
 from storage.db import Database, Transaction
 from storage.errors import DuplicateEntry
 from storage.orders import OrderRecord, Stage
+from storage.refills import RefillStage
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +43,16 @@ PANEL_STAGES = {
     OrderStatus.CANCELED: Stage.CANCELED,
 }
 TRACKED_STAGES = (Stage.PENDING, Stage.PROCESSING, Stage.IN_PROGRESS)
+REFILL_STAGES = {
+    OrderStatus.PENDING: RefillStage.PENDING,
+    OrderStatus.PROCESSING: RefillStage.IN_PROGRESS,
+    OrderStatus.IN_PROGRESS: RefillStage.IN_PROGRESS,
+    OrderStatus.COMPLETED: RefillStage.COMPLETED,
+    OrderStatus.REJECTED: RefillStage.REJECTED,
+    OrderStatus.CANCELED: RefillStage.REJECTED,
+}
 MAX_BACKOFF_SECONDS = 600.0
+MISSING_ANSWERS_TO_REPORT = 3  # "Incorrect order ID" this many times in a row: tell admins
 
 
 @dataclass(slots=True)
@@ -58,12 +70,14 @@ class Tracker:
         shop: Shop,
         catalog: Catalog,
         poll_seconds: float,
+        stuck_hours: float = 24.0,
     ) -> None:
         self._db = db
         self._panel = panel
         self._shop = shop
         self._catalog = catalog
         self._poll_seconds = poll_seconds
+        self._stuck_hours = stuck_hours
         self.currency = DEFAULT_CURRENCY
 
     async def run(self) -> None:
@@ -72,6 +86,8 @@ class Tracker:
         while True:
             try:
                 await self.sync_once()
+                await self.sync_refills()
+                await self.report_stuck()
                 failures = 0
                 delay = self._poll_seconds
             except PanelError as error:
@@ -124,7 +140,7 @@ class Tracker:
         async with self._db.transaction() as tx:
             for panel_id, answer in answers.items():
                 if isinstance(answer, ItemError):
-                    logger.warning("Panel has no order %s: %s", panel_id, answer.message)
+                    await self._missing(tx, by_panel_id[panel_id], answer)
                     continue
                 # Re-read inside the transaction: a concurrent refresh may have moved it on.
                 order = await self._shop.orders.get_in(tx, by_panel_id[panel_id].id)
@@ -133,6 +149,51 @@ class Tracker:
                 if await self._apply(tx, order, answer):
                     report.changed += 1
                     report.finished += int(PANEL_STAGES.get(answer.status, order.stage).is_final)
+
+    async def _missing(self, tx: Transaction, order: OrderRecord, error: ItemError) -> None:
+        """The panel says it has no such order: flag it after repeated answers, never drop it."""
+        count, reported = await self._shop.orders.count_missing(tx, order.id)
+        logger.warning("Panel has no order %s (#%s): %s", order.panel_order_id, order.id, error)
+        if count >= MISSING_ANSWERS_TO_REPORT and not reported:
+            await self._shop.orders.mark_missing_reported(tx, order.id)
+            await self._shop.alert_admins(tx, texts.admin_order_missing(order, count))
+
+    async def report_stuck(self) -> int:
+        """Tell admins once about orders that made no progress for `stuck_hours`."""
+        older_than = int(time.time() - self._stuck_hours * 3600)
+        async with self._db.transaction() as tx:
+            stuck = await self._shop.orders.take_stuck(tx, older_than)
+            if stuck:
+                await self._shop.alert_admins(
+                    tx, texts.admin_orders_stuck(stuck, self._stuck_hours)
+                )
+        return len(stuck)
+
+    async def sync_refills(self) -> int:
+        """Follow open refills in batches; tell the person when one is completed or rejected."""
+        refills = await self._shop.refills.open_refills()
+        if not refills:
+            return 0
+        answers = await self._panel.refill_statuses([r.panel_refill_id for r in refills])
+        finished = 0
+        async with self._db.transaction() as tx:
+            for refill in refills:
+                answer = answers.get(refill.panel_refill_id)
+                if answer is None or isinstance(answer, ItemError):
+                    continue
+                stage = REFILL_STAGES.get(answer)
+                if stage is None or not await self._shop.refills.set_stage(tx, refill.id, stage):
+                    continue
+                if stage.is_final:
+                    finished += 1
+                    language = await tx.fetchval(
+                        "SELECT language FROM users WHERE id = ?", (refill.user_id,)
+                    )
+                    text = texts.refill_finished(
+                        refill.order_id, stage is RefillStage.COMPLETED, language
+                    )
+                    await self._shop.outbox.add(tx, refill.user_id, text)
+        return finished
 
     async def _apply(self, tx: Transaction, order: OrderRecord, state: OrderState) -> bool:
         stage = PANEL_STAGES.get(state.status, order.stage)

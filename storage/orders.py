@@ -42,6 +42,7 @@ class NewOrder:
     quantity: int
     price: Decimal
     draft_key: str
+    refill_allowed: bool = False
     comments: str | None = None
     list: str | None = None
     suggest: str | None = None
@@ -70,6 +71,7 @@ class OrderRecord:
     refunded: Decimal
     error: str | None
     last_answer: str | None
+    refill_allowed: bool
     created_at: int
     updated_at: int
 
@@ -97,6 +99,7 @@ class OrderRecord:
             refunded=from_micros(row["refunded"]),
             error=row["error"],
             last_answer=row["last_answer"],
+            refill_allowed=bool(row["refill_allowed"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )
@@ -113,8 +116,9 @@ class OrderRepository:
         """Insert as `submitting`. A second order for the same draft raises IntegrityError."""
         return await tx.execute(
             """INSERT INTO orders (user_id, service_id, service_name, service_type, link,
-                   quantity, comments, list, suggest, search, price, status, draft_key)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   quantity, comments, list, suggest, search, price, status, draft_key,
+                   refill_allowed)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 order.user_id,
                 order.service_id,
@@ -129,6 +133,7 @@ class OrderRepository:
                 to_micros(order.price),
                 Stage.SUBMITTING,
                 order.draft_key,
+                int(order.refill_allowed),
             ),
         )
 
@@ -198,7 +203,7 @@ class OrderRepository:
         await tx.execute(
             f"""UPDATE orders SET status = ?, charge = COALESCE(?, charge),
                    start_count = COALESCE(?, start_count), remains = COALESCE(?, remains),
-                   last_answer = ?, updated_at = {NOW} WHERE id = ?""",
+                   last_answer = ?, missing_answers = 0, updated_at = {NOW} WHERE id = ?""",
             (
                 stage,
                 None if charge is None else to_micros(charge),
@@ -208,3 +213,40 @@ class OrderRepository:
                 order_id,
             ),
         )
+
+    async def count_missing(self, tx: Transaction, order_id: int) -> tuple[int, bool]:
+        """One more "Incorrect order ID" answer; returns the count and whether admins were told."""
+        await tx.execute(
+            "UPDATE orders SET missing_answers = missing_answers + 1 WHERE id = ?", (order_id,)
+        )
+        row = await tx.fetchone(
+            "SELECT missing_answers, missing_reported FROM orders WHERE id = ?", (order_id,)
+        )
+        assert row is not None
+        return row[0], bool(row[1])
+
+    async def mark_missing_reported(self, tx: Transaction, order_id: int) -> None:
+        await tx.execute("UPDATE orders SET missing_reported = 1 WHERE id = ?", (order_id,))
+
+    async def take_stuck(self, tx: Transaction, older_than: int) -> list[OrderRecord]:
+        """Open orders unchanged since `older_than` (unix time), not yet reported; marks them."""
+        rows = await tx.fetchall(
+            """SELECT * FROM orders WHERE status IN ('pending', 'processing', 'in_progress')
+               AND updated_at < ? AND stuck_reported = 0 ORDER BY id""",
+            (older_than,),
+        )
+        if rows:
+            await tx.executemany(
+                "UPDATE orders SET stuck_reported = 1 WHERE id = ?", [(row["id"],) for row in rows]
+            )
+        return [OrderRecord.from_row(row) for row in rows]
+
+    async def resolve(self, tx: Transaction, order_id: int, panel_order_id: int) -> None:
+        """An admin found the unconfirmed order on the panel: the tracker takes over."""
+        await self.set_placed(tx, order_id, panel_order_id)
+
+    async def by_panel_id(self, panel_order_id: int) -> OrderRecord | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM orders WHERE panel_order_id = ?", (panel_order_id,)
+        )
+        return None if row is None else OrderRecord.from_row(row)

@@ -85,12 +85,27 @@ CREATE TABLE orders (
     error           TEXT,
     last_answer     TEXT,                             -- the panel's last raw answer, for admins
     draft_key       TEXT    UNIQUE,                   -- the confirm button's draft: one order per draft
+    refill_allowed  INTEGER NOT NULL DEFAULT 0,       -- the service offered refill when ordered
+    missing_answers INTEGER NOT NULL DEFAULT 0,       -- "Incorrect order ID" answers in a row
+    missing_reported INTEGER NOT NULL DEFAULT 0,      -- admins were told the panel lost it
+    stuck_reported  INTEGER NOT NULL DEFAULT 0,       -- admins were told it makes no progress
     created_at      INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
     updated_at      INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
 );
 CREATE INDEX orders_user ON orders (user_id, id);
 CREATE INDEX orders_open ON orders (status)
     WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed', 'refunded');
+
+CREATE TABLE refills (
+    id               INTEGER PRIMARY KEY,
+    order_id         INTEGER NOT NULL REFERENCES orders (id),
+    panel_refill_id  INTEGER NOT NULL,
+    status           TEXT    NOT NULL DEFAULT 'pending',  -- pending, in_progress, completed, rejected
+    created_at       INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+    updated_at       INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
+);
+CREATE INDEX refills_order ON refills (order_id);
+CREATE INDEX refills_open ON refills (status) WHERE status IN ('pending', 'in_progress');
 
 CREATE TABLE settings (
     key    TEXT PRIMARY KEY,

@@ -1,0 +1,83 @@
+"""Refill requests for completed orders, followed until the panel finishes or rejects them."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from enum import StrEnum
+
+from storage.db import Database, Transaction
+
+
+class RefillStage(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+
+    @property
+    def is_final(self) -> bool:
+        return self in {RefillStage.COMPLETED, RefillStage.REJECTED}
+
+
+@dataclass(frozen=True, slots=True)
+class RefillRecord:
+    id: int
+    order_id: int
+    panel_refill_id: int
+    stage: RefillStage
+    user_id: int
+    created_at: int
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> RefillRecord:
+        return cls(
+            id=row["id"],
+            order_id=row["order_id"],
+            panel_refill_id=row["panel_refill_id"],
+            stage=RefillStage(row["status"]),
+            user_id=row["user_id"],
+            created_at=row["created_at"],
+        )
+
+
+SELECT = "SELECT r.*, o.user_id FROM refills r JOIN orders o ON o.id = r.order_id"
+
+
+class RefillRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, tx: Transaction, order_id: int, panel_refill_id: int) -> int:
+        return await tx.execute(
+            "INSERT INTO refills (order_id, panel_refill_id) VALUES (?, ?)",
+            (order_id, panel_refill_id),
+        )
+
+    async def open_for_order(self, order_id: int) -> RefillRecord | None:
+        row = await self._db.fetchone(
+            f"{SELECT} WHERE r.order_id = ? AND r.status IN ('pending', 'in_progress')",
+            (order_id,),
+        )
+        return None if row is None else RefillRecord.from_row(row)
+
+    async def latest_for_order(self, order_id: int) -> RefillRecord | None:
+        row = await self._db.fetchone(
+            f"{SELECT} WHERE r.order_id = ? ORDER BY r.id DESC LIMIT 1", (order_id,)
+        )
+        return None if row is None else RefillRecord.from_row(row)
+
+    async def open_refills(self) -> list[RefillRecord]:
+        rows = await self._db.fetchall(
+            f"{SELECT} WHERE r.status IN ('pending', 'in_progress') ORDER BY r.id"
+        )
+        return [RefillRecord.from_row(row) for row in rows]
+
+    async def set_stage(self, tx: Transaction, refill_id: int, stage: RefillStage) -> bool:
+        """Move a refill on; returns False if it was already in that stage."""
+        changed = await tx.execute(
+            """UPDATE refills SET status = ?, updated_at = CAST(strftime('%s', 'now') AS INTEGER)
+               WHERE id = ? AND status <> ?""",
+            (stage, refill_id, stage),
+        )
+        return changed > 0
