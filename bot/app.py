@@ -73,6 +73,9 @@ ADMIN_COMMANDS = [
     ("markup", "Show or set the markup"),
     ("provider", "Panel balance and health"),
     ("sync", "Refresh the catalog now"),
+    ("order", "Full details of an order"),
+    ("unconfirmed", "Orders waiting for a check"),
+    ("resolve", "Settle an unconfirmed order"),
 ]
 
 

@@ -3,6 +3,7 @@ unknown-command answer, so the commands' existence is not revealed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from aiogram import Router, html
@@ -12,10 +13,11 @@ from aiogram.types import Message, TelegramObject
 from bot.catalog import Catalog
 from bot.formatting import format_money, format_number
 from bot.pricing import parse_amount, parse_markup_percent
-from bot.shop import Shop
+from bot.shop import ResolveError, Shop
 from provider.client import PanelClient
 from provider.errors import PanelError
 from storage.errors import DuplicateEntry, InsufficientFunds, NotFound
+from storage.orders import OrderRecord, Stage
 from storage.users import User
 
 router = Router(name=__name__)
@@ -130,4 +132,96 @@ async def sync(message: Message, catalog: Catalog) -> None:
     await progress.edit_text(
         f"✅ Catalog synced: {len(result.added)} services added, {len(result.changed)} changed, "
         f"{len(result.removed)} removed, {result.categories_added} new categories."
+    )
+
+
+ORDER_USAGE = "Usage: /order ORDER_ID, e.g. /order 42"
+RESOLVE_USAGE = (
+    "Usage: /resolve ORDER_ID PANEL_ORDER_ID (the order exists on the panel) "
+    "or /resolve ORDER_ID refund (it does not: refund in full)"
+)
+
+
+def whole_number(text: str) -> int | None:
+    text = text.strip().lstrip("#")
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+def order_details(order: OrderRecord, currency: str) -> str:
+    charge = "—" if order.charge is None else format_money(order.charge, currency)
+    created = dt.datetime.fromtimestamp(order.created_at, tz=dt.UTC).strftime("%Y-%m-%d %H:%M")
+    lines = [
+        f"<b>Order #{order.id}</b> · {order.stage.value}",
+        f"User: {order.user_id}",
+        f"Service: {html.quote(order.service_name)} ({order.service_id}, {order.service_type})",
+        f"Link: {html.quote(order.link)}",
+        f"Quantity: {format_number(order.quantity)}",
+        f"Price: {format_money(order.price, currency)}; refunded "
+        f"{format_money(order.refunded, currency)}",
+        f"Panel charge: {charge}",
+        f"Panel order id: {order.panel_order_id or '—'}",
+        f"Start count: {order.start_count if order.start_count is not None else '—'}; "
+        f"remains: {order.remains if order.remains is not None else '—'}",
+        f"Created: {created} UTC",
+    ]
+    if order.error:
+        lines.append(f"Error: {html.quote(order.error)}")
+    if order.last_answer:
+        lines.append(f"Last panel answer: <code>{html.quote(order.last_answer[:1000])}</code>")
+    return "\n".join(lines)
+
+
+@router.message(Command("order"))
+async def order(message: Message, command: CommandObject, shop: Shop, catalog: Catalog) -> None:
+    order_id = whole_number(command.args or "")
+    if order_id is None:
+        await message.answer(ORDER_USAGE)
+        return
+    found = await shop.orders.get(order_id)
+    if found is None:
+        await message.answer(f"⚠️ There is no order #{order_id}.")
+        return
+    await message.answer(order_details(found, await catalog.currency()))
+
+
+@router.message(Command("unconfirmed"))
+async def unconfirmed(message: Message, shop: Shop, catalog: Catalog) -> None:
+    held = await shop.orders.in_stage(Stage.UNCONFIRMED, limit=50)
+    if not held:
+        await message.answer("✅ No unconfirmed orders.")
+        return
+    currency = await catalog.currency()
+    lines = [f"<b>Unconfirmed orders</b> ({len(held)}{'+' if len(held) == 50 else ''}):"]
+    for item in held:
+        lines.append(
+            f"#{item.id} · user {item.user_id} · {html.quote(item.service_name[:40])} · "
+            f"{format_number(item.quantity)} · {format_money(item.price, currency)}"
+        )
+    lines.append("\n" + RESOLVE_USAGE)
+    await message.answer("\n".join(lines))
+
+
+@router.message(Command("resolve"))
+async def resolve(message: Message, command: CommandObject, shop: Shop, catalog: Catalog) -> None:
+    parts = (command.args or "").split()
+    order_id = whole_number(parts[0]) if parts else None
+    if order_id is None or len(parts) != 2:
+        await message.answer(RESOLVE_USAGE)
+        return
+    try:
+        if parts[1].lower() == "refund":
+            await shop.resolve_with_refund(order_id, await catalog.currency())
+            await message.answer(f"✅ Order #{order_id} refunded in full; the user was told.")
+            return
+        panel_id = whole_number(parts[1])
+        if panel_id is None:
+            await message.answer(RESOLVE_USAGE)
+            return
+        resolved = await shop.resolve_with_panel_order(order_id, panel_id)
+    except ResolveError as error:
+        await message.answer(f"⚠️ {html.quote(str(error))}")
+        return
+    await message.answer(
+        f"✅ Order #{resolved.id} is now panel order {resolved.panel_order_id}; "
+        "its status will be followed."
     )

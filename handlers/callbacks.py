@@ -48,3 +48,8 @@ class OrderCb(CallbackData, prefix="o"):
 class RefreshOrderCb(CallbackData, prefix="or"):
     id: int
     page: int = 0
+
+
+class RefillOrderCb(CallbackData, prefix="rf"):
+    id: int
+    page: int = 0

@@ -20,6 +20,7 @@ from handlers.callbacks import (
     OrderCb,
     OrdersCb,
     OrderServiceCb,
+    RefillOrderCb,
     RefreshOrderCb,
     ServiceCb,
 )
@@ -142,9 +143,11 @@ def orders(page: Page[OrderRecord], titles: Sequence[str]) -> InlineKeyboardMark
     return rows_with_pager(items, page, lambda p: OrdersCb(page=p), home_button())
 
 
-def order_card(order: OrderRecord, page: int) -> InlineKeyboardMarkup:
+def order_card(order: OrderRecord, page: int, *, can_refill: bool = False) -> InlineKeyboardMarkup:
     rows = []
     if order.panel_order_id is not None and not order.stage.is_final:
         rows.append([button(_("🔄 Refresh"), RefreshOrderCb(id=order.id, page=page))])
+    if can_refill:
+        rows.append([button(_("♻️ Refill"), RefillOrderCb(id=order.id, page=page))])
     rows.append([button(_("⬅️ My orders"), OrdersCb(page=page)), home_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)

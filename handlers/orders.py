@@ -10,13 +10,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import texts
 from bot.catalog import PAGE_SIZE, Catalog, Page, clamp_page, page_count
 from bot.formatting import format_money, format_number
-from bot.shop import Shop
+from bot.shop import RefillRefused, Shop
 from bot.texts import stage_label
 from bot.tracker import Tracker
 from handlers import keyboards
-from handlers.callbacks import MenuCb, OrderCb, OrdersCb, RefreshOrderCb
+from handlers.callbacks import MenuCb, OrderCb, OrdersCb, RefillOrderCb, RefreshOrderCb
 from handlers.common import answer_quietly, show
 from provider.errors import PanelError
 from storage.orders import OrderRecord, Stage
@@ -113,6 +114,18 @@ async def own_order(
     return order
 
 
+async def show_card(
+    callback: CallbackQuery, order: OrderRecord, page: int, shop: Shop, catalog: Catalog
+) -> None:
+    can_refill = (
+        order.refill_allowed
+        and order.stage is Stage.COMPLETED
+        and await shop.refills.open_for_order(order.id) is None
+    )
+    text = order_card_text(order, await catalog.currency())
+    await show(callback, text, keyboards.order_card(order, page, can_refill=can_refill))
+
+
 @router.callback_query(OrderCb.filter())
 async def order_card(
     callback: CallbackQuery, callback_data: OrderCb, shop: Shop, catalog: Catalog, person: User
@@ -120,10 +133,7 @@ async def order_card(
     order = await own_order(callback, shop, person, callback_data.id)
     if order is None:
         return
-    currency = await catalog.currency()
-    await show(
-        callback, order_card_text(order, currency), keyboards.order_card(order, callback_data.page)
-    )
+    await show_card(callback, order, callback_data.page, shop, catalog)
     await answer_quietly(callback)
 
 
@@ -142,12 +152,26 @@ async def refresh_order(
     try:
         order = await tracker.refresh(order)
     except PanelError:
-        await answer_quietly(
-            callback, _("The provider is not answering right now. Try again later.")
-        )
+        await answer_quietly(callback, texts.provider_unavailable())
         return
-    currency = await catalog.currency()
-    await show(
-        callback, order_card_text(order, currency), keyboards.order_card(order, callback_data.page)
-    )
+    await show_card(callback, order, callback_data.page, shop, catalog)
     await answer_quietly(callback, _("Updated."))
+
+
+@router.callback_query(RefillOrderCb.filter())
+async def refill_order(
+    callback: CallbackQuery,
+    callback_data: RefillOrderCb,
+    shop: Shop,
+    catalog: Catalog,
+    person: User,
+) -> None:
+    order = await own_order(callback, shop, person, callback_data.id)
+    if order is None:
+        return
+    result = await shop.request_refill(order)
+    if isinstance(result, RefillRefused):
+        await answer_quietly(callback, result.reason)
+        return
+    await show_card(callback, order, callback_data.page, shop, catalog)
+    await answer_quietly(callback, _("Refill requested. I will tell you when it is done."))
