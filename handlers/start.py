@@ -77,6 +77,9 @@ async def cancel_command(message: Message, state: FSMContext) -> None:
 
 @router.callback_query(CancelFlowCb.filter())
 async def cancel_button(callback: CallbackQuery, state: FSMContext) -> None:
+    if await state.get_state() is None:  # an old prompt's button, after the flow ended
+        await answer_quietly(callback, _("There is nothing to cancel."))
+        return
     await state.clear()
     await show(callback, _("Cancelled. Nothing was ordered."), keyboards.main_menu())
     await answer_quietly(callback)
