@@ -52,6 +52,8 @@ class Notifier:
 
     async def run(self) -> None:
         while True:
+            # Cleared before looking, so a row committed while we look still wakes us below.
+            self._outbox.added.clear()
             try:
                 sent = await self.deliver_due()
             except Exception:
@@ -59,7 +61,6 @@ class Notifier:
                 sent = 0
             if sent == 0:
                 # Sleep until something is added (or a postponed message comes due).
-                self._outbox.added.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._outbox.added.wait(), IDLE_CHECK_SECONDS)
 
