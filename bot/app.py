@@ -29,6 +29,7 @@ from bot.i18n import make_i18n
 from bot.logging_setup import setup_logging
 from bot.notifier import Notifier
 from bot.shop import Shop
+from bot.telegram_retry import RetryAfterMiddleware
 from bot.tracker import Tracker
 from handlers import admin, balance, catalog, errors, ordering, orders, start
 from handlers.middlewares import PersonMiddleware
@@ -91,6 +92,7 @@ class Application:
             or AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
+        self.bot.session.middleware(RetryAfterMiddleware())
         self.dispatcher = Dispatcher()
         self._tasks: list[asyncio.Task[None]] = []
         # Built in start(), once the database and the panel are reachable.
