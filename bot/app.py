@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 SIMULATOR_KEY = "demo"
 TELEGRAM_RETRY_MAX_SECONDS = 60.0
+SHUTDOWN_GRACE_SECONDS = 15.0
 
 USER_COMMANDS = [
     ("start", "Main menu"),
@@ -190,6 +191,11 @@ class Application:
                 logger.warning("Cannot set admin commands for %s: %s", admin_id, error.message)
 
     async def stop(self) -> None:
+        # Let updates being handled finish (an order half-placed must reach the database);
+        # aiogram keeps them in a private set and does not wait for them itself.
+        in_flight = set(getattr(self.dispatcher, "_handle_update_tasks", ()))
+        if in_flight:
+            await asyncio.wait(in_flight, timeout=SHUTDOWN_GRACE_SECONDS)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
