@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_bot(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "ADMIN_", "PROVIDER_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "ADMIN_", "PROVIDER_"))
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot"],
         env=clean | env | {"PYTHONPATH": str(ROOT)},
