@@ -172,6 +172,11 @@ class BotMessage:
     edit_date: int | None = None
 
     @property
+    def content(self) -> str:
+        """The text or caption as the person sees it ("" for neither), for assertions."""
+        return self.text or self.caption or ""
+
+    @property
     def chat_id(self) -> int:
         return int(self.chat["id"])
 
@@ -579,6 +584,10 @@ class FakeTelegram:
         """The next `count` calls of `method` get this error instead of their result."""
         fault = Fault(error_code, description, retry_after, count)
         self._faults.setdefault(method.lower(), deque()).append(fault)
+
+    def clear_faults(self) -> None:
+        """Forget every fault queued by fail_next."""
+        self._faults.clear()
 
     def calls_of(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method.lower() == method.lower()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,6 +38,11 @@ async def world() -> AsyncIterator[World]:
             yield World(fake, sim)
         finally:
             await sim.stop()
+
+
+def text_of(message: BotMessage) -> str:
+    """What the person reads in a message: its text, or its caption ("" if neither)."""
+    return message.text or message.caption or ""
 
 
 @dataclass
@@ -80,12 +85,63 @@ class ShopBot:
         """Skip the person's replies until one contains `fragment`."""
         while True:
             reply = await person.wait_reply(timeout)
-            if fragment in reply.text:
+            if fragment in reply.content:
                 return reply
+
+    async def open_service(self, person: Person, category: str, service: str) -> BotMessage:
+        """Services -> the category whose button contains `category` -> the service whose
+        button contains `service`, pressing Next when either is on a later page. -> the card"""
+        if not any(message.find_button("🛒 Services") for message in person.messages):
+            await self.press(person, "🏠 Menu")
+        await self.press(person, "🛒 Services")
+        for fragment in (category, service):
+            while person.last_message.find_button(fragment, "contains") is None:
+                assert person.last_message.find_button("Next ▶️"), f"no {fragment!r} on any page"
+                await self.press(person, "Next ▶️")
+            query = await person.click(fragment, match="contains")
+            reply = await person.wait_reply()
+            await person.wait_answer(query)
+        return reply
+
+    def mark(self) -> int:
+        """A position in the fake's call log: `sent_to(..., since=mark)` looks after it."""
+        return len(self.fake.calls)
+
+    async def sent_to(
+        self,
+        chat_id: int,
+        fragment: str,
+        since: int,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> BotMessage:
+        """The first message sent or edited in `chat_id` after `since` containing `fragment`."""
+
+        def found() -> BotMessage | None:
+            for call in self.fake.calls[since:]:
+                message = call.message
+                if (
+                    call.ok
+                    and message is not None
+                    and message.chat_id == chat_id
+                    and fragment in text_of(message)
+                ):
+                    return message
+            return None
+
+        return await self.fake.wait_for(found, timeout, what=f"{fragment!r} in chat {chat_id}")
 
     async def wait_idle(self) -> None:
         """Wait until every update pushed so far has been handled by the bot."""
         await self.fake.wait_for(lambda: self.fake.pending_polls > 0 or None, 5.0)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    """Wait for a condition that has no event to wait on (a row the notifier writes)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
 
 
 @asynccontextmanager
