@@ -28,10 +28,11 @@ from bot.config import Settings
 from bot.i18n import make_i18n
 from bot.logging_setup import setup_logging
 from bot.notifier import Notifier
+from bot.products import Products
 from bot.shop import Shop
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.tracker import Tracker
-from handlers import admin, balance, catalog, errors, ordering, orders, start
+from handlers import admin, balance, catalog, errors, ordering, orders, products, start
 from handlers.middlewares import PersonMiddleware
 from provider.client import PanelClient
 from provider.errors import PanelError
@@ -39,6 +40,7 @@ from provider.simulator import PanelSimulator
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.notifications import NotificationRepository
+from storage.products import ProductRepository
 from storage.settings import SettingsRepository
 from storage.users import UserRepository
 
@@ -63,6 +65,7 @@ ROUTERS = (
     start.router,
     admin.router,
     catalog.router,
+    products.router,
     orders.router,
     balance.router,
     ordering.router,
@@ -102,6 +105,7 @@ class Application:
         self.shop: Shop
         self.tracker: Tracker
         self.notifier: Notifier
+        self.products: Products
 
     async def start(self) -> None:
         """Open storage and the panel, build the services and the dispatcher."""
@@ -126,6 +130,7 @@ class Application:
             settings.status_poll_seconds,
             settings.stuck_order_hours,
         )
+        self.products = Products(ProductRepository(self.db), self.catalog, self.panel, self.shop)
         self.notifier = Notifier(self.bot, outbox, users)
         self._build_dispatcher(users)
         held = await self.shop.recover_interrupted()
@@ -141,6 +146,7 @@ class Application:
         dp["app"] = self
         dp["shop"] = self.shop
         dp["catalog"] = self.catalog
+        dp["products"] = self.products
         dp["tracker"] = self.tracker
         dp["panel"] = self.panel
 
@@ -172,6 +178,7 @@ class Application:
         while True:
             try:
                 await self.catalog.sync()
+                await self.products.sync()
             except PanelError as error:
                 logger.warning("Catalog sync failed: %s", error)
             except Exception:

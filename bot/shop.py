@@ -12,9 +12,10 @@ import asyncio
 import logging
 import secrets
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
@@ -84,9 +85,22 @@ class AlreadyPlaced:
     order: OrderRecord
 
 
+class Priced(Protocol):
+    """What a confirm card shows about money: a service Quote or a product quote."""
+
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def balance(self) -> Decimal: ...
+    @property
+    def missing(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class NotEnoughBalance:
-    quote: Quote
+    quote: Priced
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +109,9 @@ class Refused:
 
     order: OrderRecord
     reason: str
+    # The shop's own panel account is empty: the panel's words would read to the customer
+    # as if *their* balance were short, so they are told something else.
+    provider_out_of_funds: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,28 +227,30 @@ class Shop:
             suggest=request.suggest,
             search=request.search,
         )
+        return await self.charge_and_submit(new_order, quote, lambda: self._panel.add(request))
+
+    async def charge_and_submit(
+        self, new_order: NewOrder, quote: Priced, submit: Callable[[], Awaitable[int]]
+    ) -> PlaceResult:
+        """Write the order and the debit in one transaction, then call the panel once."""
         try:
             async with self._db.transaction() as tx:
                 order_id = await self.orders.create(tx, new_order)
-                if quote.price > 0:
+                if new_order.price > 0:
                     await self.ledger.apply(
-                        tx, user.id, -quote.price, "order", str(order_id), offer.service.name
-                    )
+                        tx, new_order.user_id, -new_order.price, "order", str(order_id),
+                        new_order.service_name,
+                    )  # fmt: skip
         except InsufficientFunds:
             return NotEnoughBalance(quote)
         except sqlite3.IntegrityError:
             # The same draft was placed by a concurrent press: that order stands.
-            placed = await self.orders.by_draft(draft.key)
+            placed = await self.orders.by_draft(new_order.draft_key)
             if placed is None:
                 raise
             return AlreadyPlaced(placed)
-        return await self._submit(order_id, request, user, quote.currency)
-
-    async def _submit(
-        self, order_id: int, request: OrderRequest, user: User, currency: str
-    ) -> PlaceResult:
         try:
-            panel_order_id = await self._panel.add(request)
+            panel_order_id = await submit()
         except ProviderError as error:
             return await self._refuse(order_id, error)
         except ProviderUnavailable as error:
@@ -244,7 +263,7 @@ class Shop:
             order = await self.orders.get_in(tx, order_id)
         assert order is not None
         logger.info("Order %s placed on the panel as %s", order_id, panel_order_id)
-        return Placed(order, currency)
+        return Placed(order, quote.currency)
 
     async def _refuse(self, order_id: int, error: ProviderError) -> Refused:
         async with self._db.transaction() as tx:
@@ -261,7 +280,7 @@ class Shop:
             order = await self.orders.get_in(tx, order_id)
         assert order is not None
         logger.info("Order %s refused by the panel: %s", order_id, error.message)
-        return Refused(order, error.message)
+        return Refused(order, error.message, error.is_out_of_funds)
 
     async def _hold(self, order_id: int, reason: str) -> Held:
         async with self._db.transaction() as tx:
@@ -305,7 +324,7 @@ class Shop:
         Raises ResolveError when the order is not unconfirmed or the panel id is taken.
         """
         order = await self._unconfirmed(order_id)
-        if await self.orders.by_panel_id(panel_order_id) is not None:
+        if await self.orders.by_panel_id(order.kind, panel_order_id) is not None:
             raise ResolveError(f"panel order {panel_order_id} already belongs to another order")
         async with self._db.transaction() as tx:
             await self.orders.resolve(tx, order.id, panel_order_id)

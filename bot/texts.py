@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.formatting import format_money, format_number
 from bot.i18n import in_language
+from provider.models import ProductOrderState
 from storage.orders import OrderRecord, Stage
 
 
@@ -104,3 +105,63 @@ def admin_orders_stuck(orders: list[OrderRecord], hours: float) -> str:
     listed = ", ".join(f"#{order.id}" for order in orders[:30])
     more = f" and {len(orders) - 30} more" if len(orders) > 30 else ""
     return f"⏰ {len(orders)} orders made no progress for {hours:g} h: {listed}{more}."
+
+
+# Telegram allows 4,096 characters a message; results are split well below, on line breaks.
+RESULT_CHUNK = 3500
+
+
+def split_result(result: str, size: int = RESULT_CHUNK) -> list[str]:
+    """Split a delivered result into pieces of at most `size`, preferring line breaks."""
+    pieces, rest = [], result.strip()
+    while len(rest) > size:
+        cut = rest.rfind("\n", 0, size)
+        cut = cut if cut > size // 2 else size
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def result_messages(header: str, result: str) -> list[str]:
+    """The header, then the result in monospace (easy to copy), split as Telegram requires."""
+    pieces = split_result(result)
+    if not pieces:
+        return [header]
+    messages = [f"{header}\n<pre>{html.quote(pieces[0])}</pre>"]
+    total = len(pieces)
+    for number, piece in enumerate(pieces[1:], start=2):
+        messages.append(f"({number}/{total})\n<pre>{html.quote(piece)}</pre>")
+    return messages
+
+
+def product_order_finished(
+    order: OrderRecord, stage: Stage, state: ProductOrderState, refund: Decimal, currency: str
+) -> list[str]:
+    """What a buyer reads when a product order ends (in the current language)."""
+    name = html.quote(order.service_name)
+    if stage is Stage.COMPLETED:
+        header = _("🎁 Order #{id} is delivered: {name} × {quantity}").format(
+            id=order.id, name=name, quantity=format_number(order.quantity)
+        )
+        return result_messages(header, state.result)
+    if stage is Stage.PARTIAL:
+        remains = min(max(state.remains or 0, 0), order.quantity)
+        header = _(
+            "⚠️ Order #{id} was partially delivered: {name}\n"
+            "Delivered: {delivered} of {quantity}\nRefunded to your balance: {refund}"
+        ).format(
+            id=order.id,
+            name=name,
+            delivered=format_number(order.quantity - remains),
+            quantity=format_number(order.quantity),
+            refund=format_money(refund, currency),
+        )
+        return result_messages(header, state.result)
+    text = _("❌ Order #{id} was canceled: {name}\nRefunded to your balance: {refund}").format(
+        id=order.id, name=name, refund=format_money(refund, currency)
+    )
+    if state.note:
+        text += "\n" + _("Reason: {note}").format(note=html.quote(state.note))
+    return [text]

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,10 +26,10 @@ from bot.pricing import refund_for_remains
 from bot.shop import Shop
 from provider.client import MULTI_LIMIT, PanelClient
 from provider.errors import PanelError
-from provider.models import ItemError, OrderState, OrderStatus
+from provider.models import ItemError, OrderState, OrderStatus, ProductOrderState
 from storage.db import Database, Transaction
 from storage.errors import DuplicateEntry
-from storage.orders import OrderRecord, Stage
+from storage.orders import OrderKind, OrderRecord, Stage
 from storage.refills import RefillStage
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ PANEL_STAGES = {
     OrderStatus.PARTIAL: Stage.PARTIAL,
     OrderStatus.CANCELED: Stage.CANCELED,
 }
-TRACKED_STAGES = (Stage.PENDING, Stage.PROCESSING, Stage.IN_PROGRESS)
 REFILL_STAGES = {
     OrderStatus.PENDING: RefillStage.PENDING,
     OrderStatus.PROCESSING: RefillStage.IN_PROGRESS,
@@ -51,6 +50,7 @@ REFILL_STAGES = {
     OrderStatus.REJECTED: RefillStage.REJECTED,
     OrderStatus.CANCELED: RefillStage.REJECTED,
 }
+PanelState = OrderState | ProductOrderState
 MAX_BACKOFF_SECONDS = 600.0
 MISSING_ANSWERS_TO_REPORT = 3  # "Incorrect order ID" this many times in a row: tell admins
 
@@ -86,6 +86,7 @@ class Tracker:
         while True:
             try:
                 await self.sync_once()
+                await self.sync_products_once()
                 await self.sync_refills()
                 await self.report_stuck()
                 failures = 0
@@ -99,20 +100,26 @@ class Tracker:
                 delay = self._poll_seconds
             await asyncio.sleep(delay)
 
-    async def open_orders(self) -> list[OrderRecord]:
-        rows = await self._db.fetchall(
-            f"""SELECT * FROM orders WHERE status IN ({",".join("?" * len(TRACKED_STAGES))})
-                AND panel_order_id IS NOT NULL ORDER BY id""",
-            TRACKED_STAGES,
-        )
-        return [OrderRecord.from_row(row) for row in rows]
-
     async def sync_once(self) -> CycleReport:
+        """One cycle over the open service orders."""
+        return await self._sync(OrderKind.SERVICE, self._panel.statuses)
+
+    async def sync_products_once(self) -> CycleReport:
+        """One cycle over the open product orders."""
+        return await self._sync(OrderKind.PRODUCT, self._panel.product_order_statuses)
+
+    async def _sync(
+        self,
+        kind: OrderKind,
+        fetch: Callable[[list[int]], Awaitable[Mapping[int, PanelState | ItemError]]],
+    ) -> CycleReport:
         self.currency = await self._catalog.currency()
-        orders = await self.open_orders()
+        orders = await self._shop.orders.open_of_kind(kind)
         report = CycleReport(orders=len(orders))
+        if not orders:
+            return report
         by_panel_id = {order.panel_order_id: order for order in orders if order.panel_order_id}
-        answers = await self._panel.statuses(list(by_panel_id))
+        answers = await fetch(list(by_panel_id))
         ids = list(by_panel_id)
         for start in range(0, len(ids), MULTI_LIMIT):
             chunk = {i: answers[i] for i in ids[start : start + MULTI_LIMIT] if i in answers}
@@ -123,7 +130,11 @@ class Tracker:
         """Fetch one order's live status now (the order card's Refresh button)."""
         if order.panel_order_id is None or order.stage.is_final:
             return order
-        state = await self._panel.status(order.panel_order_id)
+        state: PanelState
+        if order.kind is OrderKind.PRODUCT:
+            state = await self._panel.product_order_status(order.panel_order_id)
+        else:
+            state = await self._panel.status(order.panel_order_id)
         self.currency = await self._catalog.currency()
         report = CycleReport()
         await self._apply_chunk(
@@ -133,7 +144,7 @@ class Tracker:
 
     async def _apply_chunk(
         self,
-        answers: Mapping[int, OrderState | ItemError],
+        answers: Mapping[int, PanelState | ItemError],
         by_panel_id: Mapping[int, OrderRecord],
         report: CycleReport,
     ) -> None:
@@ -195,10 +206,12 @@ class Tracker:
                     await self._shop.outbox.add(tx, refill.user_id, text)
         return finished
 
-    async def _apply(self, tx: Transaction, order: OrderRecord, state: OrderState) -> bool:
+    async def _apply(self, tx: Transaction, order: OrderRecord, state: PanelState) -> bool:
         stage = PANEL_STAGES.get(state.status, order.stage)
-        changed = (stage, state.start_count, state.remains) != (
-            order.stage, order.start_count, order.remains
+        start_count = state.start_count if isinstance(state, OrderState) else None
+        result = state.result if isinstance(state, ProductOrderState) else ""
+        changed = (stage, start_count, state.remains, result or None) != (
+            order.stage, order.start_count, order.remains, order.result
         )  # fmt: skip
         if not changed:
             return False
@@ -207,9 +220,11 @@ class Tracker:
             order.id,
             stage=stage,
             charge=state.charge,
-            start_count=state.start_count,
+            start_count=start_count,
             remains=state.remains,
-            last_answer=json.dumps(state.model_dump(mode="json")),
+            last_answer=json.dumps(state.model_dump(mode="json"), ensure_ascii=False)[:4000],
+            result=result,
+            note=state.note if isinstance(state, ProductOrderState) else None,
         )
         if stage == order.stage or not stage.is_final:
             return True  # progress is shown on the order card, silently
@@ -221,8 +236,8 @@ class Tracker:
         if refund > 0:
             refund = await self._refund(tx, order, refund)
         language = await tx.fetchval("SELECT language FROM users WHERE id = ?", (order.user_id,))
-        text = self.final_text(order, stage, state, refund, language)
-        await self._shop.outbox.add(tx, order.user_id, text)
+        for text in self.final_messages(order, stage, state, refund, language):
+            await self._shop.outbox.add(tx, order.user_id, text)
         return True
 
     async def _refund(self, tx: Transaction, order: OrderRecord, amount: Decimal) -> Decimal:
@@ -235,38 +250,45 @@ class Tracker:
         await self._shop.orders.add_refunded(tx, order.id, amount)
         return amount
 
-    def final_text(
+    def final_messages(
         self,
         order: OrderRecord,
         stage: Stage,
-        state: OrderState,
+        state: PanelState,
         refund: Decimal,
         language: str | None,
-    ) -> str:
+    ) -> list[str]:
         with in_language(language):
-            service = html.quote(order.service_name)
-            if stage is Stage.COMPLETED:
-                text = _("✅ Order #{id} is completed.\n{service}\nQuantity: {quantity}").format(
-                    id=order.id, service=service, quantity=format_number(order.quantity)
+            if isinstance(state, ProductOrderState):
+                return texts.product_order_finished(order, stage, state, refund, self.currency)
+            return [self._service_final_text(order, stage, state, refund)]
+
+    def _service_final_text(
+        self, order: OrderRecord, stage: Stage, state: OrderState, refund: Decimal
+    ) -> str:
+        service = html.quote(order.service_name)
+        if stage is Stage.COMPLETED:
+            text = _("✅ Order #{id} is completed.\n{service}\nQuantity: {quantity}").format(
+                id=order.id, service=service, quantity=format_number(order.quantity)
+            )
+            if state.start_count is not None:
+                text += "\n" + _("Start count: {count}").format(
+                    count=format_number(state.start_count)
                 )
-                if state.start_count is not None:
-                    text += "\n" + _("Start count: {count}").format(
-                        count=format_number(state.start_count)
-                    )
-                return text
-            if stage is Stage.PARTIAL:
-                remains = min(max(state.remains or 0, 0), order.quantity)
-                return _(
-                    "⚠️ Order #{id} was partially completed.\n{service}\n"
-                    "Delivered: {delivered} of {quantity}\nRefunded to your balance: {refund}"
-                ).format(
-                    id=order.id,
-                    service=service,
-                    delivered=format_number(order.quantity - remains),
-                    quantity=format_number(order.quantity),
-                    refund=format_money(refund, self.currency),
-                )
+            return text
+        if stage is Stage.PARTIAL:
+            remains = min(max(state.remains or 0, 0), order.quantity)
             return _(
-                "❌ Order #{id} was canceled by the provider.\n{service}\n"
-                "Refunded to your balance: {refund}"
-            ).format(id=order.id, service=service, refund=format_money(refund, self.currency))
+                "⚠️ Order #{id} was partially completed.\n{service}\n"
+                "Delivered: {delivered} of {quantity}\nRefunded to your balance: {refund}"
+            ).format(
+                id=order.id,
+                service=service,
+                delivered=format_number(order.quantity - remains),
+                quantity=format_number(order.quantity),
+                refund=format_money(refund, self.currency),
+            )
+        return _(
+            "❌ Order #{id} was canceled by the provider.\n{service}\n"
+            "Refunded to your balance: {refund}"
+        ).format(id=order.id, service=service, refund=format_money(refund, self.currency))

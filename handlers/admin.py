@@ -13,6 +13,7 @@ from aiogram.types import Message, TelegramObject
 from bot.catalog import Catalog
 from bot.formatting import format_money, format_number
 from bot.pricing import parse_amount, parse_markup_percent
+from bot.products import Products
 from bot.shop import ResolveError, Shop
 from provider.client import PanelClient
 from provider.errors import PanelError
@@ -122,16 +123,18 @@ async def provider(message: Message, panel: PanelClient, catalog: Catalog) -> No
 
 
 @router.message(Command("sync"))
-async def sync(message: Message, catalog: Catalog) -> None:
+async def sync(message: Message, catalog: Catalog, products: Products) -> None:
     progress = await message.answer("⏳ Syncing the catalog…")
     try:
         result = await catalog.sync()
+        product_count = await products.sync()
     except PanelError as error:
         await progress.edit_text(f"❌ Sync failed: {html.quote(str(error))}")
         return
     await progress.edit_text(
         f"✅ Catalog synced: {len(result.added)} services added, {len(result.changed)} changed, "
-        f"{len(result.removed)} removed, {result.categories_added} new categories."
+        f"{len(result.removed)} removed, {result.categories_added} new categories; "
+        f"{product_count} products listed."
     )
 
 

@@ -53,3 +53,30 @@ class RefreshOrderCb(CallbackData, prefix="or"):
 class RefillOrderCb(CallbackData, prefix="rf"):
     id: int
     page: int = 0
+
+
+class ProductCategoriesCb(CallbackData, prefix="pcs"):
+    page: int = 0
+
+
+class ProductCategoryCb(CallbackData, prefix="pc"):
+    id: int
+    page: int = 0
+
+
+class ProductCb(CallbackData, prefix="p"):
+    id: int
+    page: int = 0
+
+
+class OrderProductCb(CallbackData, prefix="op"):
+    id: int
+
+
+class ProductDraftCb(CallbackData, prefix="pd"):
+    action: str  # confirm | cancel
+    key: str
+
+
+class ShowResultCb(CallbackData, prefix="sr"):
+    id: int

@@ -18,14 +18,21 @@ from handlers.callbacks import (
     DraftCb,
     MenuCb,
     OrderCb,
+    OrderProductCb,
     OrdersCb,
     OrderServiceCb,
+    ProductCategoriesCb,
+    ProductCategoryCb,
+    ProductCb,
+    ProductDraftCb,
     RefillOrderCb,
     RefreshOrderCb,
     ServiceCb,
+    ShowResultCb,
 )
 from storage.catalog import Category, ServiceRecord
 from storage.orders import OrderRecord
+from storage.products import ProductRecord
 
 MAX_LABEL = 60
 
@@ -47,7 +54,10 @@ def home_button() -> InlineKeyboardButton:
 def main_menu() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(_("🛒 Services"), MenuCb(to="services"))],
+            [
+                button(_("🛒 Services"), MenuCb(to="services")),
+                button(_("🎁 Products"), MenuCb(to="products")),
+            ],
             [
                 button(_("📦 My orders"), MenuCb(to="orders")),
                 button(_("💰 Balance"), MenuCb(to="balance")),
@@ -145,9 +155,48 @@ def orders(page: Page[OrderRecord], titles: Sequence[str]) -> InlineKeyboardMark
 
 def order_card(order: OrderRecord, page: int, *, can_refill: bool = False) -> InlineKeyboardMarkup:
     rows = []
+    if order.result:
+        rows.append([button(_("🎁 Show the result"), ShowResultCb(id=order.id))])
     if order.panel_order_id is not None and not order.stage.is_final:
         rows.append([button(_("🔄 Refresh"), RefreshOrderCb(id=order.id, page=page))])
     if can_refill:
         rows.append([button(_("♻️ Refill"), RefillOrderCb(id=order.id, page=page))])
     rows.append([button(_("⬅️ My orders"), OrdersCb(page=page)), home_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def product_categories(page: Page[Category]) -> InlineKeyboardMarkup:
+    items = [
+        button(label(f"{c.name} ({c.service_count})"), ProductCategoryCb(id=c.id))
+        for c in page.items
+    ]
+    return rows_with_pager(items, page, lambda p: ProductCategoriesCb(page=p), home_button())
+
+
+def products(category: Category, page: Page[ProductRecord]) -> InlineKeyboardMarkup:
+    items = [
+        button(label(("" if p.in_stock else "⛔ ") + p.name), ProductCb(id=p.id, page=page.page))
+        for p in page.items
+    ]
+    back = button(_("⬅️ Categories"), ProductCategoriesCb())
+    return rows_with_pager(items, page, lambda p: ProductCategoryCb(id=category.id, page=p), back)
+
+
+def product_card(product: ProductRecord, page: int) -> InlineKeyboardMarkup:
+    rows = []
+    if product.in_stock:
+        rows.append([button(_("🛒 Buy"), OrderProductCb(id=product.id))])
+    back = button(_("⬅️ Back"), ProductCategoryCb(id=product.category_id, page=page))
+    rows.append([back, home_button()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def confirm_product(draft_key: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(_("✅ Confirm"), ProductDraftCb(action="confirm", key=draft_key)),
+                button(_("✖️ Cancel"), ProductDraftCb(action="cancel", key=draft_key)),
+            ]
+        ]
+    )

@@ -22,6 +22,7 @@ from bot.shop import (
     OrderDraft,
     Placed,
     PlaceResult,
+    Priced,
     Quote,
     Refused,
     ServiceGone,
@@ -60,7 +61,9 @@ def problem_text(error: InputError) -> str:
         ),
         Problem.LINE_TOO_LONG: _("One of the lines is too long (at most {limit} characters)."),
     }
-    return "⚠️ " + texts[error.problem].format(min=low, max=high, **error.details)
+    # Counts and limits read like every other number: 1,501 lines.
+    details = {k: format_number(int(v)) if v.isdigit() else v for k, v in error.details.items()}
+    return "⚠️ " + texts[error.problem].format(min=low, max=high, **details)
 
 
 async def load_draft(state: FSMContext) -> OrderDraft | None:
@@ -293,7 +296,7 @@ def confirm_text(draft: OrderDraft, quote: Quote) -> str:
     return "\n".join(lines)
 
 
-def not_enough_text(quote: Quote) -> str:
+def not_enough_text(quote: Priced) -> str:
     return _(
         "❌ Not enough balance.\nPrice: {price}\nYour balance: {balance}\n"
         "Missing: <b>{missing}</b>\n\nTop up your balance (see 💰 Balance) and try again."
@@ -364,6 +367,11 @@ def result_text(result: PlaceResult) -> str:
                 quantity=format_number(order.quantity),
                 price=format_money(order.price, currency),
             )
+        case Refused(order=order, provider_out_of_funds=True):
+            return _(
+                "❌ Order #{id} could not be placed: the shop cannot take orders right now. "
+                "Please try again later.\nYour money is back on your balance."
+            ).format(id=order.id)
         case Refused(order=order, reason=reason):
             return _(
                 "❌ The provider refused order #{id}: {reason}\nYour money is back on your balance."

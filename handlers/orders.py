@@ -20,7 +20,7 @@ from handlers import keyboards
 from handlers.callbacks import MenuCb, OrderCb, OrdersCb, RefillOrderCb, RefreshOrderCb
 from handlers.common import answer_quietly, show
 from provider.errors import PanelError
-from storage.orders import OrderRecord, Stage
+from storage.orders import OrderKind, OrderRecord, Stage
 from storage.users import User
 
 router = Router(name=__name__)
@@ -39,7 +39,8 @@ STAGE_ICONS = {
 
 
 def list_title(order: OrderRecord) -> str:
-    return f"{STAGE_ICONS[order.stage]} #{order.id} · {order.service_name}"
+    product = "🎁 " if order.kind is OrderKind.PRODUCT else ""
+    return f"{STAGE_ICONS[order.stage]} #{order.id} · {product}{order.service_name}"
 
 
 async def show_orders(target: Message | CallbackQuery, shop: Shop, person: User, page: int) -> None:
@@ -85,7 +86,9 @@ def order_card_text(order: OrderRecord, currency: str) -> str:
     lines = [
         _("📦 <b>Order #{id}</b>").format(id=order.id),
         html.quote(order.service_name),
-        _("Link: {link}").format(link=html.quote(order.link)),
+        _("Link: {link}").format(link=html.quote(order.link))
+        if order.kind is OrderKind.SERVICE
+        else _("Product order"),
         _("Quantity: {quantity}").format(quantity=format_number(order.quantity)),
         _("Price: {price}").format(price=format_money(order.price, currency)),
         _("Status: {status}").format(
@@ -98,6 +101,12 @@ def order_card_text(order: OrderRecord, currency: str) -> str:
         lines.append(_("Remains: {count}").format(count=format_number(max(order.remains, 0))))
     if order.refunded > 0:
         lines.append(_("Refunded: {amount}").format(amount=format_money(order.refunded, currency)))
+    if order.require_text:
+        lines.append(
+            _("Sent: {what}").format(what=f"<code>{html.quote(order.require_text)}</code>")
+        )
+    if order.note:
+        lines.append(_("Note: {note}").format(note=html.quote(order.note)))
     if order.stage is Stage.FAILED and order.error:
         lines.append(_("Reason: {reason}").format(reason=html.quote(order.error)))
     lines.append(_("Placed: {when}").format(when=created))

@@ -11,3 +11,9 @@ class Ordering(StatesGroup):
     suggest = State()  # Special 1 (1DG): suggested videos
     search = State()  # Special 1 (1DG): search keywords
     confirm = State()
+
+
+class ProductOrdering(StatesGroup):
+    quantity = State()
+    require = State()  # the information the product needs, e.g. the buyer's account
+    confirm = State()

@@ -32,6 +32,11 @@ class Stage(StrEnum):
 FINAL_STAGES = frozenset({Stage.FAILED, Stage.COMPLETED, Stage.PARTIAL, Stage.CANCELED})
 
 
+class OrderKind(StrEnum):
+    SERVICE = "service"
+    PRODUCT = "product"
+
+
 @dataclass(frozen=True, slots=True)
 class NewOrder:
     user_id: int
@@ -47,11 +52,16 @@ class NewOrder:
     list: str | None = None
     suggest: str | None = None
     search: str | None = None
+    kind: OrderKind = OrderKind.SERVICE
+    require_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OrderRecord:
+    """A service order, or a product order (kind); for a product, service_* are the product's."""
+
     id: int
+    kind: OrderKind
     user_id: int
     service_id: int
     service_name: str
@@ -62,6 +72,9 @@ class OrderRecord:
     list: str | None
     suggest: str | None
     search: str | None
+    require_text: str | None
+    result: str | None
+    note: str | None
     price: Decimal
     charge: Decimal | None
     stage: Stage
@@ -80,6 +93,7 @@ class OrderRecord:
         charge = row["charge"]
         return cls(
             id=row["id"],
+            kind=OrderKind(row["kind"]),
             user_id=row["user_id"],
             service_id=row["service_id"],
             service_name=row["service_name"],
@@ -90,6 +104,9 @@ class OrderRecord:
             list=row["list"],
             suggest=row["suggest"],
             search=row["search"],
+            require_text=row["require_text"],
+            result=row["result"],
+            note=row["note"],
             price=from_micros(row["price"]),
             charge=None if charge is None else from_micros(charge),
             stage=Stage(row["status"]),
@@ -115,11 +132,12 @@ class OrderRepository:
     async def create(self, tx: Transaction, order: NewOrder) -> int:
         """Insert as `submitting`. A second order for the same draft raises IntegrityError."""
         return await tx.execute(
-            """INSERT INTO orders (user_id, service_id, service_name, service_type, link,
-                   quantity, comments, list, suggest, search, price, status, draft_key,
-                   refill_allowed)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            """INSERT INTO orders (kind, user_id, service_id, service_name, service_type, link,
+                   quantity, comments, list, suggest, search, require_text, price, status,
+                   draft_key, refill_allowed)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
+                order.kind,
                 order.user_id,
                 order.service_id,
                 order.service_name,
@@ -130,6 +148,7 @@ class OrderRepository:
                 order.list,
                 order.suggest,
                 order.search,
+                order.require_text,
                 to_micros(order.price),
                 Stage.SUBMITTING,
                 order.draft_key,
@@ -199,16 +218,21 @@ class OrderRepository:
         start_count: int | None,
         remains: int | None,
         last_answer: str,
+        result: str | None = None,
+        note: str | None = None,
     ) -> None:
         await tx.execute(
             f"""UPDATE orders SET status = ?, charge = COALESCE(?, charge),
                    start_count = COALESCE(?, start_count), remains = COALESCE(?, remains),
+                   result = COALESCE(?, result), note = COALESCE(?, note),
                    last_answer = ?, missing_answers = 0, updated_at = {NOW} WHERE id = ?""",
             (
                 stage,
                 None if charge is None else to_micros(charge),
                 start_count,
                 remains,
+                result or None,
+                note or None,
                 last_answer,
                 order_id,
             ),
@@ -228,6 +252,15 @@ class OrderRepository:
     async def mark_missing_reported(self, tx: Transaction, order_id: int) -> None:
         await tx.execute("UPDATE orders SET missing_reported = 1 WHERE id = ?", (order_id,))
 
+    async def open_of_kind(self, kind: OrderKind) -> list[OrderRecord]:
+        """Placed orders the panel has not finished: what the tracker asks about."""
+        rows = await self._db.fetchall(
+            """SELECT * FROM orders WHERE status IN ('pending', 'processing', 'in_progress')
+               AND kind = ? AND panel_order_id IS NOT NULL ORDER BY id""",
+            (kind,),
+        )
+        return [OrderRecord.from_row(row) for row in rows]
+
     async def take_stuck(self, tx: Transaction, older_than: int) -> list[OrderRecord]:
         """Open orders unchanged since `older_than` (unix time), not yet reported; marks them."""
         rows = await tx.fetchall(
@@ -245,8 +278,8 @@ class OrderRepository:
         """An admin found the unconfirmed order on the panel: the tracker takes over."""
         await self.set_placed(tx, order_id, panel_order_id)
 
-    async def by_panel_id(self, panel_order_id: int) -> OrderRecord | None:
+    async def by_panel_id(self, kind: OrderKind, panel_order_id: int) -> OrderRecord | None:
         row = await self._db.fetchone(
-            "SELECT * FROM orders WHERE panel_order_id = ?", (panel_order_id,)
+            "SELECT * FROM orders WHERE kind = ? AND panel_order_id = ?", (kind, panel_order_id)
         )
         return None if row is None else OrderRecord.from_row(row)

@@ -161,6 +161,7 @@ async def running_bot(shared: World, tmp_path: Path, **overrides: Any) -> AsyncI
     await app.start()
     app.panel._backoff = 0.01  # reads retry fast in tests
     await app.catalog.sync()
+    await app.products.sync()
     app.start_background(catalog_sync=False, tracker=False)
     polling = asyncio.create_task(
         app.dispatcher.start_polling(

@@ -63,8 +63,34 @@ CREATE TABLE services (
 );
 CREATE INDEX services_listing ON services (category_id, active, hidden, position);
 
+-- Digital products (subscriptions, accounts), priced per unit.
+CREATE TABLE product_categories (
+    id        INTEGER PRIMARY KEY,
+    name      TEXT    NOT NULL UNIQUE,
+    position  INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE products (
+    id            INTEGER PRIMARY KEY,              -- the panel's product id
+    category_id   INTEGER NOT NULL REFERENCES product_categories (id),
+    name          TEXT    NOT NULL,
+    require       TEXT    NOT NULL DEFAULT '',      -- what the buyer must give, e.g. an account
+    rate          INTEGER NOT NULL CHECK (rate >= 0),   -- per unit
+    min_quantity  INTEGER NOT NULL,
+    max_quantity  INTEGER NOT NULL,
+    stock_status  TEXT    NOT NULL DEFAULT '',
+    inventory     INTEGER,                          -- NULL: the panel does not say
+    type          TEXT    NOT NULL DEFAULT '',      -- Auto / Service
+    hidden        INTEGER NOT NULL DEFAULT 0,
+    active        INTEGER NOT NULL DEFAULT 1,
+    position      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX products_listing ON products (category_id, active, hidden, position);
+
+-- Orders of services and of products (kind). For a product, service_* describe the product.
 CREATE TABLE orders (
     id              INTEGER PRIMARY KEY,
+    kind            TEXT    NOT NULL DEFAULT 'service' CHECK (kind IN ('service', 'product')),
     user_id         INTEGER NOT NULL REFERENCES users (id),
     service_id      INTEGER NOT NULL,
     service_name    TEXT    NOT NULL,
@@ -75,10 +101,13 @@ CREATE TABLE orders (
     list            TEXT,                             -- Special (1DG)
     suggest         TEXT,                             -- Special 1 (1DG)
     search          TEXT,                             -- Special 1 (1DG)
+    require_text    TEXT,                             -- product: what the buyer gave
+    result          TEXT,                             -- product: what the panel delivered
+    note            TEXT,                             -- product: the panel's note (Canceled)
     price           INTEGER NOT NULL CHECK (price >= 0),   -- what the user paid
     charge          INTEGER,                          -- what the panel charged us
     status          TEXT    NOT NULL,                 -- submitting, unconfirmed, failed, pending, ...
-    panel_order_id  INTEGER UNIQUE,
+    panel_order_id  INTEGER,                          -- products have their own id space
     start_count     INTEGER,
     remains         INTEGER,
     refunded        INTEGER NOT NULL DEFAULT 0,       -- micro-units given back so far
@@ -92,6 +121,7 @@ CREATE TABLE orders (
     created_at      INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
     updated_at      INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
 );
+CREATE UNIQUE INDEX orders_panel_id ON orders (kind, panel_order_id);
 CREATE INDEX orders_user ON orders (user_id, id);
 CREATE INDEX orders_open ON orders (status)
     WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed', 'refunded');
