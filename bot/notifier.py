@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 IDLE_CHECK_SECONDS = 5.0
 MAX_RETRY_SECONDS = 600.0
+PACING_MEMORY = 10_000  # chats remembered for per-chat pacing before old ones are pruned
 
 
 class Notifier:
@@ -112,6 +113,10 @@ class Notifier:
                 "Notification %s not sent (%s); retry in %.0fs", notification.id, error, delay
             )
             return 1
-        self._last_by_chat[chat_id] = time.monotonic()
+        now = time.monotonic()
+        self._last_by_chat[chat_id] = now
+        if len(self._last_by_chat) > PACING_MEMORY:  # forget chats that are past their pause
+            horizon = now - self._per_chat_interval
+            self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > horizon}
         await self._outbox.mark_sent(notification.id)
         return 1
