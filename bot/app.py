@@ -23,6 +23,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
+from bot.alerts import Alerts
 from bot.catalog import Catalog
 from bot.config import Settings
 from bot.i18n import make_i18n
@@ -39,6 +40,7 @@ from provider.errors import PanelError
 from provider.simulator import PanelSimulator
 from storage.catalog import CatalogRepository
 from storage.db import Database
+from storage.markup import MarkupRepository
 from storage.notifications import NotificationRepository
 from storage.products import ProductRepository
 from storage.settings import SettingsRepository
@@ -106,6 +108,7 @@ class Application:
         self.tracker: Tracker
         self.notifier: Notifier
         self.products: Products
+        self.alerts: Alerts
 
     async def start(self) -> None:
         """Open storage and the panel, build the services and the dispatcher."""
@@ -120,8 +123,10 @@ class Application:
             SettingsRepository(self.db),
             self.panel,
             settings.markup_percent,
+            MarkupRepository(self.db),
         )
-        self.shop = Shop(self.db, self.catalog, self.panel, outbox, settings.admin_ids)
+        self.alerts = Alerts(self.db, outbox, settings.admin_ids)
+        self.shop = Shop(self.db, self.catalog, self.panel, outbox, self.alerts)
         self.tracker = Tracker(
             self.db,
             self.panel,

@@ -12,6 +12,7 @@ from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.models import Service, ServiceType
 from storage.catalog import CatalogEntry, CatalogRepository, Category, ServiceRecord, SyncResult
+from storage.markup import MarkupRepository
 from storage.settings import SettingsRepository
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Offer:
     kind: ServiceType
     unit_price: Decimal  # per 1000, or the package price
     currency: str
+    markup_percent: Decimal  # the rule that applies to this service
 
     @property
     def is_package(self) -> bool:
@@ -82,8 +84,10 @@ class Catalog:
         settings: SettingsRepository,
         panel: PanelClient,
         default_markup: Decimal,
+        markup_rules: MarkupRepository,
     ) -> None:
         self._repository = repository
+        self.markup_rules = markup_rules
         self._settings = settings
         self._panel = panel
         self._default_markup = default_markup
@@ -120,6 +124,24 @@ class Catalog:
     async def set_markup_percent(self, percent: Decimal) -> None:
         await self._settings.set(MARKUP_KEY, str(percent))
 
+    async def markup_for(self, service: ServiceRecord) -> Decimal:
+        """The most specific rule wins: the service's, its category's, then the global one."""
+        specific = await self.markup_rules.for_service(service.id, service.category_id)
+        return specific if specific is not None else await self.markup_percent()
+
+    async def category_by_name(self, name: str) -> Category | None:
+        return await self._repository.category_by_name(name)
+
+    async def service(self, service_id: int) -> ServiceRecord | None:
+        """A service as stored, hidden or not (for the owner)."""
+        return await self._repository.service(service_id)
+
+    async def set_hidden(self, target: ServiceRecord | Category, hidden: bool) -> None:
+        if isinstance(target, Category):
+            await self._repository.set_category_hidden(target.id, hidden)
+        else:
+            await self._repository.set_service_hidden(target.id, hidden)
+
     async def categories(self, page: int) -> Page[Category]:
         total = await self._repository.count_categories()
         page = clamp_page(page, total)
@@ -141,14 +163,16 @@ class Catalog:
         if service is None or not service.orderable:
             return None
         kind = ServiceType.parse(service.type)
-        markup = await self.markup_percent()
+        markup = await self.markup_for(service)
         is_package = kind is ServiceType.PACKAGE
         unit_price = service_price(service.rate, 1000, markup, is_package=is_package)
-        return Offer(service, kind, unit_price, await self.currency())
+        return Offer(service, kind, unit_price, await self.currency(), markup)
 
     async def count_services(self) -> int:
         return await self._repository.count_services()
 
     async def price(self, offer: Offer, quantity: int) -> Decimal:
-        markup = await self.markup_percent()
-        return service_price(offer.service.rate, quantity, markup, is_package=offer.is_package)
+        """Always from the current rate and rule, so a rate rise never sells at a loss."""
+        return service_price(
+            offer.service.rate, quantity, offer.markup_percent, is_package=offer.is_package
+        )

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import secrets
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -20,11 +20,12 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from bot import texts
+from bot.alerts import Alerts
 from bot.catalog import Catalog, Offer
 from provider.client import PanelClient
 from provider.errors import ProviderError, ProviderUnavailable
 from provider.models import OrderRequest, ServiceType
-from storage.db import Database, Transaction
+from storage.db import Database
 from storage.errors import InsufficientFunds
 from storage.ledger import Ledger
 from storage.notifications import NotificationRepository
@@ -49,6 +50,7 @@ class OrderDraft(BaseModel):
     lines: list[str] = Field(default_factory=list)  # comments, or the Special (1DG) list
     suggest: list[str] = Field(default_factory=list)
     search: list[str] = Field(default_factory=list)
+    price: Decimal | None = None  # the price on the confirm card: the only price charged
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,13 @@ PlaceResult = Placed | AlreadyPlaced | NotEnoughBalance | Refused | Held | Servi
 
 
 @dataclass(frozen=True, slots=True)
+class PriceChanged:
+    """The price moved (markup or panel rate) since the person saw it: nothing was charged."""
+
+    quote: Quote
+
+
+@dataclass(frozen=True, slots=True)
 class RefillRequested:
     panel_refill_id: int
 
@@ -173,12 +182,12 @@ class Shop:
         catalog: Catalog,
         panel: PanelClient,
         outbox: NotificationRepository,
-        admin_ids: Sequence[int],
+        alerts: Alerts,
     ) -> None:
         self._db = db
         self._catalog = catalog
         self._panel = panel
-        self.admin_ids = tuple(admin_ids)
+        self.alerts = alerts
         self.users = UserRepository(db)
         self.ledger = Ledger(db)
         self.orders = OrderRepository(db)
@@ -187,11 +196,7 @@ class Shop:
         self._refill_lock = asyncio.Lock()  # one refill request at a time: no double refill
 
     def is_admin(self, user_id: int) -> bool:
-        return user_id in self.admin_ids
-
-    async def alert_admins(self, tx: Transaction, text: str) -> None:
-        for admin_id in self.admin_ids:
-            await self.outbox.add(tx, admin_id, text)
+        return user_id in self.alerts.admin_ids
 
     # ---- quoting and placing ------------------------------------------------------------------
 
@@ -203,13 +208,15 @@ class Shop:
         price = await self._catalog.price(offer, quantity)
         return Quote(offer, quantity, price, await self.ledger.balance(user_id))
 
-    async def place(self, user: User, draft: OrderDraft) -> PlaceResult:
+    async def place(self, user: User, draft: OrderDraft) -> PlaceResult | PriceChanged:
         existing = await self.orders.by_draft(draft.key)
         if existing is not None:
             return AlreadyPlaced(existing)
         quote = await self.quote(user.id, draft)
         if quote is None:
             return ServiceGone()
+        if draft.price is not None and quote.price != draft.price:
+            return PriceChanged(quote)
         offer = quote.offer
         request = order_request(offer, draft)
         new_order = NewOrder(
@@ -276,7 +283,9 @@ class Shop:
                 await self.orders.add_refunded(tx, order_id, order.price)
             await self.orders.set_stage(tx, order_id, Stage.FAILED, error.message)
             if error.is_out_of_funds:
-                await self.alert_admins(tx, texts.admin_panel_out_of_funds(order_id))
+                await self.alerts.throttled_in(
+                    tx, "panel_no_funds", texts.admin_panel_out_of_funds(order_id)
+                )
             order = await self.orders.get_in(tx, order_id)
         assert order is not None
         logger.info("Order %s refused by the panel: %s", order_id, error.message)
@@ -287,7 +296,7 @@ class Shop:
             await self.orders.set_stage(tx, order_id, Stage.UNCONFIRMED, reason)
             order = await self.orders.get_in(tx, order_id)
             assert order is not None
-            await self.alert_admins(tx, texts.admin_order_unconfirmed(order, reason))
+            await self.alerts.always(tx, texts.admin_order_unconfirmed(order, reason))
         logger.warning("Order %s unconfirmed: %s", order_id, reason)
         return Held(order)
 

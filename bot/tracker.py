@@ -167,17 +167,19 @@ class Tracker:
         logger.warning("Panel has no order %s (#%s): %s", order.panel_order_id, order.id, error)
         if count >= MISSING_ANSWERS_TO_REPORT and not reported:
             await self._shop.orders.mark_missing_reported(tx, order.id)
-            await self._shop.alert_admins(tx, texts.admin_order_missing(order, count))
+            await self._shop.alerts.always(tx, texts.admin_order_missing(order, count))
 
     async def report_stuck(self) -> int:
-        """Tell admins once about orders that made no progress for `stuck_hours`."""
+        """Tell admins about orders with no progress for `stuck_hours`: each order once, and
+        at most one such alert an hour (orders not yet reported wait for the next one)."""
         older_than = int(time.time() - self._stuck_hours * 3600)
         async with self._db.transaction() as tx:
+            if not await self._shop.orders.any_stuck(tx, older_than):
+                return 0
+            if not await self._shop.alerts.claim(tx, "stuck_orders"):
+                return 0
             stuck = await self._shop.orders.take_stuck(tx, older_than)
-            if stuck:
-                await self._shop.alert_admins(
-                    tx, texts.admin_orders_stuck(stuck, self._stuck_hours)
-                )
+            await self._shop.alerts.always(tx, texts.admin_orders_stuck(stuck, self._stuck_hours))
         return len(stuck)
 
     async def sync_refills(self) -> int:

@@ -221,3 +221,25 @@ class CatalogRepository:
     async def count_services(self) -> int:
         count: int = await self._db.fetchval("SELECT COUNT(*) FROM services WHERE active = 1")
         return count
+
+    async def category_by_name(self, name: str) -> Category | None:
+        row = await self._db.fetchone(
+            f"""SELECT c.id, c.name, c.hidden,
+                       (SELECT COUNT(*) FROM services s WHERE s.category_id = c.id AND {VISIBLE})
+                FROM categories c WHERE c.name = ? COLLATE NOCASE
+                   OR TRIM(c.name) = TRIM(?) COLLATE NOCASE LIMIT 1""",
+            (name, name),
+        )
+        return None if row is None else Category(row[0], row[1], bool(row[2]), row[3])
+
+    async def set_service_hidden(self, service_id: int, hidden: bool) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE services SET hidden = ? WHERE id = ?", (int(hidden), service_id)
+            )
+
+    async def set_category_hidden(self, category_id: int, hidden: bool) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE categories SET hidden = ? WHERE id = ?", (int(hidden), category_id)
+            )

@@ -34,12 +34,21 @@ class NotificationRepository:
             return await self.add(tx, chat_id, text)
 
     async def due(self, limit: int = 100) -> list[Notification]:
+        """What to send now: personal messages first, broadcasts fill the rest of the round."""
+        now = time.time()
         rows = await self._db.fetchall(
             """SELECT id, chat_id, text, attempts FROM notifications
-               WHERE sent_at IS NULL AND dropped IS NULL AND not_before <= ?
-               ORDER BY id LIMIT ?""",
-            (time.time(), limit),
+               WHERE sent_at IS NULL AND dropped IS NULL AND broadcast_id IS NULL
+                 AND not_before <= ? ORDER BY id LIMIT ?""",
+            (now, limit),
         )
+        if len(rows) < limit:
+            rows += await self._db.fetchall(
+                """SELECT id, chat_id, text, attempts FROM notifications
+                   WHERE sent_at IS NULL AND dropped IS NULL AND broadcast_id IS NOT NULL
+                     AND not_before <= ? ORDER BY id LIMIT ?""",
+                (now, limit - len(rows)),
+            )
         return [Notification(r["id"], r["chat_id"], r["text"], r["attempts"]) for r in rows]
 
     async def pending_count(self) -> int:

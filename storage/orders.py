@@ -261,6 +261,14 @@ class OrderRepository:
         )
         return [OrderRecord.from_row(row) for row in rows]
 
+    async def any_stuck(self, tx: Transaction, older_than: int) -> bool:
+        found = await tx.fetchval(
+            """SELECT 1 FROM orders WHERE status IN ('pending', 'processing', 'in_progress')
+               AND updated_at < ? AND stuck_reported = 0 LIMIT 1""",
+            (older_than,),
+        )
+        return found is not None
+
     async def take_stuck(self, tx: Transaction, older_than: int) -> list[OrderRecord]:
         """Open orders unchanged since `older_than` (unix time), not yet reported; marks them."""
         rows = await tx.fetchall(

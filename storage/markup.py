@@ -1,0 +1,57 @@
+"""The owner's markup rules for a category or a single service (the global one is a setting)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class MarkupRule:
+    scope: str  # category | service
+    target: int
+    percent: Decimal
+    name: str  # the category's or the service's name, for listing
+
+
+class MarkupRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def set(self, scope: str, target: int, percent: Decimal) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                """INSERT INTO markup_rules (scope, target, percent) VALUES (?, ?, ?)
+                   ON CONFLICT (scope, target) DO UPDATE SET percent = excluded.percent""",
+                (scope, target, str(percent)),
+            )
+
+    async def remove(self, scope: str, target: int) -> bool:
+        async with self._db.transaction() as tx:
+            removed = await tx.execute(
+                "DELETE FROM markup_rules WHERE scope = ? AND target = ?", (scope, target)
+            )
+        return removed > 0
+
+    async def for_service(self, service_id: int, category_id: int) -> Decimal | None:
+        """The most specific rule: the service's own, else its category's, else None."""
+        row = await self._db.fetchone(
+            """SELECT percent FROM markup_rules
+               WHERE (scope = 'service' AND target = ?) OR (scope = 'category' AND target = ?)
+               ORDER BY scope = 'service' DESC LIMIT 1""",
+            (service_id, category_id),
+        )
+        return None if row is None else Decimal(row[0])
+
+    async def all(self) -> list[MarkupRule]:
+        rows = await self._db.fetchall(
+            """SELECT r.scope, r.target, r.percent,
+                      COALESCE(c.name, s.name, '?') AS name
+               FROM markup_rules r
+               LEFT JOIN categories c ON r.scope = 'category' AND c.id = r.target
+               LEFT JOIN services s ON r.scope = 'service' AND s.id = r.target
+               ORDER BY r.scope, name"""
+        )
+        return [MarkupRule(r[0], r[1], Decimal(r[2]), r[3]) for r in rows]
