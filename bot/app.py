@@ -23,9 +23,13 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
+from bot import texts
 from bot.alerts import Alerts
+from bot.broadcaster import BroadcastFollower
 from bot.catalog import Catalog
 from bot.config import Settings
+from bot.console import Console
+from bot.health import HealthMonitor
 from bot.i18n import make_i18n
 from bot.logging_setup import setup_logging
 from bot.notifier import Notifier
@@ -33,12 +37,22 @@ from bot.products import Products
 from bot.shop import Shop
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.tracker import Tracker
-from handlers import admin, balance, catalog, errors, ordering, orders, products, start
+from handlers import (
+    admin,
+    balance,
+    catalog,
+    console,
+    errors,
+    ordering,
+    orders,
+    products,
+    start,
+)
 from handlers.middlewares import PersonMiddleware
 from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.simulator import PanelSimulator
-from storage.catalog import CatalogRepository
+from storage.catalog import CatalogRepository, SyncResult
 from storage.db import Database
 from storage.markup import MarkupRepository
 from storage.notifications import NotificationRepository
@@ -66,6 +80,7 @@ ROUTERS = (
     errors.router,
     start.router,
     admin.router,
+    console.router,
     catalog.router,
     products.router,
     orders.router,
@@ -83,6 +98,18 @@ ADMIN_COMMANDS = [
     ("order", "Full details of an order"),
     ("unconfirmed", "Orders waiting for a check"),
     ("resolve", "Settle an unconfirmed order"),
+    ("admin", "Dashboard"),
+    ("user", "A user's profile"),
+    ("ban", "Ban a user"),
+    ("unban", "Unban a user"),
+    ("orders_of", "A user's orders"),
+    ("refund", "Refund an order by hand"),
+    ("hide", "Hide a service or category"),
+    ("show", "Show a hidden service or category"),
+    ("broadcast", "Message everyone"),
+    ("alerts", "Panel balance alert level"),
+    ("export", "CSV of orders, users or ledger"),
+    ("backup", "A copy of the database"),
 ]
 
 
@@ -109,6 +136,8 @@ class Application:
         self.notifier: Notifier
         self.products: Products
         self.alerts: Alerts
+        self.console: Console
+        self.health: HealthMonitor
 
     async def start(self) -> None:
         """Open storage and the panel, build the services and the dispatcher."""
@@ -137,6 +166,10 @@ class Application:
         )
         self.products = Products(ProductRepository(self.db), self.catalog, self.panel, self.shop)
         self.notifier = Notifier(self.bot, outbox, users)
+        self.console = Console(
+            self.db, self.shop, self.catalog, self.panel, settings.stuck_order_hours
+        )
+        self.health = HealthMonitor(self.panel, self.alerts, SettingsRepository(self.db))
         self._build_dispatcher(users)
         held = await self.shop.recover_interrupted()
         if held:
@@ -152,6 +185,8 @@ class Application:
         dp["shop"] = self.shop
         dp["catalog"] = self.catalog
         dp["products"] = self.products
+        dp["console"] = self.console
+        dp["health"] = self.health
         dp["tracker"] = self.tracker
         dp["panel"] = self.panel
 
@@ -177,18 +212,28 @@ class Application:
             self.spawn(self._sync_catalog_forever(), "catalog-sync")
         if tracker:
             self.spawn(self.tracker.run(), "tracker")
+            self.spawn(self.health.run(), "health")
         self.spawn(self.notifier.run(), "notifier")
+        self.spawn(BroadcastFollower(self.bot, self.console).run(), "broadcast-progress")
 
     async def _sync_catalog_forever(self) -> None:
         while True:
             try:
-                await self.catalog.sync()
+                result = await self.catalog.sync()
                 await self.products.sync()
+                await self.report_catalog_changes(result)
             except PanelError as error:
                 logger.warning("Catalog sync failed: %s", error)
             except Exception:
                 logger.exception("Catalog sync crashed")
             await asyncio.sleep(self.settings.catalog_sync_minutes * 60)
+
+    async def report_catalog_changes(self, result: SyncResult) -> None:
+        """Admins hear when services disappear or rates rise (prices follow the new rates)."""
+        text = texts.admin_catalog_changes(result)
+        if text:
+            async with self.db.transaction() as tx:
+                await self.alerts.always(tx, text)
 
     async def set_commands(self) -> None:
         """The command menu for everyone, and for each admin their commands too."""

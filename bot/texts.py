@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.formatting import format_money, format_number
 from bot.i18n import in_language
 from provider.models import ProductOrderState
+from storage.catalog import SyncResult
 from storage.orders import OrderRecord, Stage
 
 
@@ -165,3 +166,37 @@ def product_order_finished(
     if state.note:
         text += "\n" + _("Reason: {note}").format(note=html.quote(state.note))
     return [text]
+
+
+def refunded_by_shop(
+    order: OrderRecord, amount: Decimal, currency: str, language: str | None
+) -> str:
+    with in_language(language):
+        return _("↩️ The shop refunded {amount} for order #{id}.").format(
+            amount=format_money(amount, currency), id=order.id
+        )
+
+
+def broadcast_progress(sent: int, failed: int, blocked: int, pending: int, status: str) -> str:
+    state = {"running": "⏳ sending", "done": "✅ done", "canceled": "✖️ canceled"}.get(
+        status, status
+    )
+    return (
+        f"📣 Broadcast {state}\n"
+        f"Sent: {format_number(sent)} · failed: {format_number(failed)} · "
+        f"blocked: {format_number(blocked)} · waiting: {format_number(pending)}"
+    )
+
+
+def admin_catalog_changes(result: SyncResult) -> str:
+    """What a scheduled sync changed that the owner should know; "" when nothing."""
+    lines = []
+    if result.removed:
+        shown = ", ".join(str(i) for i in result.removed[:20])
+        more = f" and {len(result.removed) - 20} more" if len(result.removed) > 20 else ""
+        lines.append(f"🗑 {len(result.removed)} services disappeared from the panel: {shown}{more}.")
+    if result.rate_rises:
+        lines.append(f"📈 {len(result.rate_rises)} services got more expensive on the panel:")
+        lines += [f"  {sid}: {old} → {new}" for sid, old, new in result.rate_rises[:20]]
+        lines.append("Your prices follow the new rates automatically.")
+    return "\n".join(lines)

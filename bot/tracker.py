@@ -235,6 +235,7 @@ class Tracker:
             refund = refund_for_remains(order.price, state.remains, order.quantity)
         elif stage is Stage.CANCELED:
             refund = order.price - order.refunded
+        refund = min(refund, order.price - order.refunded)  # the shop may have refunded some
         if refund > 0:
             refund = await self._refund(tx, order, refund)
         language = await tx.fetchval("SELECT language FROM users WHERE id = ?", (order.user_id,))

@@ -12,7 +12,7 @@ from aiogram.types import Message, TelegramObject
 
 from bot.catalog import Catalog
 from bot.formatting import format_money, format_number
-from bot.pricing import parse_amount, parse_markup_percent
+from bot.pricing import parse_amount
 from bot.products import Products
 from bot.shop import ResolveError, Shop
 from provider.client import PanelClient
@@ -33,7 +33,6 @@ router.message.filter(IsAdmin())
 
 CREDIT_USAGE = "Usage: /credit USER_ID AMOUNT [note], e.g. /credit 123456789 10.50 bonus"
 DEBIT_USAGE = "Usage: /debit USER_ID AMOUNT [note], e.g. /debit 123456789 2.00 correction"
-MARKUP_USAGE = "Usage: /markup [PERCENT], e.g. /markup 30 (from 0 to 10000)"
 
 
 async def find_user(shop: Shop, token: str) -> User | None:
@@ -90,22 +89,6 @@ async def credit(message: Message, command: CommandObject, shop: Shop, catalog: 
 @router.message(Command("debit"))
 async def debit(message: Message, command: CommandObject, shop: Shop, catalog: Catalog) -> None:
     await change_balance(message, command, shop, catalog, -1)
-
-
-@router.message(Command("markup"))
-async def markup(message: Message, command: CommandObject, catalog: Catalog) -> None:
-    if not command.args:
-        current = await catalog.markup_percent()
-        await message.answer(f"Markup: {current}% on panel prices.\n{MARKUP_USAGE}")
-        return
-    percent = parse_markup_percent(command.args)
-    if percent is None:
-        await message.answer(
-            f"⚠️ {html.quote(command.args[:50])} is not a percentage. {MARKUP_USAGE}"
-        )
-        return
-    await catalog.set_markup_percent(percent)
-    await message.answer(f"✅ Markup set to {percent}%. Prices everywhere follow at once.")
 
 
 @router.message(Command("provider"))

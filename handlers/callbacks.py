@@ -80,3 +80,12 @@ class ProductDraftCb(CallbackData, prefix="pd"):
 
 class ShowResultCb(CallbackData, prefix="sr"):
     id: int
+
+
+class AdminCb(CallbackData, prefix="adm"):
+    to: str  # dashboard, unconfirmed, markup, export_orders, backup
+
+
+class AdminUserCb(CallbackData, prefix="au"):
+    action: str  # credit, debit, ban, unban
+    id: int

@@ -17,3 +17,7 @@ class ProductOrdering(StatesGroup):
     quantity = State()
     require = State()  # the information the product needs, e.g. the buyer's account
     confirm = State()
+
+
+class AdminInput(StatesGroup):
+    amount = State()  # the amount to credit or debit from a user card
