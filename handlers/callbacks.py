@@ -89,3 +89,7 @@ class AdminCb(CallbackData, prefix="adm"):
 class AdminUserCb(CallbackData, prefix="au"):
     action: str  # credit, debit, ban, unban
     id: int
+
+
+class TopUpCb(CallbackData, prefix="tu"):
+    amount: str  # one of the preset amounts, or "other" (the person types it)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram import F, Router, html
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -16,6 +18,7 @@ from handlers.common import answer_quietly, show
 from provider.models import ServiceType
 
 router = Router(name=__name__)
+BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 async def show_categories(target: Message | CallbackQuery, catalog: Catalog, page: int) -> None:
@@ -94,7 +97,9 @@ def service_card_text(offer: Offer) -> str:
         )
     lines.append(_("Refill: yes") if service.refill else _("Refill: no"))
     if service.description:
-        lines.append("\n" + html.quote(service.description[:800]))
+        # Panels break lines with <br>: shown escaped it would read as "<br>".
+        description = BREAK.sub("\n", service.description)
+        lines.append("\n" + html.quote(description[:800]))
     return "\n".join(lines)
 
 

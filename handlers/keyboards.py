@@ -29,6 +29,7 @@ from handlers.callbacks import (
     RefreshOrderCb,
     ServiceCb,
     ShowResultCb,
+    TopUpCb,
 )
 from storage.catalog import Category, ServiceRecord
 from storage.orders import OrderRecord
@@ -199,4 +200,43 @@ def confirm_product(draft_key: str) -> InlineKeyboardMarkup:
                 button(_("✖️ Cancel"), ProductDraftCb(action="cancel", key=draft_key)),
             ]
         ]
+    )
+
+
+# ---- balance: top-ups in Stars, promo codes, referrals -----------------------------------------
+
+
+def balance_menu() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(_("⭐ Top up"), MenuCb(to="topup")),
+                button(_("🎟 Promo code"), MenuCb(to="promo")),
+            ],
+            [button(_("🤝 Invite friends"), MenuCb(to="referral"))],
+            [home_button()],
+        ]
+    )
+
+
+def back_to_balance() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(_("⬅️ Balance"), MenuCb(to="balance")), home_button()]]
+    )
+
+
+def top_up_amounts(options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """`options`: (label, amount) pairs, two buttons a row, then "Other amount" and back."""
+    builder = InlineKeyboardBuilder()
+    for text, amount in options:
+        builder.button(text=label(text), callback_data=TopUpCb(amount=amount))
+    builder.adjust(2)
+    builder.row(button(_("✏️ Other amount"), TopUpCb(amount="other")))
+    builder.row(button(_("⬅️ Balance"), MenuCb(to="balance")), home_button())
+    return builder.as_markup()
+
+
+def cancel_to_balance() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(_("✖️ Cancel"), MenuCb(to="balance"))]]
     )

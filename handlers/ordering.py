@@ -22,6 +22,7 @@ from bot.shop import (
     OrderDraft,
     Placed,
     PlaceResult,
+    PriceChanged,
     Priced,
     Quote,
     Refused,
@@ -73,7 +74,7 @@ async def load_draft(state: FSMContext) -> OrderDraft | None:
 
 async def save_draft(state: FSMContext, draft: OrderDraft, step: State) -> None:
     await state.set_state(step)
-    await state.update_data(draft=draft.model_dump())
+    await state.update_data(draft=draft.model_dump(mode="json"))
 
 
 async def current(state: FSMContext, catalog: Catalog) -> tuple[OrderDraft, Offer] | None:
@@ -317,6 +318,7 @@ async def ask_confirm(
         await state.clear()
         await message.answer(not_enough_text(quote), reply_markup=keyboards.top_up())
         return None
+    draft.price = quote.price
     await save_draft(state, draft, Ordering.confirm)
     await message.answer(confirm_text(draft, quote), reply_markup=keyboards.confirm(draft.key))
     return None
@@ -350,9 +352,25 @@ async def confirm(
     await answer_quietly(callback, _("Placing your order…"))
     await show(callback, _("⏳ Placing your order…"))
     result = await shop.place(person, draft)
+    if isinstance(result, PriceChanged):
+        return await price_changed(callback, state, draft, result.quote)
     if not isinstance(result, AlreadyPlaced):
         await state.clear()
         await show(callback, result_text(result), keyboards.back_home())
+
+
+async def price_changed(
+    callback: CallbackQuery, state: FSMContext, draft: OrderDraft, quote: Quote
+) -> None:
+    """Nothing was charged: show the new price to confirm again (or what is missing)."""
+    if quote.missing > 0:
+        await state.clear()
+        await show(callback, not_enough_text(quote), keyboards.top_up())
+        return
+    draft.price = quote.price
+    await save_draft(state, draft, Ordering.confirm)
+    text = _("⚠️ The price has changed since you checked it. Nothing was charged.")
+    await show(callback, text + "\n\n" + confirm_text(draft, quote), keyboards.confirm(draft.key))
 
 
 def result_text(result: PlaceResult) -> str:

@@ -19,7 +19,7 @@ from bot.tracker import Tracker
 from handlers import keyboards
 from handlers.callbacks import MenuCb, OrderCb, OrdersCb, RefillOrderCb, RefreshOrderCb
 from handlers.common import answer_quietly, show
-from provider.errors import PanelError
+from provider.errors import PanelError, ProviderError
 from storage.orders import OrderKind, OrderRecord, Stage
 from storage.users import User
 
@@ -108,7 +108,13 @@ def order_card_text(order: OrderRecord, currency: str) -> str:
     if order.note:
         lines.append(_("Note: {note}").format(note=html.quote(order.note)))
     if order.stage is Stage.FAILED and order.error:
-        lines.append(_("Reason: {reason}").format(reason=html.quote(order.error)))
+        # The panel's "not enough funds" is about the shop's own panel account, not theirs.
+        reason = (
+            _("the shop cannot take orders right now")
+            if ProviderError(order.error).is_out_of_funds
+            else order.error
+        )
+        lines.append(_("Reason: {reason}").format(reason=html.quote(reason)))
     lines.append(_("Placed: {when}").format(when=created))
     return "\n".join(lines)
 

@@ -21,3 +21,11 @@ class ProductOrdering(StatesGroup):
 
 class AdminInput(StatesGroup):
     amount = State()  # the amount to credit or debit from a user card
+
+
+class TopUpInput(StatesGroup):
+    amount = State()  # "other amount": the person types how much to top up
+
+
+class PromoInput(StatesGroup):
+    code = State()  # the promo code asked for by the balance screen's button

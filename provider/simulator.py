@@ -754,7 +754,7 @@ class PanelSimulator:
                 result = fn(body or {})
             except KeyError as exc:
                 return _json_response({"error": f"unknown id or missing field: {exc}"}, 404)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, AttributeError) as exc:
                 return _json_response({"error": str(exc)}, status=400)
             return _json_response(result if result is not None else {"ok": True})
 
