@@ -145,9 +145,7 @@ class Console:
             except DuplicateEntry:
                 raise ConsoleError(f"order #{order_id} was already refunded by hand") from None
             await self._shop.orders.add_refunded(tx, order.id, amount)
-            language = await tx.fetchval(
-                "SELECT language FROM users WHERE id = ?", (order.user_id,)
-            )
+            language = await self._shop.users.language_in(tx, order.user_id)
             await self._shop.outbox.add(
                 tx, order.user_id, texts.refunded_by_shop(order, amount, currency, language)
             )

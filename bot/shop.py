@@ -352,9 +352,7 @@ class Shop:
                 )
                 await self.orders.add_refunded(tx, order.id, amount)
             await self.orders.set_stage(tx, order.id, Stage.FAILED, "not placed on the panel")
-            language = await tx.fetchval(
-                "SELECT language FROM users WHERE id = ?", (order.user_id,)
-            )
+            language = await self.users.language_in(tx, order.user_id)
             await self.outbox.add(
                 tx, order.user_id, texts.unconfirmed_refunded(order, amount, currency, language)
             )
@@ -384,9 +382,7 @@ class Shop:
         async with self._db.transaction() as tx:
             entry = await self.ledger.apply(tx, user_id, amount, kind, reference, note)
             if amount > 0:
-                user_language = await tx.fetchval(
-                    "SELECT language FROM users WHERE id = ?", (user_id,)
-                )
+                user_language = await self.users.language_in(tx, user_id)
                 await self.outbox.add(
                     tx,
                     user_id,

@@ -29,7 +29,7 @@ from provider.errors import PanelError
 from provider.models import ItemError, OrderState, OrderStatus, ProductOrderState
 from storage.db import Database, Transaction
 from storage.errors import DuplicateEntry
-from storage.orders import OrderKind, OrderRecord, Stage
+from storage.orders import OrderKind, OrderRecord, ProgressUpdate, Stage
 from storage.refills import RefillStage
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,46 @@ REFILL_STAGES = {
 PanelState = OrderState | ProductOrderState
 MAX_BACKOFF_SECONDS = 600.0
 MISSING_ANSWERS_TO_REPORT = 3  # "Incorrect order ID" this many times in a row: tell admins
+
+
+Progress = tuple[Stage, int | None, int | None, str | None]  # stage, start, remains, result
+
+
+def progress(order: OrderRecord, state: PanelState) -> Progress:
+    """The order as the panel now describes it; what the panel leaves out stays as it was."""
+    start_count, result = None, None
+    if isinstance(state, ProductOrderState):
+        result = state.result or None
+    else:
+        start_count = state.start_count
+    return (
+        PANEL_STAGES.get(state.status, order.stage),
+        order.start_count if start_count is None else start_count,
+        order.remains if state.remains is None else state.remains,
+        result or order.result,
+    )
+
+
+def changes(order: OrderRecord, state: PanelState | ItemError) -> bool:
+    """Whether an answer tells anything new (a per-id error always needs looking at)."""
+    if isinstance(state, ItemError):
+        return True
+    return progress(order, state) != (order.stage, order.start_count, order.remains, order.result)
+
+
+def progress_update(order: OrderRecord, state: PanelState) -> ProgressUpdate:
+    stage, start_count, remains, result = progress(order, state)
+    note = state.note if isinstance(state, ProductOrderState) else ""
+    return ProgressUpdate(
+        order_id=order.id,
+        stage=stage,
+        charge=state.charge,
+        start_count=start_count,
+        remains=remains,
+        result=result,
+        note=note or order.note,
+        last_answer=json.dumps(state.model_dump(mode="json"), ensure_ascii=False)[:4000],
+    )
 
 
 @dataclass(slots=True)
@@ -122,8 +162,14 @@ class Tracker:
         answers = await fetch(list(by_panel_id))
         ids = list(by_panel_id)
         for start in range(0, len(ids), MULTI_LIMIT):
-            chunk = {i: answers[i] for i in ids[start : start + MULTI_LIMIT] if i in answers}
-            await self._apply_chunk(chunk, by_panel_id, report)
+            # Answers that change nothing cost no transaction at all.
+            chunk = {
+                panel_id: answers[panel_id]
+                for panel_id in ids[start : start + MULTI_LIMIT]
+                if panel_id in answers and changes(by_panel_id[panel_id], answers[panel_id])
+            }
+            if chunk:
+                await self._apply_chunk(chunk, by_panel_id, report)
         return report
 
     async def refresh(self, order: OrderRecord) -> OrderRecord:
@@ -148,18 +194,32 @@ class Tracker:
         by_panel_id: Mapping[int, OrderRecord],
         report: CycleReport,
     ) -> None:
+        """Apply one chunk's answers in one transaction, with the refunds and notifications."""
         async with self._db.transaction() as tx:
+            # Re-read inside the transaction: a concurrent refresh may have moved them on.
+            ids = [by_panel_id[panel_id].id for panel_id in answers]
+            current = {o.id: o for o in await self._shop.orders.get_many_in(tx, ids)}
+            updates: list[ProgressUpdate] = []
+            finished: list[tuple[OrderRecord, Stage, PanelState]] = []
             for panel_id, answer in answers.items():
-                if isinstance(answer, ItemError):
-                    await self._missing(tx, by_panel_id[panel_id], answer)
-                    continue
-                # Re-read inside the transaction: a concurrent refresh may have moved it on.
-                order = await self._shop.orders.get_in(tx, by_panel_id[panel_id].id)
+                order = current.get(by_panel_id[panel_id].id)
                 if order is None or order.stage.is_final:
                     continue
-                if await self._apply(tx, order, answer):
-                    report.changed += 1
-                    report.finished += int(PANEL_STAGES.get(answer.status, order.stage).is_final)
+                if isinstance(answer, ItemError):
+                    await self._missing(tx, order, answer)
+                    continue
+                if not changes(order, answer):
+                    continue
+                update = progress_update(order, answer)
+                updates.append(update)
+                if update.stage.is_final and update.stage is not order.stage:
+                    finished.append((order, update.stage, answer))
+            await self._shop.orders.update_progress_many(tx, updates)
+            languages = await self._shop.users.languages_in(tx, [o.user_id for o, _, _ in finished])
+            for order, stage, answer in finished:
+                await self._finish(tx, order, stage, answer, languages.get(order.user_id))
+        report.changed += len(updates)
+        report.finished += len(finished)
 
     async def _missing(self, tx: Transaction, order: OrderRecord, error: ItemError) -> None:
         """The panel says it has no such order: flag it after repeated answers, never drop it."""
@@ -199,49 +259,32 @@ class Tracker:
                     continue
                 if stage.is_final:
                     finished += 1
-                    language = await tx.fetchval(
-                        "SELECT language FROM users WHERE id = ?", (refill.user_id,)
-                    )
+                    language = await self._shop.users.language_in(tx, refill.user_id)
                     text = texts.refill_finished(
                         refill.order_id, stage is RefillStage.COMPLETED, language
                     )
                     await self._shop.outbox.add(tx, refill.user_id, text)
         return finished
 
-    async def _apply(self, tx: Transaction, order: OrderRecord, state: PanelState) -> bool:
-        stage = PANEL_STAGES.get(state.status, order.stage)
-        start_count = state.start_count if isinstance(state, OrderState) else None
-        result = state.result if isinstance(state, ProductOrderState) else ""
-        changed = (stage, start_count, state.remains, result or None) != (
-            order.stage, order.start_count, order.remains, order.result
-        )  # fmt: skip
-        if not changed:
-            return False
-        await self._shop.orders.update_progress(
-            tx,
-            order.id,
-            stage=stage,
-            charge=state.charge,
-            start_count=start_count,
-            remains=state.remains,
-            last_answer=json.dumps(state.model_dump(mode="json"), ensure_ascii=False)[:4000],
-            result=result,
-            note=state.note if isinstance(state, ProductOrderState) else None,
-        )
-        if stage == order.stage or not stage.is_final:
-            return True  # progress is shown on the order card, silently
+    async def _finish(
+        self,
+        tx: Transaction,
+        order: OrderRecord,
+        stage: Stage,
+        state: PanelState,
+        language: str | None,
+    ) -> None:
+        """An order reached a final status: refund what was not delivered, tell the person."""
         refund = Decimal(0)
         if stage is Stage.PARTIAL:
             refund = refund_for_remains(order.price, state.remains, order.quantity)
         elif stage is Stage.CANCELED:
-            refund = order.price - order.refunded
+            refund = order.price
         refund = min(refund, order.price - order.refunded)  # the shop may have refunded some
         if refund > 0:
             refund = await self._refund(tx, order, refund)
-        language = await tx.fetchval("SELECT language FROM users WHERE id = ?", (order.user_id,))
         for text in self.final_messages(order, stage, state, refund, language):
             await self._shop.outbox.add(tx, order.user_id, text)
-        return True
 
     async def _refund(self, tx: Transaction, order: OrderRecord, amount: Decimal) -> Decimal:
         try:

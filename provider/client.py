@@ -46,7 +46,7 @@ class PanelClient:
         timeout: float = 20.0,
         read_attempts: int = 3,
         backoff: float = 1.0,
-        concurrency: int = 4,
+        concurrency: int = 8,
     ) -> None:
         self.url = url
         self._key = key if isinstance(key, SecretStr) else SecretStr(key)

@@ -36,9 +36,13 @@ class NotificationRepository:
     async def due(self, limit: int = 100) -> list[Notification]:
         """What to send now: personal messages first, broadcasts fill the rest of the round."""
         now = time.time()
+        # The oldest waiting message of each chat only: a chat with a long queue (sent at one
+        # a second) must not hold back everyone else's, and a chat's order is kept.
         rows = await self._db.fetchall(
             """SELECT id, chat_id, text, attempts FROM notifications
-               WHERE sent_at IS NULL AND dropped IS NULL AND broadcast_id IS NULL
+               WHERE id IN (SELECT MIN(id) FROM notifications
+                            WHERE sent_at IS NULL AND dropped IS NULL AND broadcast_id IS NULL
+                            GROUP BY chat_id)
                  AND not_before <= ? ORDER BY id LIMIT ?""",
             (now, limit),
         )

@@ -125,6 +125,20 @@ class OrderRecord:
 NOW = "CAST(strftime('%s', 'now') AS INTEGER)"
 
 
+@dataclass(frozen=True, slots=True)
+class ProgressUpdate:
+    """The panel's latest word on an order."""
+
+    order_id: int
+    stage: Stage
+    charge: Decimal | None
+    start_count: int | None
+    remains: int | None
+    result: str | None
+    note: str | None
+    last_answer: str
+
+
 class OrderRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -208,35 +222,37 @@ class OrderRepository:
             (to_micros(amount), order_id),
         )
 
-    async def update_progress(
-        self,
-        tx: Transaction,
-        order_id: int,
-        *,
-        stage: Stage,
-        charge: Decimal | None,
-        start_count: int | None,
-        remains: int | None,
-        last_answer: str,
-        result: str | None = None,
-        note: str | None = None,
-    ) -> None:
-        await tx.execute(
+    async def update_progress_many(self, tx: Transaction, updates: list[ProgressUpdate]) -> None:
+        """What the panel said about many orders, in one statement."""
+        if not updates:
+            return
+        await tx.executemany(
             f"""UPDATE orders SET status = ?, charge = COALESCE(?, charge),
                    start_count = COALESCE(?, start_count), remains = COALESCE(?, remains),
                    result = COALESCE(?, result), note = COALESCE(?, note),
                    last_answer = ?, missing_answers = 0, updated_at = {NOW} WHERE id = ?""",
-            (
-                stage,
-                None if charge is None else to_micros(charge),
-                start_count,
-                remains,
-                result or None,
-                note or None,
-                last_answer,
-                order_id,
-            ),
+            [
+                (
+                    u.stage,
+                    None if u.charge is None else to_micros(u.charge),
+                    u.start_count,
+                    u.remains,
+                    u.result,
+                    u.note,
+                    u.last_answer,
+                    u.order_id,
+                )
+                for u in updates
+            ],
         )
+
+    async def get_many_in(self, tx: Transaction, order_ids: list[int]) -> list[OrderRecord]:
+        """Orders by id, read inside a transaction (at most a chunk of the tracker's)."""
+        if not order_ids:
+            return []
+        marks = ",".join("?" * len(order_ids))
+        rows = await tx.fetchall(f"SELECT * FROM orders WHERE id IN ({marks})", order_ids)
+        return [OrderRecord.from_row(row) for row in rows]
 
     async def count_missing(self, tx: Transaction, order_id: int) -> tuple[int, bool]:
         """One more "Incorrect order ID" answer; returns the count and whether admins were told."""

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from storage.db import Database
+from storage.db import Database, Transaction
 from storage.money import from_micros
 
 
@@ -86,3 +86,18 @@ class UserRepository:
     async def set_language(self, user_id: int, language: str) -> None:
         async with self._db.transaction() as tx:
             await tx.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
+
+    async def languages_in(self, tx: Transaction, user_ids: list[int]) -> dict[int, str]:
+        """The languages of some users, read inside a transaction."""
+        if not user_ids:
+            return {}
+        unique = list(set(user_ids))
+        marks = ",".join("?" * len(unique))
+        rows = await tx.fetchall(f"SELECT id, language FROM users WHERE id IN ({marks})", unique)
+        return {row[0]: row[1] for row in rows}
+
+    async def language_in(self, tx: Transaction, user_id: int) -> str | None:
+        language: str | None = await tx.fetchval(
+            "SELECT language FROM users WHERE id = ?", (user_id,)
+        )
+        return language

@@ -31,7 +31,7 @@ ALTER TABLE notifications ADD COLUMN broadcast_id INTEGER REFERENCES broadcasts 
 CREATE UNIQUE INDEX notifications_broadcast ON notifications (broadcast_id, chat_id)
     WHERE broadcast_id IS NOT NULL;
 DROP INDEX notifications_pending;
-CREATE INDEX notifications_pending_personal ON notifications (id)
+CREATE INDEX notifications_pending_personal ON notifications (chat_id, id)
     WHERE sent_at IS NULL AND dropped IS NULL AND broadcast_id IS NULL;
 CREATE INDEX notifications_pending_broadcast ON notifications (id)
     WHERE sent_at IS NULL AND dropped IS NULL AND broadcast_id IS NOT NULL;
