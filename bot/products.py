@@ -15,7 +15,14 @@ from pydantic import BaseModel, Field
 
 from bot.catalog import PAGE_SIZE, Catalog, Page, clamp_page, page_count
 from bot.pricing import product_price
-from bot.shop import AlreadyPlaced, PlaceResult, ServiceGone, Shop, new_draft_key
+from bot.shop import (
+    AlreadyPlaced,
+    PlaceResult,
+    PriceChanged,
+    ServiceGone,
+    Shop,
+    new_draft_key,
+)
 from provider.client import PanelClient
 from provider.models import Product
 from storage.catalog import Category
@@ -35,6 +42,7 @@ class ProductDraft(BaseModel):
     product_id: int
     quantity: int = 0
     require: str = ""
+    price: Decimal | None = None  # the price on the confirm card: the only price charged
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +141,9 @@ class Products:
         balance = await self._shop.ledger.balance(user_id)
         return ProductQuote(offer, draft.quantity, price, balance)
 
-    async def place(self, user: User, draft: ProductDraft) -> PlaceResult | OutOfStock:
+    async def place(
+        self, user: User, draft: ProductDraft
+    ) -> PlaceResult | OutOfStock | PriceChanged:
         existing = await self._shop.orders.by_draft(draft.key)
         if existing is not None:
             return AlreadyPlaced(existing)
@@ -143,6 +153,8 @@ class Products:
         product = quote.offer.product
         if not product.in_stock:
             return OutOfStock()
+        if draft.price is not None and quote.price != draft.price:
+            return PriceChanged(quote)
         new_order = NewOrder(
             kind=OrderKind.PRODUCT,
             user_id=user.id,

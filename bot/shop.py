@@ -12,6 +12,7 @@ import asyncio
 import logging
 import secrets
 import sqlite3
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -135,7 +136,7 @@ PlaceResult = Placed | AlreadyPlaced | NotEnoughBalance | Refused | Held | Servi
 class PriceChanged:
     """The price moved (markup or panel rate) since the person saw it: nothing was charged."""
 
-    quote: Quote
+    quote: Priced
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,17 @@ class Shop:
         self.outbox = outbox
         self.refills = RefillRepository(db)
         self._refill_lock = asyncio.Lock()  # one refill request at a time: no double refill
+        self._draft_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def draft_lock(self, draft_key: str) -> asyncio.Lock:
+        """Presses of one confirm button are handled one after the other, so a second press
+        sees the first one's order instead of racing it on screen."""
+        lock = self._draft_locks.get(draft_key)
+        if lock is None:
+            lock = self._draft_locks[draft_key] = asyncio.Lock()
+        return lock
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.alerts.admin_ids

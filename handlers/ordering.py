@@ -333,36 +333,43 @@ async def cancel_draft(callback: CallbackQuery, callback_data: DraftCb, state: F
     await answer_quietly(callback)
 
 
+async def answer_stale_confirm(
+    callback: CallbackQuery, shop: Shop, person: User, draft_key: str
+) -> None:
+    """A confirm button whose draft is gone: placed already, or expired (or not theirs)."""
+    placed = await shop.orders.by_draft(draft_key)
+    if placed is not None and placed.user_id == person.id:
+        text = _("This order was already placed: #{id}.").format(id=placed.id)
+    else:
+        text = _("This button has expired. Please start the order again.")
+    await answer_quietly(callback, text)
+
+
 @router.callback_query(DraftCb.filter(F.action == "confirm"))
 async def confirm(
     callback: CallbackQuery, callback_data: DraftCb, state: FSMContext, shop: Shop, person: User
 ) -> None:
-    draft = await load_draft(state)
-    if draft is None or draft.key != callback_data.key:
-        placed = await shop.orders.by_draft(callback_data.key)
-        if placed is not None and placed.user_id == person.id:
-            await answer_quietly(
-                callback, _("This order was already placed: #{id}.").format(id=placed.id)
-            )
-        else:
-            await answer_quietly(
-                callback, _("This button has expired. Please start the order again.")
-            )
-        return
-    await answer_quietly(callback, _("Placing your order…"))
-    await show(callback, _("⏳ Placing your order…"))
-    result = await shop.place(person, draft)
-    if isinstance(result, PriceChanged):
-        return await price_changed(callback, state, draft, result.quote)
-    if not isinstance(result, AlreadyPlaced):
+    async with shop.draft_lock(callback_data.key):
+        draft = await load_draft(state)
+        if draft is None or draft.key != callback_data.key:
+            await answer_stale_confirm(callback, shop, person, callback_data.key)
+            return
+        await answer_quietly(callback, _("Placing your order…"))
+        await show(callback, _("⏳ Placing your order…"))
+        result = await shop.place(person, draft)
+        if isinstance(result, PriceChanged):
+            return await price_changed(callback, state, shop, person, draft)
         await state.clear()
         await show(callback, result_text(result), keyboards.back_home())
 
 
 async def price_changed(
-    callback: CallbackQuery, state: FSMContext, draft: OrderDraft, quote: Quote
+    callback: CallbackQuery, state: FSMContext, shop: Shop, person: User, draft: OrderDraft
 ) -> None:
     """Nothing was charged: show the new price to confirm again (or what is missing)."""
+    quote = await shop.quote(person.id, draft)
+    if quote is None:
+        return await service_gone(callback, state)
     if quote.missing > 0:
         await state.clear()
         await show(callback, not_enough_text(quote), keyboards.top_up())

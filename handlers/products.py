@@ -20,7 +20,7 @@ from bot.products import (
     ProductQuote,
     Products,
 )
-from bot.shop import AlreadyPlaced, Shop
+from bot.shop import PriceChanged, Shop
 from handlers import keyboards
 from handlers.callbacks import (
     MenuCb,
@@ -32,7 +32,13 @@ from handlers.callbacks import (
     ShowResultCb,
 )
 from handlers.common import answer_quietly, show
-from handlers.ordering import NOT_A_COMMAND, not_enough_text, problem_text, result_text
+from handlers.ordering import (
+    NOT_A_COMMAND,
+    answer_stale_confirm,
+    not_enough_text,
+    problem_text,
+    result_text,
+)
 from handlers.states import ProductOrdering
 from storage.users import User
 
@@ -136,7 +142,7 @@ async def load_draft(state: FSMContext) -> ProductDraft | None:
 
 async def save_draft(state: FSMContext, draft: ProductDraft, step: State) -> None:
     await state.set_state(step)
-    await state.update_data(product_draft=draft.model_dump())
+    await state.update_data(product_draft=draft.model_dump(mode="json"))
 
 
 async def gone(target: Message | CallbackQuery, state: FSMContext) -> None:
@@ -252,6 +258,7 @@ async def ask_confirm(
         await state.clear()
         await message.answer(not_enough_text(quote), reply_markup=keyboards.top_up())
         return None
+    draft.price = quote.price
     await save_draft(state, draft, ProductOrdering.confirm)
     await message.answer(
         confirm_text(draft, quote), reply_markup=keyboards.confirm_product(draft.key)
@@ -279,29 +286,46 @@ async def confirm(
     shop: Shop,
     person: User,
 ) -> None:
-    draft = await load_draft(state)
-    if draft is None or draft.key != callback_data.key:
-        placed = await shop.orders.by_draft(callback_data.key)
-        if placed is not None and placed.user_id == person.id:
-            await answer_quietly(
-                callback, _("This order was already placed: #{id}.").format(id=placed.id)
-            )
+    async with shop.draft_lock(callback_data.key):
+        draft = await load_draft(state)
+        if draft is None or draft.key != callback_data.key:
+            await answer_stale_confirm(callback, shop, person, callback_data.key)
+            return
+        await answer_quietly(callback, _("Placing your order…"))
+        await show(callback, _("⏳ Placing your order…"))
+        result = await products.place(person, draft)
+        if isinstance(result, PriceChanged):
+            await price_changed(callback, state, products, person, draft)
+            return
+        await state.clear()
+        if isinstance(result, OutOfStock):
+            text = _("Sorry, this product has just sold out. Nothing was charged.")
         else:
-            await answer_quietly(
-                callback, _("This button has expired. Please start the order again.")
-            )
-        return
-    await answer_quietly(callback, _("Placing your order…"))
-    await show(callback, _("⏳ Placing your order…"))
-    result = await products.place(person, draft)
-    if isinstance(result, AlreadyPlaced):
-        return
-    await state.clear()
-    if isinstance(result, OutOfStock):
-        text = _("Sorry, this product has just sold out. Nothing was charged.")
-    else:
-        text = result_text(result)
-    await show(callback, text, keyboards.back_home())
+            text = result_text(result)
+        await show(callback, text, keyboards.back_home())
+
+
+async def price_changed(
+    callback: CallbackQuery,
+    state: FSMContext,
+    products: Products,
+    person: User,
+    draft: ProductDraft,
+) -> None:
+    """Nothing was charged: show the new price to confirm again (or what is missing)."""
+    quote = await products.quote(person.id, draft)
+    if quote is None:
+        return await gone(callback, state)
+    if quote.missing > 0:
+        await state.clear()
+        await show(callback, not_enough_text(quote), keyboards.top_up())
+        return None
+    draft.price = quote.price
+    await save_draft(state, draft, ProductOrdering.confirm)
+    text = _("⚠️ The price has changed since you checked it. Nothing was charged.")
+    await show(callback, text + "\n\n" + confirm_text(draft, quote),
+               keyboards.confirm_product(draft.key))  # fmt: skip
+    return None
 
 
 @router.callback_query(ShowResultCb.filter())

@@ -141,3 +141,20 @@ async def test_a_long_result_is_split_across_messages(shop: ShopBot) -> None:
     assert all(len(part.content) <= 4096 for part in parts)
     joined = "\n".join(part.content for part in parts)
     assert all(line in joined for line in lines)
+
+
+async def test_a_price_change_before_confirming_is_shown_not_charged(shop: ShopBot) -> None:
+    fay = await shop.customer(balance="20")
+    confirm = await buy_netflix(shop, fay, 1, "fay@example.com")
+    assert "3.25 USD" in confirm.content
+    await shop.app.catalog.set_markup_percent(Decimal(100))
+    try:
+        await fay.click("✅ Confirm")
+        changed = await shop.expect(fay, "price has changed")
+        assert "5.00 USD" in changed.content
+        assert await shop.balance(fay) == Decimal("20")
+        await fay.click("✅ Confirm")
+        await shop.expect(fay, "placed")
+        assert await shop.balance(fay) == Decimal("15")
+    finally:
+        await shop.app.catalog.set_markup_percent(Decimal(30))
