@@ -237,6 +237,4 @@ def top_up_amounts(options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 
 def cancel_to_balance() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(_("✖️ Cancel"), MenuCb(to="balance"))]]
-    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button(_("✖️ Cancel"), MenuCb(to="balance"))]])
