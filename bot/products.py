@@ -17,6 +17,7 @@ from bot.catalog import PAGE_SIZE, Catalog, Page, clamp_page, page_count
 from bot.pricing import product_price
 from bot.shop import (
     AlreadyPlaced,
+    Bill,
     PlaceResult,
     PriceChanged,
     ServiceGone,
@@ -53,23 +54,9 @@ class ProductOffer:
 
 
 @dataclass(frozen=True, slots=True)
-class ProductQuote:
+class ProductQuote(Bill):
     offer: ProductOffer
     quantity: int
-    price: Decimal
-    balance: Decimal
-
-    @property
-    def balance_after(self) -> Decimal:
-        return self.balance - self.price
-
-    @property
-    def missing(self) -> Decimal:
-        return max(Decimal(0), self.price - self.balance)
-
-    @property
-    def currency(self) -> str:
-        return self.offer.currency
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +126,7 @@ class Products:
         markup = await self._catalog.markup_percent()
         price = product_price(offer.product.rate, draft.quantity, markup)
         balance = await self._shop.ledger.balance(user_id)
-        return ProductQuote(offer, draft.quantity, price, balance)
+        return ProductQuote(price, balance, offer.currency, offer=offer, quantity=draft.quantity)
 
     async def place(
         self, user: User, draft: ProductDraft

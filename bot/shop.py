@@ -16,7 +16,6 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
 
 from pydantic import BaseModel, Field
 
@@ -55,11 +54,12 @@ class OrderDraft(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
-class Quote:
-    offer: Offer
-    quantity: int
+class Bill:
+    """What an order would cost a person, against their balance."""
+
     price: Decimal
     balance: Decimal
+    currency: str
 
     @property
     def balance_after(self) -> Decimal:
@@ -69,9 +69,11 @@ class Quote:
     def missing(self) -> Decimal:
         return max(Decimal(0), self.price - self.balance)
 
-    @property
-    def currency(self) -> str:
-        return self.offer.currency
+
+@dataclass(frozen=True, slots=True)
+class Quote(Bill):
+    offer: Offer
+    quantity: int
 
 
 # ---- outcomes of placing an order -------------------------------------------------------------
@@ -88,22 +90,9 @@ class AlreadyPlaced:
     order: OrderRecord
 
 
-class Priced(Protocol):
-    """What a confirm card shows about money: a service Quote or a product quote."""
-
-    @property
-    def price(self) -> Decimal: ...
-    @property
-    def balance(self) -> Decimal: ...
-    @property
-    def missing(self) -> Decimal: ...
-    @property
-    def currency(self) -> str: ...
-
-
 @dataclass(frozen=True, slots=True)
 class NotEnoughBalance:
-    quote: Priced
+    quote: Bill
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +125,7 @@ PlaceResult = Placed | AlreadyPlaced | NotEnoughBalance | Refused | Held | Servi
 class PriceChanged:
     """The price moved (markup or panel rate) since the person saw it: nothing was charged."""
 
-    quote: Priced
+    quote: Bill
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +207,8 @@ class Shop:
             return None
         quantity = effective_quantity(offer, draft)
         price = await self._catalog.price(offer, quantity)
-        return Quote(offer, quantity, price, await self.ledger.balance(user_id))
+        balance = await self.ledger.balance(user_id)
+        return Quote(price, balance, offer.currency, offer=offer, quantity=quantity)
 
     async def place(self, user: User, draft: OrderDraft) -> PlaceResult | PriceChanged:
         existing = await self.orders.by_draft(draft.key)
@@ -249,7 +239,7 @@ class Shop:
         return await self.charge_and_submit(new_order, quote, lambda: self._panel.add(request))
 
     async def charge_and_submit(
-        self, new_order: NewOrder, quote: Priced, submit: Callable[[], Awaitable[int]]
+        self, new_order: NewOrder, quote: Bill, submit: Callable[[], Awaitable[int]]
     ) -> PlaceResult:
         """Write the order and the debit in one transaction, then call the panel once."""
         try:

@@ -17,13 +17,13 @@ from bot.formatting import format_money, format_number
 from bot.order_input import InputError, Problem, parse_lines, parse_link, parse_quantity
 from bot.shop import (
     AlreadyPlaced,
+    Bill,
     Held,
     NotEnoughBalance,
     OrderDraft,
     Placed,
     PlaceResult,
     PriceChanged,
-    Priced,
     Quote,
     Refused,
     ServiceGone,
@@ -297,7 +297,7 @@ def confirm_text(draft: OrderDraft, quote: Quote) -> str:
     return "\n".join(lines)
 
 
-def not_enough_text(quote: Priced) -> str:
+def not_enough_text(quote: Bill) -> str:
     return _(
         "❌ Not enough balance.\nPrice: {price}\nYour balance: {balance}\n"
         "Missing: <b>{missing}</b>\n\nTop up your balance (see 💰 Balance) and try again."
