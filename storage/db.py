@@ -110,7 +110,9 @@ class Database:
             try:
                 yield tx
             except BaseException:
-                await connection.rollback()
+                # Shielded: a cancelled task must still end its transaction, or the shared
+                # connection would stay inside it.
+                await asyncio.shield(connection.rollback())
                 raise
             else:
                 await connection.commit()

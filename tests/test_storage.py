@@ -133,3 +133,22 @@ async def test_users_and_settings(db: Database) -> None:
     await settings.set("markup", "30")
     await settings.set("markup", "45.5")
     assert await settings.get("markup") == "45.5"
+
+
+async def test_a_cancelled_transaction_leaves_the_connection_usable(db: Database) -> None:
+    await make_user(db, balance="5")
+    started = asyncio.Event()
+
+    async def slow_debit() -> None:
+        async with db.transaction() as tx:
+            await Ledger(db).apply(tx, 1, Decimal("-1"), "order", "slow")
+            started.set()
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(slow_debit())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await Ledger(db).change(1, Decimal("-2"), "order", "after")
+    assert await Ledger(db).balance(1) == Decimal("3")
