@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fmt typecheck pytest simulator bench clean
+.PHONY: run test lint fmt typecheck pytest simulator bench clean i18n
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,21 @@ simulator: $(STAMP)
 
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# Texts -> bot/locales/messages.pot -> each language's messages.po (created when missing).
+# The app compiles the .po files in memory at start-up; no .mo file is kept.
+# A new language: `make i18n ADD=de`, then translate bot/locales/de/LC_MESSAGES/messages.po.
+LOCALES := bot/locales
+LANGUAGES := $(sort en $(patsubst $(LOCALES)/%/LC_MESSAGES/messages.po,%,$(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)) $(ADD))
+
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k __ -k N_ \
+		--add-comments=TRANSLATORS: --add-location=file --sort-by-file --no-wrap \
+		--project=smm-shop-bot -o $(LOCALES)/messages.pot bot handlers
+	for lang in $(LANGUAGES); do \
+		$(VENV)/bin/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -l $$lang \
+			--init-missing --no-wrap --ignore-pot-creation-date || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -30,10 +30,13 @@ from bot.catalog import Catalog
 from bot.config import Settings
 from bot.console import Console
 from bot.health import HealthMonitor
-from bot.i18n import make_i18n
+from bot.i18n import N_, make_i18n
 from bot.logging_setup import setup_logging
 from bot.notifier import Notifier
+from bot.payments import Payments
 from bot.products import Products
+from bot.promos import Promos
+from bot.referrals import Referrals
 from bot.shop import Shop
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.tracker import Tracker
@@ -43,12 +46,16 @@ from handlers import (
     catalog,
     console,
     errors,
+    language,
     ordering,
     orders,
+    payments,
+    payments_admin,
     products,
     start,
 )
 from handlers.middlewares import PersonMiddleware
+from handlers.throttling import ThrottleMiddleware
 from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.simulator import PanelSimulator
@@ -66,14 +73,19 @@ SIMULATOR_KEY = "demo"
 TELEGRAM_RETRY_MAX_SECONDS = 60.0
 SHUTDOWN_GRACE_SECONDS = 15.0
 
+# Descriptions are translated per language in set_commands (N_ only marks them for the catalogs).
 USER_COMMANDS = [
-    ("start", "Main menu"),
-    ("services", "Browse and order services"),
-    ("products", "Digital products"),
-    ("orders", "My orders"),
-    ("balance", "My balance"),
-    ("help", "How it works"),
-    ("cancel", "Cancel the current step"),
+    ("start", N_("Main menu")),
+    ("services", N_("Browse and order services")),
+    ("products", N_("Digital products")),
+    ("orders", N_("My orders")),
+    ("balance", N_("My balance")),
+    ("topup", N_("Top up with Telegram Stars")),
+    ("promo", N_("Redeem a promo code")),
+    ("referral", N_("Invite friends, earn a share")),
+    ("help", N_("How it works")),
+    ("language", N_("Choose your language")),
+    ("cancel", N_("Cancel the current step")),
 ]
 # Order matters: the fallback sees only what every other router left.
 ROUTERS = (
@@ -81,10 +93,13 @@ ROUTERS = (
     start.router,
     admin.router,
     console.router,
+    payments_admin.router,  # /promo create|list|off before the user's /promo CODE
+    payments.router,  # before every flow's steps: a successful payment must reach it
     catalog.router,
     products.router,
     orders.router,
     balance.router,
+    language.router,
     ordering.router,
     start.fallback_router,
 )
@@ -98,6 +113,9 @@ ADMIN_COMMANDS = [
     ("order", "Full details of an order"),
     ("unconfirmed", "Orders waiting for a check"),
     ("resolve", "Settle an unconfirmed order"),
+    ("stars_rate", "Show or set the Stars rate"),
+    ("refund_stars", "Refund a Stars payment"),
+    ("promo", "Promo codes: create, list, off"),
     ("admin", "Dashboard"),
     ("user", "A user's profile"),
     ("ban", "Ban a user"),
@@ -135,6 +153,9 @@ class Application:
         self.tracker: Tracker
         self.notifier: Notifier
         self.products: Products
+        self.payments: Payments
+        self.promos: Promos
+        self.referrals: Referrals
         self.alerts: Alerts
         self.console: Console
         self.health: HealthMonitor
@@ -170,6 +191,17 @@ class Application:
             self.db, self.shop, self.catalog, self.panel, settings.stuck_order_hours
         )
         self.health = HealthMonitor(self.panel, self.alerts, SettingsRepository(self.db))
+        self.payments = Payments(
+            self.db,
+            self.shop,
+            self.catalog,
+            SettingsRepository(self.db),
+            self.bot,
+            default_stars_per_unit=settings.stars_per_unit,
+            referral_percent=settings.referral_percent,
+        )
+        self.promos = Promos(self.db, self.shop)
+        self.referrals = Referrals(self.db, self.shop, settings.referral_percent)
         self._build_dispatcher(users)
         held = await self.shop.recover_interrupted()
         if held:
@@ -178,8 +210,11 @@ class Application:
     def _build_dispatcher(self, users: UserRepository) -> None:
         dp = self.dispatcher
         person = PersonMiddleware(users, self.i18n)
-        dp.message.outer_middleware(person)
-        dp.callback_query.outer_middleware(person)
+        throttle = ThrottleMiddleware()
+        for observer in (dp.message, dp.callback_query):
+            observer.outer_middleware(person)
+            observer.middleware(throttle)  # after person: answers in the person's language
+        dp.pre_checkout_query.outer_middleware(person)  # the person's language
         dp.include_routers(*ROUTERS)
         dp["app"] = self
         dp["shop"] = self.shop
@@ -189,6 +224,9 @@ class Application:
         dp["health"] = self.health
         dp["tracker"] = self.tracker
         dp["panel"] = self.panel
+        dp["payments"] = self.payments
+        dp["promos"] = self.promos
+        dp["referrals"] = self.referrals
 
     async def _connect_panel(self) -> PanelClient:
         settings = self.settings
@@ -240,6 +278,16 @@ class Application:
         everyone = [BotCommand(command=c, description=d) for c, d in USER_COMMANDS]
         with contextlib.suppress(TelegramAPIError):
             await self.bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
+        for code in self.i18n.available_locales:  # Telegram shows the app language's list
+            if code != self.i18n.default_locale:
+                translated = [
+                    BotCommand(command=c, description=self.i18n.gettext(d, locale=code))
+                    for c, d in USER_COMMANDS
+                ]
+                with contextlib.suppress(TelegramAPIError):
+                    await self.bot.set_my_commands(
+                        translated, scope=BotCommandScopeDefault(), language_code=code
+                    )
         admins = everyone + [BotCommand(command=c, description=d) for c, d in ADMIN_COMMANDS]
         for admin_id in self.settings.admin_ids:
             try:

@@ -121,23 +121,26 @@ class Console:
         )
 
     async def set_banned(self, user: User, banned: bool) -> None:
+        if banned and self._shop.is_admin(user.id):  # they would lock themselves out
+            raise ConsoleError("an admin cannot be banned")
         await self._shop.users.set_banned(user.id, banned)
 
     async def refund_order(
         self, order_id: int, amount: Decimal | None
     ) -> tuple[OrderRecord, Decimal]:
         """Give back (part of) what a person paid for an order, once per order; they are told."""
-        order = await self._shop.orders.get(order_id)
-        if order is None:
-            raise ConsoleError(f"there is no order #{order_id}")
-        left = order.price - order.refunded
-        if left <= 0:
-            raise ConsoleError(f"order #{order_id} is already fully refunded")
-        amount = left if amount is None else amount
-        if amount > left:
-            raise ConsoleError(f"at most {left} can still be refunded for order #{order_id}")
         currency = await self._catalog.currency()
         async with self._db.transaction() as tx:
+            # Read inside the transaction: the tracker may refund the same order meanwhile.
+            order = await self._shop.orders.get_in(tx, order_id)
+            if order is None:
+                raise ConsoleError(f"there is no order #{order_id}")
+            left = order.price - order.refunded
+            if left <= 0:
+                raise ConsoleError(f"order #{order_id} is already fully refunded")
+            amount = left if amount is None else amount
+            if amount > left:
+                raise ConsoleError(f"at most {left} can still be refunded for order #{order_id}")
             try:
                 await self._shop.ledger.apply(
                     tx, order.user_id, amount, "admin_refund", str(order.id), "refund by the shop"

@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 
 MAX_LINK_LENGTH = 2048
 MAX_LINE_LENGTH = 1000
-# Digits with optional thousands separators: 1000, 1,000, 1 000, 1_000.
-WHOLE_NUMBER = re.compile(r"^\d{1,3}(?:[ ,_]?\d{3})*$|^\d+$")
+# Digits with optional thousands separators, as any of our languages writes them: 1000, 1,000,
+# 1 000 (also with a no-break space), 1.000 (Vietnamese), 1_000.
+GROUP_SEPARATORS = " ,._\u00a0\u202f"
+WHOLE_NUMBER = re.compile(rf"^\d{{1,3}}(?:[{GROUP_SEPARATORS}]?\d{{3}})*$|^\d+$")
 HOST = re.compile(r"^(?=.{1,253}$)([\w-]{1,63}\.)+[\w-]{2,63}$|^localhost$", re.IGNORECASE)
 
 
@@ -71,7 +73,7 @@ def parse_quantity(text: str | None, minimum: int, maximum: int) -> int:
         raise InputError(Problem.NOT_WHOLE, minimum, maximum)
     if not WHOLE_NUMBER.match(cleaned):
         raise InputError(Problem.NOT_A_NUMBER, minimum, maximum)
-    value = int(re.sub(r"[ ,_]", "", cleaned))
+    value = int(re.sub(rf"[{GROUP_SEPARATORS}]", "", cleaned))
     if value <= 0:
         raise InputError(Problem.NOT_POSITIVE, minimum, maximum)
     if value < minimum:

@@ -27,6 +27,11 @@ def describe(entry: LedgerEntry) -> str:
         "debit": _("Adjustment"),
         "order": _("Order #{ref}"),
         "refund": _("Refund for order #{ref}"),
+        "topup": _("Top-up in Telegram Stars"),
+        "topup_refund": _("Stars payment refunded"),
+        "topup_refund_reverted": _("Stars refund cancelled"),
+        "promo": _("Promo code"),
+        "referral": _("Invitation reward"),
     }.get(entry.kind, entry.kind)
     return what.format(ref=html.quote(entry.reference))
 
@@ -41,7 +46,7 @@ def balance_text(balance_now: str, entries: list[LedgerEntry], currency: str) ->
             lines.append(f"{sign}{amount} · {describe(entry)}")
     else:
         lines += ["", _("No movements yet.")]
-    lines += ["", _("To top up, contact the shop's support.")]
+    lines += ["", _("Top up with Telegram Stars, or redeem a promo code:")]
     return "\n".join(lines)
 
 
@@ -51,7 +56,7 @@ async def show_balance(
     currency = await catalog.currency()
     balance = format_money(await shop.ledger.balance(person.id), currency)
     entries = await shop.ledger.history(person.id, HISTORY_ROWS)
-    await show(target, balance_text(balance, entries, currency), keyboards.back_home())
+    await show(target, balance_text(balance, entries, currency), keyboards.balance_menu())
 
 
 @router.message(Command("balance"))

@@ -93,3 +93,7 @@ class AdminUserCb(CallbackData, prefix="au"):
 
 class TopUpCb(CallbackData, prefix="tu"):
     amount: str  # one of the preset amounts, or "other" (the person types it)
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    code: str  # a language with a catalog: en, ru, vi

@@ -195,7 +195,11 @@ async def ban_or_unban(
     if user is None:
         await message.answer(f"⚠️ No such user. Usage: /{verb} USER_ID or /{verb} @username")
         return
-    await console.set_banned(user, banned)
+    try:
+        await console.set_banned(user, banned)
+    except ConsoleError as error:
+        await message.answer(f"⚠️ {html.quote(str(error))}")
+        return
     state = "banned: they get one polite line for anything they send" if banned else "unbanned"
     await message.answer(f"✅ {html.quote(user.full_name)} ({user.id}) is {state}.")
 
@@ -219,7 +223,11 @@ async def user_buttons(
         await answer_quietly(callback, "This user is gone.")
         return
     if callback_data.action in {"ban", "unban"}:
-        await console.set_banned(user, callback_data.action == "ban")
+        try:
+            await console.set_banned(user, callback_data.action == "ban")
+        except ConsoleError as error:
+            await answer_quietly(callback, str(error))
+            return
         await answer_quietly(callback, f"Done: {callback_data.action}ned.")
         refreshed = await console.find_user(str(user.id))
         if refreshed is not None:

@@ -16,6 +16,7 @@ from handlers.callbacks import (
     CategoriesCb,
     CategoryCb,
     DraftCb,
+    LanguageCb,
     MenuCb,
     OrderCb,
     OrderProductCb,
@@ -238,3 +239,19 @@ def top_up_amounts(options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 def cancel_to_balance() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[button(_("✖️ Cancel"), MenuCb(to="balance"))]])
+
+
+def help_menu() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(_("🌐 Language"), MenuCb(to="language")), home_button()]]
+    )
+
+
+def languages(choices: Sequence[tuple[str, str]], current: str) -> InlineKeyboardMarkup:
+    """`choices`: (code, name in that language) pairs, one a row; the current one is ticked."""
+    rows = [
+        [button(f"✓ {name}" if code == current else name, LanguageCb(code=code))]
+        for code, name in choices
+    ]
+    rows.append([home_button()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -44,6 +44,11 @@ MAX_LIST_LINES = 100
 
 def problem_text(error: InputError) -> str:
     low, high = format_number(error.minimum), format_number(error.maximum)
+    lines_sent = ngettext(
+        "You sent {count} line; send from {min} to {max}, one per line.",
+        "You sent {count} lines; send from {min} to {max}, one per line.",
+        int(error.details.get("count", "0")),
+    )
     texts = {
         Problem.NOT_TEXT: _("Please send text."),
         Problem.NOT_A_LINK: _(
@@ -56,10 +61,8 @@ def problem_text(error: InputError) -> str:
         Problem.NOT_POSITIVE: _("The quantity must be positive: from {min} to {max}."),
         Problem.TOO_SMALL: _("That is below the minimum. Send a number from {min} to {max}."),
         Problem.TOO_LARGE: _("That is above the maximum. Send a number from {min} to {max}."),
-        Problem.TOO_FEW_LINES: _("You sent {count} lines; send from {min} to {max}, one per line."),
-        Problem.TOO_MANY_LINES: _(
-            "You sent {count} lines; send from {min} to {max}, one per line."
-        ),
+        Problem.TOO_FEW_LINES: lines_sent,
+        Problem.TOO_MANY_LINES: lines_sent,
         Problem.LINE_TOO_LONG: _("One of the lines is too long (at most {limit} characters)."),
     }
     # Counts and limits read like every other number: 1,501 lines.
@@ -137,7 +140,12 @@ async def got_link(
         return await ask_confirm(message, state, shop, person, draft)
     if offer.kind is ServiceType.CUSTOM_COMMENTS:
         await save_draft(state, draft, Ordering.comments)
-        prompt = _("Send the comments, one per line: from {min} to {max} lines.").format(
+        # TRANSLATORS: the plural form follows {max} (as in "up to 1,501 lines").
+        prompt = ngettext(
+            "Send the comments, one per line: from {min} to {max} line.",
+            "Send the comments, one per line: from {min} to {max} lines.",
+            offer.service.max_quantity,
+        ).format(
             min=format_number(offer.service.min_quantity),
             max=format_number(offer.service.max_quantity),
         )
@@ -283,7 +291,12 @@ def confirm_text(draft: OrderDraft, quote: Quote) -> str:
     elif not quote.offer.is_package:
         lines.append(_("Quantity: {quantity}").format(quantity=format_number(quote.quantity)))
     if draft.lines and quote.offer.kind is ServiceType.SPECIAL:
-        lines.append(_("List: {count} lines").format(count=len(draft.lines)))
+        count = len(draft.lines)
+        lines.append(
+            ngettext("List: {count} line", "List: {count} lines", count).format(
+                count=format_number(count)
+            )
+        )
     if draft.suggest:
         lines.append(_("Suggested videos: {count}").format(count=len(draft.suggest)))
     if draft.search:

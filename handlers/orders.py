@@ -9,6 +9,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot import texts
 from bot.catalog import PAGE_SIZE, Catalog, Page, clamp_page, page_count
@@ -52,9 +53,11 @@ async def show_orders(target: Message | CallbackQuery, shop: Shop, person: User,
     page = clamp_page(page, total)
     orders = await shop.orders.for_user(person.id, page * PAGE_SIZE, PAGE_SIZE)
     listing = Page(orders, page, page_count(total))
-    text = _("📦 <b>My orders</b> ({count}). Tap one for details:").format(
-        count=format_number(total)
-    )
+    text = ngettext(
+        "📦 <b>My orders</b> ({count}). Tap it for details:",
+        "📦 <b>My orders</b> ({count}). Tap one for details:",
+        total,
+    ).format(count=format_number(total))
     await show(target, text, keyboards.orders(listing, [list_title(o) for o in orders]))
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from aiogram import F, Router, html
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.referrals import Referrals
 from handlers import keyboards
 from handlers.callbacks import CancelFlowCb, MenuCb
 from handlers.common import answer_quietly, show
+from handlers.payments import referral_note
 from storage.users import User
 
 router = Router(name=__name__)
@@ -37,15 +39,27 @@ def help_text() -> str:
         "• Completed: all delivered\n"
         "• Partially completed: part delivered, the rest refunded to your balance\n"
         "• Canceled: nothing delivered, fully refunded\n\n"
-        "Commands: /services /orders /balance /cancel\n"
-        "Questions or a top-up? Write to the shop's support."
+        "<b>Your balance</b>\n"
+        "Top it up with Telegram Stars (/topup), redeem a promo code (/promo), "
+        "or invite friends and earn a share of their top-ups (/referral).\n\n"
+        "Commands: /services /orders /balance /topup /cancel\n"
+        "Questions? Write to the shop's support."
     )
 
 
 @router.message(CommandStart())
-async def start(message: Message, state: FSMContext, person: User) -> None:
+async def start(
+    message: Message,
+    state: FSMContext,
+    person: User,
+    command: CommandObject,
+    referrals: Referrals,
+) -> None:
     await state.clear()
-    await message.answer(greeting(person), reply_markup=keyboards.main_menu())
+    # The first /start decides who invited the person (`/start ref_<code>`): bot/referrals.py.
+    note = referral_note(await referrals.on_start(person.id, command.args))
+    text = greeting(person) + (f"\n\n{note}" if note else "")
+    await message.answer(text, reply_markup=keyboards.main_menu())
 
 
 @router.callback_query(MenuCb.filter(F.to == "home"))
@@ -58,12 +72,12 @@ async def home(callback: CallbackQuery, state: FSMContext, person: User) -> None
 @router.message(Command("help"))
 async def help_command(message: Message, state: FSMContext) -> None:
     await state.clear()
-    await show(message, help_text(), keyboards.back_home())
+    await show(message, help_text(), keyboards.help_menu())
 
 
 @router.callback_query(MenuCb.filter(F.to == "help"))
 async def help_button(callback: CallbackQuery) -> None:
-    await show(callback, help_text(), keyboards.back_home())
+    await show(callback, help_text(), keyboards.help_menu())
     await answer_quietly(callback)
 
 

@@ -66,7 +66,7 @@ async def test_help_command_and_button(shop: ShopBot) -> None:
     ann = await shop.customer()
     reply = await shop.ask(ann, "/help")
     assert "How ordering works" in text_of(reply) and "/cancel" in text_of(reply)
-    assert labels(reply) == ["🏠 Menu"]
+    assert labels(reply) == ["🌐 Language", "🏠 Menu"]
     home = await shop.press(ann, "🏠 Menu")
     assert is_menu(home)
     shown = await shop.press(ann, "❓ Help")

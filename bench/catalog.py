@@ -1,0 +1,391 @@
+"""Catalog sync and browsing with a large panel catalog (10,000 services in 300 categories).
+
+    .venv/bin/python bench/catalog.py            # 10,000 services / 300 categories
+    FULL=1 .venv/bin/python bench/catalog.py     # the same, then 30,000 / 900
+
+The in-process simulator serves `make_large_catalog(N, C)`; everything goes through
+`bot.catalog.Catalog` on a real SQLite file, as the bot does:
+
+- full sync:  `Catalog.sync()` into an empty database (panel fetch + parse, then the store);
+- re-sync:    the same again with nothing changed on the panel: must write nothing
+              (SyncResult empty, the writer connection's total_changes unchanged, no
+              `updated_at` moved);
+- re-sync 1%: a panel where 1% of the rates changed: exactly those rows written;
+- browsing:   `Catalog.categories(page)`, `.category(id)`, `.services(category, page)`,
+              `.offer(id)`: median / p99 / max over many calls, the panel's request counts
+              checked unchanged (browsing reads only the database), and each SQL statement's
+              `EXPLAIN QUERY PLAN` (a full scan of a big table is flagged).
+
+Targets: full sync under 1 s; a re-sync writes nothing; each browse call under 5 ms.
+Everything stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+# Run as `python bench/catalog.py` from the repo root: make the project importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.catalog import Catalog
+from provider.client import PanelClient
+from provider.simulator import PanelSimulator, make_large_catalog
+from storage.catalog import CatalogRepository, SyncResult
+from storage.db import Database, Transaction
+from storage.markup import MarkupRepository
+from storage.settings import SettingsRepository
+
+KEY = "bench"
+BROWSE_REPEATS = 300
+WARMUP = 20
+CHANGED_SHARE = 100  # one service in this many gets a new rate for the "re-sync 1%" row
+SMALL_TABLE = 1_000  # rows: a full scan of a table this small is no concern
+# "FROM services s" / "JOIN categories AS c": plans name tables by their alias.
+ALIAS = re.compile(
+    r"(?:FROM|JOIN)\s+(\w+)(?:\s+AS)?\s+(?!WHERE|ON|JOIN|ORDER|GROUP|LIMIT)(\w+)", re.IGNORECASE
+)
+TARGET = "target: full sync < 1 s; re-sync writes nothing; each browse call < 5 ms"
+
+T = TypeVar("T")
+
+
+def sizes() -> list[tuple[int, int]]:
+    full = [(10_000, 300), (30_000, 900)]
+    return full if os.environ.get("FULL") == "1" else full[:1]
+
+
+# ---- recording the SQL a call runs, and explaining it -----------------------------------------
+
+
+class QueryLog:
+    """Records the read statements (SQL + parameters) run while `capture` awaits its work: those
+    of `Database.fetch*` and of `Transaction.fetch*` (reads inside a write transaction)."""
+
+    def __init__(self, db: Database) -> None:
+        self.active = False
+        self.statements: list[tuple[str, Sequence[Any] | dict[str, Any]]] = []
+        original = db.fetchall
+
+        async def fetchall(sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+            if self.active:
+                self.statements.append((sql, params))
+            return await original(sql, params)
+
+        db.fetchall = fetchall  # type: ignore[method-assign]
+
+    async def capture(self, work: Callable[[], Awaitable[Any]]) -> list[tuple[str, Any]]:
+        self.statements, self.active = [], True
+        in_transaction = Transaction.fetchall
+
+        async def tx_fetchall(tx: Transaction, sql: str, params: Any = ()) -> Any:
+            self.statements.append((sql, params))
+            return await in_transaction(tx, sql, params)
+
+        Transaction.fetchall = tx_fetchall  # type: ignore[method-assign, assignment]
+        try:
+            await work()
+        finally:
+            Transaction.fetchall = in_transaction  # type: ignore[method-assign]
+            self.active = False
+        return self.statements
+
+
+def explain(path: Path, statements: list[tuple[str, Any]]) -> list[str]:
+    """EXPLAIN QUERY PLAN of each statement with its own parameters (a literal could let SQLite
+    pick a partial index the bound statement cannot use). A step that reads a whole table of
+    more than SMALL_TABLE rows is marked `[full scan: N rows]`."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        plans = []
+        for sql, params in statements:
+            rows = connection.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+            aliases = {alias: table for table, alias in ALIAS.findall(sql)}
+            steps = []
+            for row in rows:
+                step = str(row[3])
+                words = step.split()
+                if len(words) >= 2 and words[0] == "SCAN":
+                    table = aliases.get(words[1], words[1])
+                    try:
+                        count = connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+                    except sqlite3.OperationalError:  # "SCAN CONSTANT ROW", a subquery, ...
+                        count = 0
+                    if count > SMALL_TABLE:
+                        step += f" [full scan: {count:,} rows]"
+                steps.append(step)
+            plans.append("; ".join(steps))
+        return plans
+    finally:
+        connection.close()
+
+
+def full_scans(plan: str) -> list[str]:
+    return [step.split(" [")[0] for step in plan.split("; ") if "[full scan" in step]
+
+
+# ---- timing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    what: str
+    median_ms: float
+    p99_ms: float
+    max_ms: float
+    queries: int = 0
+    plans: list[str] = field(default_factory=list)
+
+
+async def time_calls(what: str, call: Callable[[], Awaitable[Any]]) -> Timing:
+    for _ in range(WARMUP):
+        await call()
+    samples = []
+    for _ in range(BROWSE_REPEATS):
+        started = time.perf_counter()
+        await call()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    p99 = samples[min(len(samples) - 1, round(len(samples) * 0.99))]
+    return Timing(what, statistics.median(samples), p99, samples[-1])
+
+
+# ---- the runs --------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncRow:
+    services: int
+    categories: int
+    run: str
+    seconds: float
+    store_seconds: float
+    added: int
+    changed: int
+    removed: int
+    total_changes: int
+    updated_at_moved: int | None
+    requests: int
+
+
+def build_catalog(db: Database, panel: PanelClient) -> tuple[Catalog, CatalogRepository]:
+    """Wired as in bot/app.py Application.start()."""
+    repository = CatalogRepository(db)
+    catalog = Catalog(repository, SettingsRepository(db), panel, Decimal(30), MarkupRepository(db))
+    return catalog, repository
+
+
+def time_store(repository: CatalogRepository) -> list[float]:
+    """Wrap this repository's sync() to time the database part of a sync."""
+    spent: list[float] = []
+    original = repository.sync
+
+    async def sync(entries: Any) -> SyncResult:
+        started = time.perf_counter()
+        try:
+            return await original(entries)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    repository.sync = sync  # type: ignore[method-assign]
+    return spent
+
+
+def with_changed_rates(services: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    changed = [dict(service) for service in services]
+    for service in changed[::CHANGED_SHARE]:
+        service["rate"] = str(Decimal(str(service["rate"])) + Decimal("0.5"))
+    return changed
+
+
+async def timed_sync(
+    n: int,
+    c: int,
+    run: str,
+    catalog: Catalog,
+    db: Database,
+    sim: PanelSimulator,
+    store: list[float],
+    *,
+    mark_updated_at: bool,
+) -> SyncRow:
+    if mark_updated_at:  # a sentinel: any row the sync writes gets a fresh updated_at
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE services SET updated_at = 1")
+    sim.reset_counters()
+    store.clear()
+    changes_before = db.writer.total_changes
+    started = time.perf_counter()
+    result = await catalog.sync()
+    seconds = time.perf_counter() - started
+    moved = None
+    if mark_updated_at:
+        moved = await db.fetchval("SELECT COUNT(*) FROM services WHERE updated_at <> 1")
+    return SyncRow(
+        services=n,
+        categories=c,
+        run=run,
+        seconds=seconds,
+        store_seconds=sum(store),
+        added=len(result.added),
+        changed=len(result.changed),
+        removed=len(result.removed),
+        total_changes=db.writer.total_changes - changes_before,
+        updated_at_moved=moved,
+        requests=sum(sim.request_counts.values()),
+    )
+
+
+async def browse(
+    catalog: Catalog, db: Database, log: QueryLog, sim: PanelSimulator
+) -> tuple[list[Timing], int]:
+    """Time each browsing call; returns the timings and the panel requests they made."""
+    first = await catalog.categories(0)
+    last_page = first.pages - 1
+    middle = (await catalog.categories(last_page // 2)).items[0]
+    category = await catalog.category(middle.id)
+    assert category is not None
+    services_page = await catalog.services(category, 0)
+    service_id = services_page.items[0].id
+    last_services = services_page.pages - 1
+
+    async def category_page() -> None:
+        found = await catalog.category(middle.id)
+        assert found is not None
+        await catalog.services(found, 0)
+
+    calls: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+        ("categories(0)", lambda: catalog.categories(0)),
+        (f"categories({last_page}) last", lambda: catalog.categories(last_page)),
+        ("category(id)", lambda: catalog.category(middle.id)),
+        ("services(category, 0)", lambda: catalog.services(category, 0)),
+        (f"services(category, {last_services})", lambda: catalog.services(category, last_services)),
+        ("offer(service_id)", lambda: catalog.offer(service_id)),
+        ("category page: category+services", category_page),
+    ]
+    sim.reset_counters()
+    timings = []
+    for what, call in calls:
+        timing = await time_calls(what, call)
+        statements = await log.capture(call)
+        timing.queries = len(statements)
+        timing.plans = explain(db.path, statements)
+        timings.append(timing)
+    return timings, sum(sim.request_counts.values())
+
+
+async def bench_size(n: int, c: int, workdir: Path) -> tuple[list[SyncRow], list[Timing], int]:
+    services = make_large_catalog(n, c)
+    sim = PanelSimulator(key=KEY, tick_seconds=None, services=services)
+    url = await sim.start()
+    changed_sim = PanelSimulator(key=KEY, tick_seconds=None, services=with_changed_rates(services))
+    changed_url = await changed_sim.start()
+    panel = PanelClient(url, KEY)
+    changed_panel = PanelClient(changed_url, KEY)
+    db = Database(workdir / f"catalog-{n}.sqlite3")
+    await db.connect()
+    log = QueryLog(db)
+    try:
+        catalog, repository = build_catalog(db, panel)
+        store = time_store(repository)
+        rows = [
+            await timed_sync(n, c, "full sync", catalog, db, sim, store, mark_updated_at=False),
+            await timed_sync(n, c, "re-sync same", catalog, db, sim, store, mark_updated_at=True),
+        ]
+        changed_catalog, changed_repository = build_catalog(db, changed_panel)
+        changed_store = time_store(changed_repository)
+        changed = await timed_sync(
+            n, c, "re-sync 1%", changed_catalog, db, changed_sim, changed_store,
+            mark_updated_at=True,
+        )  # fmt: skip
+        rows.append(changed)
+        timings, browse_requests = await browse(catalog, db, log, sim)
+        return rows, timings, browse_requests
+    finally:
+        await panel.close()
+        await changed_panel.close()
+        await sim.stop()
+        await changed_sim.stop()
+        await db.close()
+
+
+def print_sync_table(rows: list[SyncRow]) -> None:
+    header = (
+        f"{'services':>8} {'cats':>4} {'run':<13} {'seconds':>7} {'store s':>7} {'added':>6} "
+        f"{'changed':>7} {'removed':>7} {'db changes':>10} {'updated_at':>10} {'requests':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        moved = "-" if row.updated_at_moved is None else str(row.updated_at_moved)
+        print(
+            f"{row.services:>8,} {row.categories:>4} {row.run:<13} {row.seconds:>7.3f} "
+            f"{row.store_seconds:>7.3f} {row.added:>6} {row.changed:>7} {row.removed:>7} "
+            f"{row.total_changes:>10} {moved:>10} {row.requests:>8}"
+        )
+    print("seconds: Catalog.sync() (fetch + parse + store + balance); store s: the database part")
+    print("db changes: the writer's total_changes during the sync; updated_at: rows it touched")
+
+
+def print_browse_table(n: int, timings: list[Timing], requests: int) -> None:
+    header = (
+        f"{'services':>8} {'call':<34} {'median ms':>9} {'p99 ms':>7} {'max ms':>7} "
+        f"{'queries':>7}  full scans"
+    )
+    print(header)
+    print("-" * len(header))
+    for timing in timings:
+        scans = [scan for plan in timing.plans for scan in full_scans(plan)]
+        print(
+            f"{n:>8,} {timing.what:<34} {timing.median_ms:>9.2f} {timing.p99_ms:>7.2f} "
+            f"{timing.max_ms:>7.2f} {timing.queries:>7}  {', '.join(scans) or '-'}"
+        )
+    print(f"panel requests while browsing: {requests} (must be 0)")
+
+
+def print_plans(timings: list[Timing]) -> None:
+    seen: set[str] = set()
+    print("query plans (EXPLAIN QUERY PLAN, each distinct plan once):")
+    for timing in timings:
+        for plan in timing.plans:
+            if plan not in seen:
+                seen.add(plan)
+                print(f"  {timing.what}: {plan}")
+
+
+async def run() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-catalog-") as tmp:
+        sync_rows: list[SyncRow] = []
+        browse_results = []
+        for n, c in sizes():
+            print(f"N = {n:,} services in {c} categories", flush=True)
+            rows, timings, requests = await bench_size(n, c, Path(tmp))
+            sync_rows += rows
+            browse_results.append((n, timings, requests))
+    print()
+    print_sync_table(sync_rows)
+    print()
+    for n, timings, requests in browse_results:
+        print_browse_table(n, timings, requests)
+        print()
+    print_plans(browse_results[0][1])
+    print(TARGET)
+
+
+def main() -> None:
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
