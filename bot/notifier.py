@@ -88,6 +88,10 @@ class Notifier:
 
     async def _deliver(self, notification: Notification) -> int:
         await self._pace()
+        if notification.broadcast_id is not None and not await self._outbox.is_pending(
+            notification.id
+        ):
+            return 1  # the broadcast was canceled while this round was under way
         chat_id = notification.chat_id
         try:
             await self._bot.send_message(chat_id, notification.text, disable_web_page_preview=True)

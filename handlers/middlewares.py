@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, Message, PreCheckoutQuery, TelegramObject, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -38,7 +38,8 @@ class PersonMiddleware(BaseMiddleware):
             return await self._outside_private_chat(event)
         person = await self._users.get(sender.id)
         stale = person is None or (
-            person.full_name != full_name(sender)
+            person.blocked_bot  # they are writing again: they unblocked the bot
+            or person.full_name != full_name(sender)
             or person.username != sender.username
             or time.time() - person.last_seen_at > LAST_SEEN_REFRESH_SECONDS
         )
@@ -52,7 +53,8 @@ class PersonMiddleware(BaseMiddleware):
         data["person"] = person
         data["i18n"] = self._i18n
         with self._i18n.context(), self._i18n.use_locale(person.language):
-            if person.banned:
+            paid = isinstance(event, Message) and event.successful_payment is not None
+            if person.banned and not paid:  # money already paid is always credited
                 return await self._banned(event)
             return await handler(event, data)
 
@@ -64,7 +66,9 @@ class PersonMiddleware(BaseMiddleware):
 
     async def _banned(self, event: TelegramObject) -> None:
         text = _("Your account is suspended. Please contact the shop's support.")
-        if isinstance(event, CallbackQuery):
+        if isinstance(event, PreCheckoutQuery):  # refuse before Telegram takes the Stars
+            await event.answer(ok=False, error_message=text)
+        elif isinstance(event, CallbackQuery):
             await event.answer(text, show_alert=True)
         elif isinstance(event, Message):
             await event.answer(text)

@@ -223,12 +223,13 @@ class CatalogRepository:
         return count
 
     async def category_by_name(self, name: str) -> Category | None:
+        """By name, ignoring case and outer spaces; an exact match wins ("YouTube" vs "Youtube")."""
         row = await self._db.fetchone(
             f"""SELECT c.id, c.name, c.hidden,
                        (SELECT COUNT(*) FROM services s WHERE s.category_id = c.id AND {VISIBLE})
-                FROM categories c WHERE c.name = ? COLLATE NOCASE
-                   OR TRIM(c.name) = TRIM(?) COLLATE NOCASE LIMIT 1""",
-            (name, name),
+                FROM categories c WHERE TRIM(c.name) = TRIM(?) COLLATE NOCASE
+                ORDER BY c.name = ? DESC, TRIM(c.name) = TRIM(?) DESC, c.id LIMIT 1""",
+            (name, name, name),
         )
         return None if row is None else Category(row[0], row[1], bool(row[2]), row[3])
 

@@ -15,6 +15,7 @@ class Notification:
     chat_id: int
     text: str
     attempts: int
+    broadcast_id: int | None = None
 
 
 class NotificationRepository:
@@ -39,7 +40,7 @@ class NotificationRepository:
         # The oldest waiting message of each chat only: a chat with a long queue (sent at one
         # a second) must not hold back everyone else's, and a chat's order is kept.
         rows = await self._db.fetchall(
-            """SELECT id, chat_id, text, attempts FROM notifications
+            """SELECT id, chat_id, text, attempts, broadcast_id FROM notifications
                WHERE id IN (SELECT MIN(id) FROM notifications
                             WHERE sent_at IS NULL AND dropped IS NULL AND broadcast_id IS NULL
                             GROUP BY chat_id)
@@ -48,12 +49,23 @@ class NotificationRepository:
         )
         if len(rows) < limit:
             rows += await self._db.fetchall(
-                """SELECT id, chat_id, text, attempts FROM notifications
+                """SELECT id, chat_id, text, attempts, broadcast_id FROM notifications
                    WHERE sent_at IS NULL AND dropped IS NULL AND broadcast_id IS NOT NULL
                      AND not_before <= ? ORDER BY id LIMIT ?""",
                 (now, limit - len(rows)),
             )
-        return [Notification(r["id"], r["chat_id"], r["text"], r["attempts"]) for r in rows]
+        return [
+            Notification(r["id"], r["chat_id"], r["text"], r["attempts"], r["broadcast_id"])
+            for r in rows
+        ]
+
+    async def is_pending(self, notification_id: int) -> bool:
+        """Still to send (not sent, not dropped, e.g. by a broadcast's cancel)."""
+        found = await self._db.fetchval(
+            "SELECT 1 FROM notifications WHERE id = ? AND sent_at IS NULL AND dropped IS NULL",
+            (notification_id,),
+        )
+        return found is not None
 
     async def pending_count(self) -> int:
         count: int = await self._db.fetchval(

@@ -462,3 +462,21 @@ async def test_self_referral_and_late_or_bad_links_are_refused(shop: ShopBot) ->
         return bool(count == 0)
 
     await eventually(nobody_referred)
+
+
+async def test_a_banned_person_cannot_pay_but_money_already_paid_is_credited(
+    shop: ShopBot,
+) -> None:
+    bea = await shop.customer()
+    payload, stars = await open_invoice(shop, bea, "10.00 USD")
+    await shop.app.shop.users.set_banned(bea.user_id, True)
+    refused = await checkout(shop, bea, payload, stars)
+    assert refused["ok"] is False
+    assert "suspended" in refused["error_message"]
+    pay(shop, bea, payload, stars, "charge-bea-1")  # banned between checkout and payment
+    await eventually(lambda: ledger_has(shop, "topup", "charge-bea-1"))
+    assert await shop.balance(bea) == Decimal(10)
+
+
+async def ledger_has(shop: ShopBot, kind: str, reference: str) -> bool:
+    return await ledger_rows(shop, kind, reference) == 1
