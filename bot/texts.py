@@ -53,10 +53,12 @@ def admin_panel_out_of_funds(order_id: int) -> str:
 
 def admin_order_unconfirmed(order: OrderRecord, reason: str) -> str:
     service = f"{html.quote(order.service_name)} ({order.service_id})"
+    with in_language(None):  # admin alerts read English, whoever's order raised them
+        quantity = format_number(order.quantity)
     return (
         f"⚠️ Order #{order.id} is <b>unconfirmed</b>: {html.quote(reason)}.\n"
         f"User {order.user_id}, service {service}, "
-        f"quantity {format_number(order.quantity)}, link {html.quote(order.link)}.\n"
+        f"quantity {quantity}, link {html.quote(order.link)}.\n"
         f"The money is held. Check the panel, then /resolve {order.id} PANEL_ORDER_ID "
         f"or /resolve {order.id} refund."
     )
