@@ -34,20 +34,25 @@ class BroadcastFollower:
 
     async def update_once(self) -> None:
         for broadcast_id in await self._console.broadcasts.running():
-            progress = await self._console.broadcast_progress(broadcast_id)
-            if progress is None or progress.progress_chat_id is None:
-                continue
-            text = f"#{broadcast_id} " + texts.broadcast_progress(
-                progress.sent, progress.failed, progress.blocked, progress.pending, progress.status
+            await self.update(broadcast_id)
+
+    async def update(self, broadcast_id: int) -> None:
+        """Show one broadcast's figures in its progress message (its final state too, e.g.
+        right after /broadcast cancel, when it is no longer among the running ones)."""
+        progress = await self._console.broadcast_progress(broadcast_id)
+        if progress is None or progress.progress_chat_id is None:
+            return
+        text = f"#{broadcast_id} " + texts.broadcast_progress(
+            progress.sent, progress.failed, progress.blocked, progress.pending, progress.status
+        )
+        if self._shown.get(broadcast_id) == text or progress.progress_message_id is None:
+            return
+        with contextlib.suppress(TelegramAPIError):
+            await self._bot.edit_message_text(
+                text,
+                chat_id=progress.progress_chat_id,
+                message_id=progress.progress_message_id,
             )
-            if self._shown.get(broadcast_id) == text or progress.progress_message_id is None:
-                continue
-            with contextlib.suppress(TelegramAPIError):
-                await self._bot.edit_message_text(
-                    text,
-                    chat_id=progress.progress_chat_id,
-                    message_id=progress.progress_message_id,
-                )
-            self._shown[broadcast_id] = text
-            if progress.status != "running":
-                self._shown.pop(broadcast_id, None)
+        self._shown[broadcast_id] = text
+        if progress.status != "running":
+            self._shown.pop(broadcast_id, None)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot import texts
 from bot.catalog import Catalog
+from bot.formatting import format_money
 from bot.shop import Shop
 from provider.client import PanelClient
 from provider.errors import PanelError
@@ -140,7 +141,10 @@ class Console:
                 raise ConsoleError(f"order #{order_id} is already fully refunded")
             amount = left if amount is None else amount
             if amount > left:
-                raise ConsoleError(f"at most {left} can still be refunded for order #{order_id}")
+                raise ConsoleError(
+                    f"at most {format_money(left, currency)} can still be refunded "
+                    f"for order #{order_id}"
+                )
             try:
                 await self._shop.ledger.apply(
                     tx, order.user_id, amount, "admin_refund", str(order.id), "refund by the shop"

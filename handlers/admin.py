@@ -4,10 +4,13 @@ unknown-command answer, so the commands' existence is not revealed."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from typing import Any
 
-from aiogram import Router, html
+from aiogram import BaseMiddleware, Router, html
 from aiogram.filters import Command, CommandObject, Filter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, TelegramObject
 
 from bot.catalog import Catalog
@@ -29,7 +32,31 @@ class IsAdmin(Filter):
         return shop.is_admin(person.id)
 
 
-router.message.filter(IsAdmin())
+class LeaveFlowOnCommand(BaseMiddleware):
+    """An admin command ends any half-done step (e.g. an amount asked from a user card), as
+    every customer command does."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        state: FSMContext | None = data.get("state")
+        is_command = isinstance(event, Message) and (event.text or "").startswith("/")
+        if state is not None and is_command:
+            await state.clear()
+        return await handler(event, data)
+
+
+def admin_only(router: Router) -> None:
+    """Admin routers: only ADMIN_IDS reach them; their commands leave any flow."""
+    router.message.filter(IsAdmin())
+    router.callback_query.filter(IsAdmin())
+    router.message.middleware(LeaveFlowOnCommand())
+
+
+admin_only(router)
 
 CREDIT_USAGE = "Usage: /credit USER_ID AMOUNT [note], e.g. /credit 123456789 10.50 bonus"
 DEBIT_USAGE = "Usage: /debit USER_ID AMOUNT [note], e.g. /debit 123456789 2.00 correction"

@@ -6,18 +6,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from aiogram import F, Router, html
+from aiogram import Bot, F, Router, html
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardMarkup, Message
 
+from bot.broadcaster import BroadcastFollower
 from bot.catalog import Catalog
 from bot.console import EXPORTS, Console, ConsoleError, Dashboard
 from bot.formatting import format_money, format_number
 from bot.health import HealthMonitor
 from bot.pricing import parse_amount, parse_markup_percent
 from bot.shop import Shop
-from handlers.admin import IsAdmin
+from handlers.admin import admin_only
 from handlers.callbacks import AdminCb, AdminUserCb
 from handlers.common import answer_quietly
 from handlers.keyboards import button
@@ -27,8 +28,7 @@ from storage.stats import WindowStats
 from storage.users import User
 
 router = Router(name=__name__)
-router.message.filter(IsAdmin())
-router.callback_query.filter(IsAdmin())
+admin_only(router)
 
 MARKUP_USAGE = (
     "Usage: /markup PERCENT (everything), /markup PERCENT category NAME, "
@@ -47,6 +47,11 @@ BROADCAST_USAGE = (
 )
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """Admin texts are English: '1 order', '2 orders'."""
+    return f"{format_number(count)} {one if count == 1 else many}"
+
+
 # ---- dashboard --------------------------------------------------------------------------------
 
 
@@ -54,7 +59,7 @@ def window_lines(title: str, stats: WindowStats, currency: str) -> list[str]:
     orders = sum(stats.orders_by_status.values())
     by_status = ", ".join(f"{k} {v}" for k, v in sorted(stats.orders_by_status.items())) or "—"
     return [
-        f"<b>{title}</b>: {format_number(orders)} orders ({html.quote(by_status)})",
+        f"<b>{title}</b>: {counted(orders, 'order', 'orders')} ({html.quote(by_status)})",
         f"Revenue {format_money(stats.revenue, currency)} · refunds "
         f"{format_money(stats.refunds, currency)} · panel cost "
         f"{format_money(stats.panel_cost, currency)} · "
@@ -468,10 +473,13 @@ async def backup(message: Message, console: Console) -> None:
 
 
 @router.message(Command("broadcast"))
-async def broadcast(message: Message, command: CommandObject, console: Console) -> None:
+async def broadcast(message: Message, command: CommandObject, console: Console, bot: Bot) -> None:
     args = (command.args or "").strip()
     if args.lower() == "cancel":
         canceled = await console.cancel_broadcasts()
+        follower = BroadcastFollower(bot, console)
+        for broadcast_id in canceled:  # its progress message says so at once
+            await follower.update(broadcast_id)
         await message.answer(
             f"✖️ Canceled {len(canceled)} running broadcast(s)."
             if canceled
@@ -494,6 +502,6 @@ async def broadcast(message: Message, command: CommandObject, console: Console) 
     progress = await console.broadcast_progress(broadcast_id)
     assert progress is not None
     sent = await message.answer(
-        f"📣 Broadcast #{broadcast_id} to {format_number(progress.total)} people started."
+        f"📣 Broadcast #{broadcast_id} to {counted(progress.total, 'person', 'people')} started."
     )
     await console.broadcasts.set_progress_message(broadcast_id, sent.chat.id, sent.message_id)

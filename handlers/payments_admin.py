@@ -27,13 +27,13 @@ from bot.payments import (
 )
 from bot.pricing import parse_amount
 from bot.promos import MAX_DAYS, MAX_USES, Promos, normalize_code, parse_whole
-from handlers.admin import IsAdmin
+from handlers.admin import admin_only
 from handlers.payments import plain
 from storage.promos import PromoCode
 from storage.users import User
 
 router = Router(name=__name__)
-router.message.filter(IsAdmin())
+admin_only(router)
 
 STARS_RATE_USAGE = (
     "Usage: /stars_rate RATE (Stars per 1 unit of the panel currency, more than 0 and at most "
