@@ -276,7 +276,6 @@ async def waiting_for_confirm(message: Message) -> None:
 
 def confirm_text(draft: OrderDraft, quote: Quote) -> str:
     service = quote.offer.service
-    money = quote.currency
     lines = [
         _("🧾 <b>Check your order</b>"),
         _("Service: {service}").format(service=html.quote(service.name)),
@@ -301,13 +300,17 @@ def confirm_text(draft: OrderDraft, quote: Quote) -> str:
         lines.append(_("Suggested videos: {count}").format(count=len(draft.suggest)))
     if draft.search:
         lines.append(_("Search keywords: {count}").format(count=len(draft.search)))
-    lines += [
-        "",
-        _("Price: <b>{price}</b>").format(price=format_money(quote.price, money)),
-        _("Your balance: {balance}").format(balance=format_money(quote.balance, money)),
-        _("Balance after: {after}").format(after=format_money(quote.balance_after, money)),
+    return "\n".join([*lines, "", *bill_lines(quote)])
+
+
+def bill_lines(bill: Bill) -> list[str]:
+    """The money part of a confirm card: price, balance now and after."""
+    money = bill.currency
+    return [
+        _("Price: <b>{price}</b>").format(price=format_money(bill.price, money)),
+        _("Your balance: {balance}").format(balance=format_money(bill.balance, money)),
+        _("Balance after: {after}").format(after=format_money(bill.balance_after, money)),
     ]
-    return "\n".join(lines)
 
 
 def not_enough_text(quote: Bill) -> str:

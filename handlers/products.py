@@ -35,9 +35,12 @@ from handlers.common import answer_quietly, show
 from handlers.ordering import (
     NOT_A_COMMAND,
     answer_stale_confirm,
+    bill_lines,
     not_enough_text,
+    not_text,
     problem_text,
     result_text,
+    waiting_for_confirm,
 )
 from handlers.states import ProductOrdering
 from storage.users import User
@@ -214,22 +217,13 @@ async def got_require(
     return await ask_confirm(message, state, products, person, draft)
 
 
-@router.message(ProductOrdering.quantity, ~F.text)
-@router.message(ProductOrdering.require, ~F.text)
-async def not_text(message: Message) -> None:
-    await message.answer(
-        _("⚠️ Please send text for this step, or press Cancel."),
-        reply_markup=keyboards.cancel_flow(),
-    )
-
-
-@router.message(ProductOrdering.confirm, NOT_A_COMMAND)
-async def waiting_for_confirm(message: Message) -> None:
-    await message.answer(_("Please press ✅ Confirm or ✖️ Cancel on the order above."))
+# The same answers as the service flow's for a photo at a text step, or text at the confirm card.
+router.message.register(not_text, ProductOrdering.quantity, ~F.text)
+router.message.register(not_text, ProductOrdering.require, ~F.text)
+router.message.register(waiting_for_confirm, ProductOrdering.confirm, NOT_A_COMMAND)
 
 
 def confirm_text(draft: ProductDraft, quote: ProductQuote) -> str:
-    money = quote.currency
     lines = [
         _("🧾 <b>Check your order</b>"),
         _("Product: {name}").format(name=html.quote(quote.offer.product.name)),
@@ -239,13 +233,7 @@ def confirm_text(draft: ProductDraft, quote: ProductQuote) -> str:
         lines.append(
             _("Will be sent: {what}").format(what=f"<code>{html.quote(draft.require)}</code>")
         )
-    lines += [
-        "",
-        _("Price: <b>{price}</b>").format(price=format_money(quote.price, money)),
-        _("Your balance: {balance}").format(balance=format_money(quote.balance, money)),
-        _("Balance after: {after}").format(after=format_money(quote.balance_after, money)),
-    ]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *bill_lines(quote)])
 
 
 async def ask_confirm(
