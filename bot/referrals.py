@@ -85,6 +85,10 @@ class Referrals:
         referrer = referrer_in(args)
         if await self._repo.decided(user_id):  # the usual case, without the writer lock
             return ReferralOutcome.NOT_NEW if asked else None
+        if not asked:  # a first /start without a link: one statement, no checks to make
+            async with self._db.transaction() as tx:
+                await self._repo.decide(tx, user_id, None)
+            return None
         async with self._db.transaction() as tx:
             if await self._repo.is_decided(tx, user_id):
                 return ReferralOutcome.NOT_NEW if asked else None

@@ -94,6 +94,9 @@ SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.
     s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
     c.hidden AS category_hidden, s.active"""
 VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
+HAS_VISIBLE_SERVICES = (
+    f"c.hidden = 0 AND EXISTS (SELECT 1 FROM services s WHERE s.category_id = c.id AND {VISIBLE})"
+)
 
 
 class CatalogRepository:
@@ -170,20 +173,21 @@ class CatalogRepository:
         return result
 
     async def categories(self, offset: int = 0, limit: int = 8) -> list[Category]:
-        """Visible categories that have at least one visible service, in the panel's order."""
+        """Visible categories that have at least one visible service, in the panel's order.
+
+        Services are counted only for the page's categories, not for the whole catalog."""
         rows = await self._db.fetchall(
-            f"""SELECT c.id, c.name, c.hidden, COUNT(*) AS service_count
-                FROM categories c JOIN services s ON s.category_id = c.id
-                WHERE {VISIBLE}
-                GROUP BY c.id ORDER BY c.position, c.id LIMIT ? OFFSET ?""",
+            f"""SELECT c.id, c.name, c.hidden,
+                       (SELECT COUNT(*) FROM services s WHERE s.category_id = c.id AND {VISIBLE})
+                FROM categories c WHERE {HAS_VISIBLE_SERVICES}
+                ORDER BY c.position, c.id LIMIT ? OFFSET ?""",
             (limit, offset),
         )
-        return [Category(r["id"], r["name"], bool(r["hidden"]), r["service_count"]) for r in rows]
+        return [Category(r[0], r[1], bool(r[2]), r[3]) for r in rows]
 
     async def count_categories(self) -> int:
         count: int = await self._db.fetchval(
-            f"""SELECT COUNT(DISTINCT c.id) FROM categories c
-                JOIN services s ON s.category_id = c.id WHERE {VISIBLE}"""
+            f"SELECT COUNT(*) FROM categories c WHERE {HAS_VISIBLE_SERVICES}"
         )
         return count
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from storage.db import Database
 from storage.money import from_micros
+from storage.orders import OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +74,14 @@ class StatsRepository:
 
     async def count_in_stage(self, stage: str) -> int:
         count: int = await self._db.fetchval(
-            "SELECT COUNT(*) FROM orders WHERE status = ?", (stage,)
+            f"SELECT COUNT(*) FROM orders WHERE {OPEN} AND status = ?", (stage,)
         )
         return count
 
     async def stuck(self, older_than: int) -> int:
         count: int = await self._db.fetchval(
-            """SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'processing', 'in_progress')
+            f"""SELECT COUNT(*) FROM orders WHERE {OPEN}
+               AND status IN ('pending', 'processing', 'in_progress')
                AND updated_at < ?""",
             (older_than,),
         )
