@@ -82,6 +82,7 @@ ORDER_CHUNK = 25_000
 ORDERS_PER_TRANSACTION = 100_000
 PARETO_ALPHA = 1.5
 PRODUCT_SHARE = 0.02
+RESYNCS = 3  # more catalog syncs in the memory probe: does RSS keep growing?
 TIME_BUDGET = 0.5  # seconds spent timing one operation (at least MIN_REPEATS calls)
 MIN_REPEATS, MAX_REPEATS = 5, 200
 TARGET_MS = 50.0
@@ -110,7 +111,7 @@ class Size:
 
     @property
     def label(self) -> str:
-        return f"{self.users // 1000}k/{self.orders // 1000}k/{self.ledger // 1000}k"
+        return f"{self.users // 1000}k/{self.orders // 1000}k/{self.ledger // 1000:,}k"
 
 
 def sizes() -> list[Size]:
@@ -520,6 +521,9 @@ async def probe(database: Path, provider_url: str, *, trace: bool) -> dict[str, 
         await app.shop.orders.open_of_kind(OrderKind.SERVICE)
         await app.shop.orders.open_of_kind(OrderKind.PRODUCT)
         mark("reads done (20 users, dashboard, tracker)")
+        for _ in range(RESYNCS):
+            await app.catalog.sync()
+        mark(f"catalog synced {RESYNCS} more times (steady?)")
         peak = status_mb().get("VmHWM", 0.0)
         if malloc_trim():
             mark("after malloc_trim(0): freed heap returned")
@@ -611,7 +615,7 @@ def print_generated(size: Size, generated: Generated, database: Path, mismatched
 
 def print_reads(rows: list[Row]) -> None:
     header = (
-        f"{'size':<12} {'read':<42} {'median ms':>9} {'p99 ms':>7} {'calls':>5} {'target':>6}  "
+        f"{'size':<15} {'read':<42} {'median ms':>9} {'p99 ms':>7} {'calls':>5} {'target':>6}  "
         f"{'full scans':<24} result"
     )
     print(header)
@@ -619,7 +623,7 @@ def print_reads(rows: list[Row]) -> None:
     for row in rows:
         met = "ok" if row.p99_ms < TARGET_MS else "MISSED"
         print(
-            f"{row.size:<12} {row.what:<42} {row.median_ms:>9.2f} {row.p99_ms:>7.2f} "
+            f"{row.size:<15} {row.what:<42} {row.median_ms:>9.2f} {row.p99_ms:>7.2f} "
             f"{row.calls:>5} {met:>6}  {', '.join(row.scans) or '-':<24} {row.result}"
         )
     print("size: users/orders/ledger rows; target: p99 < 50 ms")
@@ -642,7 +646,7 @@ def print_statements(rows: list[Row]) -> None:
 
 def print_memory(memories: list[Memory]) -> None:
     header = (
-        f"{'size':<12} {'stage':<44} {'RSS MB':>7} {'+MB':>6} {'sqlite MB':>9} "
+        f"{'size':<15} {'stage':<44} {'RSS MB':>7} {'+MB':>6} {'sqlite MB':>9} "
         f"{'py heap MB':>10} {'heap peak MB':>12}"
     )
     print(header)
@@ -656,11 +660,11 @@ def print_memory(memories: list[Memory]) -> None:
             if stage in traced:
                 heap, peak = f"{traced[stage][2]:.1f}", f"{traced[stage][3]:.1f}"
             print(
-                f"{memory.size:<12} {stage:<44} {rss:>7.1f} {rss - baseline:>+6.1f} "
+                f"{memory.size:<15} {stage:<44} {rss:>7.1f} {rss - baseline:>+6.1f} "
                 f"{sqlite:>9.1f} {heap:>10} {peak:>12}"
             )
         peak_rss = memory.plain["peak"]
-        print(f"{memory.size:<12} {'peak during the run (VmHWM)':<44} {peak_rss:>7.1f} "
+        print(f"{memory.size:<15} {'peak during the run (VmHWM)':<44} {peak_rss:>7.1f} "
               f"{peak_rss - baseline:>+6.1f}")  # fmt: skip
     print(
         "RSS/+MB: a child running bot.app.Application (+MB over its RSS right after imports);\n"

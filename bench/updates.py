@@ -7,7 +7,9 @@ The bot runs as the end-to-end tests run it (tests/harness.py `running_bot`): th
 `bot.app.Application` (Dispatcher polling, SQLite file, panel client over HTTP) against the
 fake Telegram Bot API server (tests/fake_telegram.py) and the panel simulator (no ticking, no
 refusals). Two measurements, each also made with a bare aiogram bot over the same fake
-(one message handler that echoes the text, one callback handler that answers the query):
+(one message handler that echoes the text, one callback handler that answers the query; the
+bursts also with `edit`: the same bot, its button press editing the message before answering,
+which makes about as many API calls an update as our flow):
 
 - burst:  M people at once (pre-registered, with balance), each doing
           /start -> 🛒 Services -> Instagram -> a service -> 🛒 Order -> link -> quantity ->
@@ -20,6 +22,8 @@ refusals). Two measurements, each also made with a bare aiogram bot over the sam
 Latency: from pushing the update to the bot's first reply call for it being recorded by the
 fake (the time the request arrived): a message sent or edited in that chat, or, for a button,
 its answerCallbackQuery. For ✅ Confirm, also to the order's result ("Order #N placed").
+Every person stays within the bot's flood limit (handlers/throttling.py: a burst of 8, then 3 a
+second): 8 quick updates in the burst, one a second in the steady run.
 Target: the full flow at least half the echo bot's throughput (ratio >= 0.5); p99 under
 100 ms at 200 updates/s. The fake, the simulator and this driver share the bot's process and
 event loop (two cores), so absolute rates are pessimistic; the ratio compares like with like.
@@ -113,7 +117,7 @@ class Replies:
         query_id: str | None = None,
         accept: Callable[[ApiCall], bool] | None = None,
     ) -> Pending:
-        """Register before pushing the update (pushed_at is set by `pushed`)."""
+        """Register before pushing the update; the caller sets pushed_at right before it."""
         pending = Pending(chat_id, len(self.fake.calls), time.monotonic(), query_id)
         if accept is not None:
             pending.accept = accept
@@ -303,8 +307,9 @@ async def run_shop_bot(fake: FakeTelegram, sim: PanelSimulator, workdir: Path) -
     return Running("shop", stop, flow, steady_step, prepare, result_latencies, check)
 
 
-async def run_echo_bot(fake: FakeTelegram) -> Running:
-    """A bare aiogram bot over the same fake: echo the text, answer the button."""
+async def run_echo_bot(fake: FakeTelegram, *, edit: bool = False) -> Running:
+    """A bare aiogram bot over the same fake: echo the text, answer the button. With `edit`,
+    a button press also edits its message first (two API calls, as our menus make)."""
     bot = Bot(TEST_TOKEN, session=fake.session())
     dispatcher = Dispatcher()
 
@@ -314,6 +319,8 @@ async def run_echo_bot(fake: FakeTelegram) -> Running:
 
     @dispatcher.callback_query()
     async def answer(callback: CallbackQuery) -> None:
+        if edit and isinstance(callback.message, Message):
+            await callback.message.edit_text(f"Pressed ({callback.id})")
         await callback.answer()
 
     polling = await start_polling(fake, dispatcher, bot)
@@ -353,7 +360,7 @@ async def run_echo_bot(fake: FakeTelegram) -> Running:
             return pending
         return await press(replies, person, f"e{turn % 4}", last_reply[person.chat_id])
 
-    return Running("echo", stop, flow, steady_step, prepare)
+    return Running("edit" if edit else "echo", stop, flow, steady_step, prepare)
 
 
 # ---- measuring -------------------------------------------------------------------------------
@@ -572,8 +579,8 @@ async def steady(fake: FakeTelegram, running: Running) -> Steady:
 
 
 async def measure_bot(
-    name: str, start: Callable[[], Awaitable[Running]], fake: FakeTelegram
-) -> tuple[list[Burst], Steady]:
+    name: str, start: Callable[[], Awaitable[Running]], fake: FakeTelegram, *, steady_run: bool
+) -> tuple[list[Burst], Steady | None]:
     running = await start()
     try:
         await burst(fake, running, WARMUP_PEOPLE)  # first-use costs (imports, caches): not shown
@@ -582,6 +589,8 @@ async def measure_bot(
             repeats = burst_repeats(people)
             print(f"  {name}: burst of {people} people (x{repeats})", flush=True)
             bursts.append(await median_burst(fake, running, people))
+        if not steady_run:
+            return bursts, None
         print(f"  {name}: steady {STEADY_RATE} updates/s for {STEADY_SECONDS:.0f} s", flush=True)
         return bursts, await steady(fake, running)
     finally:
@@ -595,7 +604,7 @@ def ms(value: float) -> str:
     return f"{value * 1000:.1f}"
 
 
-def print_bursts(shop: list[Burst], echo: list[Burst]) -> None:
+def print_bursts(shop: list[Burst], echo: list[Burst], edit: list[Burst]) -> None:
     header = (
         f"{'bot':<5} {'people':>6} {'updates':>7} {'seconds':>7} {'updates/s':>9} {'ratio':>6} "
         f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'order p50':>9} {'order p99':>9}  "
@@ -603,9 +612,11 @@ def print_bursts(shop: list[Burst], echo: list[Burst]) -> None:
     )
     print(header)
     print("-" * len(header))
-    for ours, bare in zip(shop, echo, strict=True):
-        for row in (bare, ours):
+    for ours, bare, editing in zip(shop, echo, edit, strict=True):
+        for row in (bare, editing, ours):
             ratio = f"{ours.rate / bare.rate:.2f}" if row is ours else ""
+            if row is editing:
+                ratio = f"({ours.rate / editing.rate:.2f})"
             results = ("", "")
             if row.results:
                 results = (ms(percentile(row.results, 0.5)), ms(percentile(row.results, 0.99)))
@@ -618,9 +629,11 @@ def print_bursts(shop: list[Burst], echo: list[Burst]) -> None:
         if ours.note:
             print(f"      {ours.note}")
     print(
-        "ratio: shop updates/s over echo updates/s (target >= 0.5); p50/p99/max: push -> first\n"
-        "reply call, all updates; order p50/p99: ✅ Confirm pushed -> the result message (the\n"
-        "panel call included); runs: each run's rate, the median run shown (M <= 50)"
+        "ratio: shop updates/s over echo updates/s (target >= 0.5); (ratio) on the edit row:\n"
+        "shop over `edit`, an echo bot whose button press edits its message and answers (API\n"
+        "calls per update like ours); p50/p99/max: push -> first reply call, all updates;\n"
+        "order p50/p99: ✅ Confirm pushed -> the result message (the panel call included);\n"
+        "runs: each run's rate, the median run shown (M <= 50)"
     )
 
 
@@ -689,15 +702,19 @@ async def run() -> None:
             await sim.start()
             try:
                 shop_bursts, shop_steady = await measure_bot(
-                    "shop", lambda: run_shop_bot(fake, sim, Path(tmp)), fake
+                    "shop", lambda: run_shop_bot(fake, sim, Path(tmp)), fake, steady_run=True
                 )
                 echo_bursts, echo_steady = await measure_bot(
-                    "echo", lambda: run_echo_bot(fake), fake
+                    "echo", lambda: run_echo_bot(fake), fake, steady_run=True
+                )
+                edit_bursts, _ = await measure_bot(
+                    "edit", lambda: run_echo_bot(fake, edit=True), fake, steady_run=False
                 )
             finally:
                 await sim.stop()
+    assert shop_steady is not None and echo_steady is not None
     print()
-    print_bursts(shop_bursts, echo_bursts)
+    print_bursts(shop_bursts, echo_bursts, edit_bursts)
     print()
     print_steps(shop_bursts)
     print()
@@ -705,8 +722,8 @@ async def run() -> None:
     print()
     diagnostics = [
         (b.bot, b.people, b.watch, b.updates)
-        for pair in zip(echo_bursts, shop_bursts, strict=True)
-        for b in pair
+        for group in zip(echo_bursts, edit_bursts, shop_bursts, strict=True)
+        for b in group
     ] + [(s.bot, 0, s.watch, s.pushed) for s in (echo_steady, shop_steady)]
     print_diagnostics(diagnostics)
     if not counting:
