@@ -91,11 +91,9 @@ class Referrals:
             return None
         async with self._db.transaction() as tx:
             if await self._repo.is_decided(tx, user_id):
-                return ReferralOutcome.NOT_NEW if asked else None
-            outcome: ReferralOutcome | None
-            if not asked:
-                outcome = None
-            elif referrer is None:
+                return ReferralOutcome.NOT_NEW
+            outcome: ReferralOutcome
+            if referrer is None:
                 outcome = ReferralOutcome.UNKNOWN
             elif referrer == user_id:
                 outcome = ReferralOutcome.SELF
