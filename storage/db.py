@@ -36,12 +36,11 @@ class Transaction:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; returns lastrowid (for INSERT) or rowcount otherwise."""
+        # One trip to aiosqlite's thread; the finished cursor is left to the garbage collector
+        # (closing it explicitly would cost a second trip for nothing).
         cursor = await self._connection.execute(sql, params)
-        try:
-            is_insert = sql.lstrip().upper().startswith("INSERT")
-            return (cursor.lastrowid or 0) if is_insert else cursor.rowcount
-        finally:
-            await cursor.close()
+        is_insert = sql.lstrip().upper().startswith("INSERT")
+        return (cursor.lastrowid or 0) if is_insert else cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._connection.executemany(sql, rows)
