@@ -91,6 +91,7 @@ class Catalog:
         self._settings = settings
         self._panel = panel
         self._default_markup = default_markup
+        self._cached: dict[str, str | None] = {}
 
     async def sync(self) -> SyncResult:
         """Fetch the panel's services and store them. Raises PanelError when the panel fails."""
@@ -111,18 +112,26 @@ class Catalog:
             balance = await self._panel.balance()
         except PanelError:
             return
-        if balance.currency and balance.currency != await self._settings.get(CURRENCY_KEY):
+        if balance.currency and balance.currency != await self.currency():
             await self._settings.set(CURRENCY_KEY, balance.currency)
+            self._cached.pop(CURRENCY_KEY, None)
+
+    async def _setting(self, key: str) -> str | None:
+        """Settings change only through this class, so they are read once and kept."""
+        if key not in self._cached:
+            self._cached[key] = await self._settings.get(key)
+        return self._cached[key]
 
     async def currency(self) -> str:
-        return await self._settings.get(CURRENCY_KEY) or DEFAULT_CURRENCY
+        return await self._setting(CURRENCY_KEY) or DEFAULT_CURRENCY
 
     async def markup_percent(self) -> Decimal:
-        stored = await self._settings.get(MARKUP_KEY)
+        stored = await self._setting(MARKUP_KEY)
         return Decimal(stored) if stored is not None else self._default_markup
 
     async def set_markup_percent(self, percent: Decimal) -> None:
         await self._settings.set(MARKUP_KEY, str(percent))
+        self._cached.pop(MARKUP_KEY, None)
 
     async def markup_for(self, service: ServiceRecord) -> Decimal:
         """The most specific rule wins: the service's, its category's, then the global one."""
