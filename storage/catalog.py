@@ -85,10 +85,6 @@ class SyncResult:
     rate_rises: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)
     categories_added: int = 0
 
-    @property
-    def nothing_changed(self) -> bool:
-        return not (self.added or self.changed or self.removed or self.categories_added)
-
 
 SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.rate,
     s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
