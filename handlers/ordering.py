@@ -331,13 +331,28 @@ async def ask_confirm(
     if quote is None:
         return await service_gone(message, state)
     if quote.missing > 0:
-        await state.clear()
-        await message.answer(not_enough_text(quote), reply_markup=keyboards.top_up())
-        return None
+        return await not_enough(message, state, draft, quote)
     draft.price = quote.price
     await save_draft(state, draft, Ordering.confirm)
     await message.answer(confirm_text(draft, quote), reply_markup=keyboards.confirm(draft.key))
     return None
+
+
+async def not_enough(message: Message, state: FSMContext, draft: OrderDraft, quote: Quote) -> None:
+    """Say what is missing; where a smaller order is possible, stay at that step for it."""
+    text = not_enough_text(quote)
+    if quote.offer.kind is ServiceType.PACKAGE:
+        await state.clear()
+        await message.answer(text, reply_markup=keyboards.top_up())
+        return
+    if quote.offer.kind is ServiceType.CUSTOM_COMMENTS:
+        await save_draft(state, draft, Ordering.comments)
+        hint = _("Or send fewer comments now (at least {min}).")
+    else:
+        await save_draft(state, draft, Ordering.quantity)
+        hint = _("Or send a smaller quantity now (at least {min}).")
+    hint = hint.format(min=format_number(quote.offer.service.min_quantity))
+    await message.answer(f"{text}\n{hint}", reply_markup=keyboards.top_up())
 
 
 @router.callback_query(DraftCb.filter(F.action == "cancel"))

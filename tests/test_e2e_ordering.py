@@ -195,6 +195,11 @@ async def test_not_enough_balance_says_what_is_missing(shop: ShopBot) -> None:
     assert len(shop.sim.added) == added_before
     assert await shop.balance(bob) == Decimal("1.25")
     assert await shop.app.shop.orders.for_user(bob.user_id) == []
+    # Still at the quantity step: a smaller order that the balance covers goes on.
+    assert "smaller quantity" in text_of(reply)
+    card = await shop.ask(bob, "300")  # 0.975 USD
+    assert card.find_button("✅ Confirm") is not None
+    assert "0.975 USD" in text_of(card)
 
 
 async def test_double_pressed_confirm_orders_and_charges_once(shop: ShopBot) -> None:
