@@ -595,7 +595,7 @@ class FakeTelegram:
     async def wait_for(
         self,
         predicate: Callable[[], T | None],
-        timeout: float = 5.0,  # noqa: ASYNC109 - a per-wait deadline is the point here
+        timeout: float = 15.0,  # noqa: ASYNC109 - a per-wait deadline is the point here
         what: str = "condition",
     ) -> T:
         """Wait until predicate() is truthy (re-checked on every call/update); return it."""
@@ -610,7 +610,7 @@ class FakeTelegram:
         self,
         method: str,
         predicate: Callable[[ApiCall], bool] = lambda call: True,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 15.0,  # noqa: ASYNC109
         since: int = 0,
     ) -> ApiCall:
         """The first call of `method` (at index >= since in .calls) matching predicate."""
@@ -1104,7 +1104,7 @@ class Person:
             raise AssertionError(f"the bot has no messages in chat {self.chat_id}")
         return messages[-1]
 
-    async def wait_reply(self, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+    async def wait_reply(self, timeout: float = 15.0) -> BotMessage:  # noqa: ASYNC109
         """The next message the bot sends or edits here since this person last acted."""
 
         def is_reply(call: ApiCall) -> bool:
@@ -1116,7 +1116,7 @@ class Person:
 
         return await self.fake.wait_for(reply, timeout, what=f"a reply in chat {self.chat_id}")
 
-    async def wait_answer(self, callback_id: str, timeout: float = 5.0) -> Params:  # noqa: ASYNC109
+    async def wait_answer(self, callback_id: str, timeout: float = 15.0) -> Params:  # noqa: ASYNC109
         """The params (text, show_alert, ...) of the answerCallbackQuery for this query."""
         call = await self.fake.wait_call(
             "answerCallbackQuery",

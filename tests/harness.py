@@ -81,7 +81,7 @@ class ShopBot:
         await person.wait_answer(query)
         return reply
 
-    async def expect(self, person: Person, fragment: str, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+    async def expect(self, person: Person, fragment: str, timeout: float = 15.0) -> BotMessage:  # noqa: ASYNC109
         """Skip the person's replies until one contains `fragment`."""
         while True:
             reply = await person.wait_reply(timeout)
@@ -112,7 +112,7 @@ class ShopBot:
         chat_id: int,
         fragment: str,
         since: int,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 15.0,  # noqa: ASYNC109
     ) -> BotMessage:
         """The first message sent or edited in `chat_id` after `since` containing `fragment`."""
 
@@ -132,10 +132,10 @@ class ShopBot:
 
     async def wait_idle(self) -> None:
         """Wait until every update pushed so far has been handled by the bot."""
-        await self.fake.wait_for(lambda: self.fake.pending_polls > 0 or None, 5.0)
+        await self.fake.wait_for(lambda: self.fake.pending_polls > 0 or None, 15.0)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:  # noqa: ASYNC109
     """Wait for a condition that has no event to wait on (a row the notifier writes)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():

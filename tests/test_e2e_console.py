@@ -54,7 +54,7 @@ async def placed_order(shop: ShopBot, person: Person, link: str, quantity: int =
     """An order placed through the conversation; returns the panel's order id."""
     await to_confirm(shop, person, link, quantity)
     await person.click("✅ Confirm")
-    await shop.fake.wait_for(lambda: "placed" in person.last_message.content or None, 5)
+    await shop.fake.wait_for(lambda: "placed" in person.last_message.content or None, 15)
     orders = await shop.app.shop.orders.for_user(person.user_id)
     panel_id = orders[0].panel_order_id
     assert panel_id is not None

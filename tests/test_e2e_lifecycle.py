@@ -25,7 +25,7 @@ async def placed_order(shop: ShopBot, person: Person, link: str, quantity: int =
     await shop.ask(person, link)
     await shop.ask(person, str(quantity))
     await person.click("✅ Confirm")
-    await shop.fake.wait_for(lambda: "placed" in person.last_message.content or None, 5)
+    await shop.fake.wait_for(lambda: "placed" in person.last_message.content or None, 15)
     orders = await shop.app.shop.orders.for_user(person.user_id)
     panel_id = orders[0].panel_order_id
     assert panel_id is not None

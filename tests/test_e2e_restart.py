@@ -93,7 +93,7 @@ async def test_kill_9_then_restart_delivers_once_and_refunds_once(
     shared.sim.set_order(panel_id, status="Partial", remains=200)
     bot = await start_bot(shared, database)
     try:
-        await eventually(refunded, timeout=30)
+        await eventually(refunded, timeout=60)
     finally:
         bot.send_signal(signal.SIGKILL)
         await bot.wait()
@@ -102,7 +102,7 @@ async def test_kill_9_then_restart_delivers_once_and_refunds_once(
     shared.fake.clear_faults()
     bot = await start_bot(shared, database)
     try:
-        message = await person.wait_reply(timeout=30)
+        message = await person.wait_reply(timeout=60)
         assert "partially" in message.content
         assert "0.65 USD" in message.content  # 3.25 x 200 / 1000
     finally:
