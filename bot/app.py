@@ -225,6 +225,7 @@ class Application:
         dp["health"] = self.health
         dp["tracker"] = self.tracker
         dp["panel"] = self.panel
+        dp["support_contact"] = self.settings.support_contact.strip()
         dp["payments"] = self.payments
         dp["promos"] = self.promos
         dp["referrals"] = self.referrals

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     catalog_sync_minutes: float = Field(default=30, gt=0)
     markup_percent: Decimal = Field(default=Decimal(30), ge=0, le=10_000)
     stuck_order_hours: float = Field(default=24, gt=0)
+    support_contact: str = Field(default="", max_length=200)
     # Telegram Stars per 1 unit of the panel currency (admins change it with /stars_rate).
     stars_per_unit: Decimal = Field(default=Decimal(50), gt=0, le=1_000_000, decimal_places=6)
     # Share of each Stars top-up paid to the person who invited the payer, in percent.

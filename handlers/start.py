@@ -69,15 +69,23 @@ async def home(callback: CallbackQuery, state: FSMContext, person: User) -> None
     await answer_quietly(callback)
 
 
+def help_screen(support_contact: str) -> str:
+    """How it works, and who to write to when the shop has set SUPPORT_CONTACT."""
+    if not support_contact:
+        return help_text()
+    contact = _("Support: {contact}").format(contact=html.quote(support_contact))
+    return f"{help_text()}\n{contact}"
+
+
 @router.message(Command("help"))
-async def help_command(message: Message, state: FSMContext) -> None:
+async def help_command(message: Message, state: FSMContext, support_contact: str) -> None:
     await state.clear()
-    await show(message, help_text(), keyboards.help_menu())
+    await show(message, help_screen(support_contact), keyboards.help_menu())
 
 
 @router.callback_query(MenuCb.filter(F.to == "help"))
-async def help_button(callback: CallbackQuery) -> None:
-    await show(callback, help_text(), keyboards.help_menu())
+async def help_button(callback: CallbackQuery, support_contact: str) -> None:
+    await show(callback, help_screen(support_contact), keyboards.help_menu())
     await answer_quietly(callback)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ from bot.catalog import to_entry
 from storage.catalog import CatalogEntry, CatalogRepository
 from storage.orders import NewOrder
 from tests.fake_telegram import BotMessage, Person
-from tests.harness import ShopBot, text_of
+from tests.harness import ShopBot, World, running_bot, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -310,3 +311,16 @@ async def test_the_card_of_an_order_refused_for_panel_funds_reads_plainly(shop: 
     await eve.wait_answer(query)
     assert f"Order #{order.id}" in text_of(card) and "refunded" in text_of(card).lower()
     assert "not enough funds" not in text_of(card).lower()
+
+
+async def test_help_names_the_support_contact_when_the_shop_set_one(
+    shared_world: World, tmp_path: Path
+) -> None:
+    async with running_bot(shared_world, tmp_path, support_contact="@shop_help<") as shop:
+        reply = await shop.ask(shop.person(), "/help")
+        assert "Support: @shop_help<" in text_of(reply)  # escaped, shown as typed
+
+
+async def test_help_has_no_support_line_when_none_is_set(shop: ShopBot) -> None:
+    reply = await shop.ask(shop.person(), "/help")
+    assert "Support:" not in text_of(reply)
