@@ -33,7 +33,7 @@ class DraftCb(CallbackData, prefix="d"):
 
 
 class CancelFlowCb(CallbackData, prefix="x"):
-    pass
+    key: str = ""  # the draft the prompt belongs to: an older prompt's Cancel has expired
 
 
 class OrdersCb(CallbackData, prefix="ol"):

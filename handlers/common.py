@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from handlers import keyboards
 
 
 async def show(
@@ -33,3 +36,18 @@ async def answer_quietly(callback: CallbackQuery, text: str | None = None) -> No
     """Stop the button's spinner; an already-expired query is not an error worth showing."""
     with contextlib.suppress(TelegramBadRequest):
         await callback.answer(text)
+
+
+async def flow_key(state: FSMContext) -> str:
+    """The key of the draft being ordered (service or product), "" outside a flow."""
+    data = await state.get_data()
+    for name in ("draft", "product_draft"):
+        raw = data.get(name)
+        if isinstance(raw, dict) and raw.get("key"):
+            return str(raw["key"])
+    return ""
+
+
+async def cancel_markup(state: FSMContext) -> InlineKeyboardMarkup:
+    """A Cancel button that cancels this flow only, not a later one."""
+    return keyboards.cancel_flow(await flow_key(state))

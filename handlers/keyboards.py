@@ -126,8 +126,10 @@ def service_card(service: ServiceRecord, page: int) -> InlineKeyboardMarkup:
     )
 
 
-def cancel_flow() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[button(_("✖️ Cancel"), CancelFlowCb())]])
+def cancel_flow(draft_key: str = "") -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(_("✖️ Cancel"), CancelFlowCb(key=draft_key))]]
+    )
 
 
 def confirm(draft_key: str) -> InlineKeyboardMarkup:

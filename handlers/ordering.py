@@ -31,7 +31,7 @@ from bot.shop import (
 )
 from handlers import keyboards
 from handlers.callbacks import DraftCb, OrderServiceCb
-from handlers.common import answer_quietly, show
+from handlers.common import answer_quietly, cancel_markup, show
 from handlers.states import Ordering
 from provider.models import ServiceType
 from storage.users import User
@@ -115,7 +115,7 @@ async def begin(
     await save_draft(state, OrderDraft(service_id=offer.service.id), Ordering.link)
     text = _("🛒 <b>{service}</b>\n\nSend the link (to the post, video, channel or profile):")
     await show(
-        callback, text.format(service=html.quote(offer.service.name)), keyboards.cancel_flow()
+        callback, text.format(service=html.quote(offer.service.name)), await cancel_markup(state)
     )
     await answer_quietly(callback)
 
@@ -134,7 +134,7 @@ async def got_link(
     try:
         draft.link = parse_link(message.text)
     except InputError as error:
-        await message.answer(problem_text(error), reply_markup=keyboards.cancel_flow())
+        await message.answer(problem_text(error), reply_markup=await cancel_markup(state))
         return None
     if offer.kind is ServiceType.PACKAGE:
         return await ask_confirm(message, state, shop, person, draft)
@@ -149,10 +149,10 @@ async def got_link(
             min=format_number(offer.service.min_quantity),
             max=format_number(offer.service.max_quantity),
         )
-        await message.answer(prompt, reply_markup=keyboards.cancel_flow())
+        await message.answer(prompt, reply_markup=await cancel_markup(state))
         return None
     await save_draft(state, draft, Ordering.quantity)
-    await message.answer(quantity_prompt(offer), reply_markup=keyboards.cancel_flow())
+    await message.answer(quantity_prompt(offer), reply_markup=await cancel_markup(state))
     return None
 
 
@@ -169,20 +169,20 @@ async def got_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
         )
     except InputError as error:
-        await message.answer(problem_text(error), reply_markup=keyboards.cancel_flow())
+        await message.answer(problem_text(error), reply_markup=await cancel_markup(state))
         return None
     if offer.kind is ServiceType.SPECIAL:
         await save_draft(state, draft, Ordering.list)
         await message.answer(
             _("Send the list of suggested videos or search keywords, one per line."),
-            reply_markup=keyboards.cancel_flow(),
+            reply_markup=await cancel_markup(state),
         )
         return None
     if offer.kind is ServiceType.SPECIAL_1:
         await save_draft(state, draft, Ordering.suggest)
         await message.answer(
             _("Send the suggested videos (links), one per line."),
-            reply_markup=keyboards.cancel_flow(),
+            reply_markup=await cancel_markup(state),
         )
         return None
     return await ask_confirm(message, state, shop, person, draft)
@@ -198,7 +198,7 @@ async def got_lines(
     try:
         lines = parse_lines(message.text, low, high)
     except InputError as error:
-        await message.answer(problem_text(error), reply_markup=keyboards.cancel_flow())
+        await message.answer(problem_text(error), reply_markup=await cancel_markup(state))
         return None
     return found[0], lines
 
@@ -238,7 +238,8 @@ async def got_suggest(message: Message, state: FSMContext, catalog: Catalog) -> 
         draft.suggest = lines
         await save_draft(state, draft, Ordering.search)
         await message.answer(
-            _("Now send the search keywords, one per line."), reply_markup=keyboards.cancel_flow()
+            _("Now send the search keywords, one per line."),
+            reply_markup=await cancel_markup(state),
         )
 
 
@@ -259,10 +260,10 @@ async def got_search(
 @router.message(Ordering.list, ~F.text)
 @router.message(Ordering.suggest, ~F.text)
 @router.message(Ordering.search, ~F.text)
-async def not_text(message: Message) -> None:
+async def not_text(message: Message, state: FSMContext) -> None:
     await message.answer(
         _("⚠️ Please send text for this step, or press Cancel."),
-        reply_markup=keyboards.cancel_flow(),
+        reply_markup=await cancel_markup(state),
     )
 
 

@@ -31,7 +31,7 @@ from handlers.callbacks import (
     ProductDraftCb,
     ShowResultCb,
 )
-from handlers.common import answer_quietly, show
+from handlers.common import answer_quietly, cancel_markup, show
 from handlers.ordering import (
     NOT_A_COMMAND,
     answer_stale_confirm,
@@ -169,7 +169,7 @@ async def begin(
         min=format_number(product.min_quantity),
         max=format_number(product.max_quantity),
     )
-    await show(callback, text, keyboards.cancel_flow())
+    await show(callback, text, await cancel_markup(state))
     await answer_quietly(callback)
 
 
@@ -185,14 +185,14 @@ async def got_quantity(
     try:
         draft.quantity = parse_quantity(message.text, product.min_quantity, product.max_quantity)
     except InputError as error:
-        await message.answer(problem_text(error), reply_markup=keyboards.cancel_flow())
+        await message.answer(problem_text(error), reply_markup=await cancel_markup(state))
         return None
     if product.require:
         await save_draft(state, draft, ProductOrdering.require)
         prompt = _("{what}\nSend it as one message (at most {max} characters).").format(
             what=html.quote(product.require), max=format_number(MAX_REQUIRE_LENGTH)
         )
-        await message.answer(prompt, reply_markup=keyboards.cancel_flow())
+        await message.answer(prompt, reply_markup=await cancel_markup(state))
         return None
     return await ask_confirm(message, state, products, person, draft)
 
@@ -210,7 +210,7 @@ async def got_require(
             _("⚠️ Please send the requested information as text (1 to {max} characters).").format(
                 max=format_number(MAX_REQUIRE_LENGTH)
             ),
-            reply_markup=keyboards.cancel_flow(),
+            reply_markup=await cancel_markup(state),
         )
         return None
     draft.require = text  # kept exactly as typed: it may be a password or a code

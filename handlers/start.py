@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.referrals import Referrals
 from handlers import keyboards
 from handlers.callbacks import CancelFlowCb, MenuCb
-from handlers.common import answer_quietly, show
+from handlers.common import answer_quietly, flow_key, show
 from handlers.payments import referral_note
 from storage.users import User
 
@@ -98,9 +98,14 @@ async def cancel_command(message: Message, state: FSMContext) -> None:
 
 
 @router.callback_query(CancelFlowCb.filter())
-async def cancel_button(callback: CallbackQuery, state: FSMContext) -> None:
+async def cancel_button(
+    callback: CallbackQuery, callback_data: CancelFlowCb, state: FSMContext
+) -> None:
     if await state.get_state() is None:  # an old prompt's button, after the flow ended
         await answer_quietly(callback, _("There is nothing to cancel."))
+        return
+    if callback_data.key and callback_data.key != await flow_key(state):
+        await answer_quietly(callback, _("This Cancel button belongs to an earlier order."))
         return
     await state.clear()
     await show(callback, _("Cancelled. Nothing was ordered."), keyboards.main_menu())

@@ -203,6 +203,22 @@ async def test_cancel_button_at_the_link_step(shop: ShopBot) -> None:
     assert reply.find_button("🛒 Services") is not None
 
 
+async def test_an_earlier_orders_cancel_button_leaves_the_current_order_alone(
+    shop: ShopBot,
+) -> None:
+    jay = await shop.customer(balance="10")
+    await at_quantity_step(shop, jay)
+    old_cancel = jay.last_message.find_button("✖️ Cancel")
+    assert old_cancel is not None
+    await shop.ask(jay, "/services")  # leaves that order half done, starts another
+    await at_quantity_step(shop, jay)
+    query = await jay.click_data(old_cancel["callback_data"])
+    answer = await jay.wait_answer(query)
+    assert "earlier order" in answer["text"]
+    card = await shop.ask(jay, "1000")  # still at the new order's quantity step
+    assert card.find_button("✅ Confirm") is not None
+
+
 async def test_cancel_button_after_a_bad_input(shop: ShopBot) -> None:
     ivy = await shop.customer(balance="10")
     await at_quantity_step(shop, ivy)
