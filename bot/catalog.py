@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Generic, TypeVar
 
 from bot.pricing import service_price
@@ -60,6 +62,14 @@ def page_count(total: int, size: int = PAGE_SIZE) -> int:
 
 def clamp_page(page: int, total: int) -> int:
     return min(max(page, 0), page_count(total) - 1)
+
+
+async def fetch_page(
+    page: int, total: int, fetch: Callable[[int, int], Awaitable[list[T]]]
+) -> Page[T]:
+    """Page `page` (clamped to what exists) of `total` items; fetch(offset, limit) reads it."""
+    page = clamp_page(page, total)
+    return Page(await fetch(page * PAGE_SIZE, PAGE_SIZE), page, page_count(total))
 
 
 def to_entry(service: Service) -> CatalogEntry:
@@ -153,18 +163,16 @@ class Catalog:
 
     async def categories(self, page: int) -> Page[Category]:
         total = await self._repository.count_categories()
-        page = clamp_page(page, total)
-        items = await self._repository.categories(page * PAGE_SIZE, PAGE_SIZE)
-        return Page(items, page, page_count(total))
+        return await fetch_page(page, total, self._repository.categories)
 
     async def category(self, category_id: int) -> Category | None:
         category = await self._repository.category(category_id)
         return category if category is not None and not category.hidden else None
 
     async def services(self, category: Category, page: int) -> Page[ServiceRecord]:
-        page = clamp_page(page, category.service_count)
-        items = await self._repository.services_in(category.id, page * PAGE_SIZE, PAGE_SIZE)
-        return Page(items, page, page_count(category.service_count))
+        return await fetch_page(
+            page, category.service_count, partial(self._repository.services_in, category.id)
+        )
 
     async def offer(self, service_id: int) -> Offer | None:
         """The service with our price, or None when it is unknown, hidden or gone."""

@@ -106,12 +106,7 @@ class Console:
 
     async def find_user(self, token: str) -> User | None:
         """A user by Telegram id or @username."""
-        token = token.strip()
-        if token.startswith("@"):
-            return await self._shop.users.find_by_username(token)
-        if token.isdigit() and len(token) <= 19:
-            return await self._shop.users.get(int(token))
-        return None
+        return await self._shop.users.find(token)
 
     async def profile(self, user: User) -> Profile:
         return Profile(

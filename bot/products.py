@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from pydantic import BaseModel, Field
 
-from bot.catalog import PAGE_SIZE, Catalog, Page, clamp_page, page_count
+from bot.catalog import Catalog, Page, fetch_page
 from bot.pricing import product_price
 from bot.shop import (
     AlreadyPlaced,
@@ -98,17 +99,15 @@ class Products:
 
     async def categories(self, page: int) -> Page[Category]:
         total = await self._repository.count_categories()
-        page = clamp_page(page, total)
-        items = await self._repository.categories(page * PAGE_SIZE, PAGE_SIZE)
-        return Page(items, page, page_count(total))
+        return await fetch_page(page, total, self._repository.categories)
 
     async def category(self, category_id: int) -> Category | None:
         return await self._repository.category(category_id)
 
     async def products(self, category: Category, page: int) -> Page[ProductRecord]:
-        page = clamp_page(page, category.service_count)
-        items = await self._repository.products_in(category.id, page * PAGE_SIZE, PAGE_SIZE)
-        return Page(items, page, page_count(category.service_count))
+        return await fetch_page(
+            page, category.service_count, partial(self._repository.products_in, category.id)
+        )
 
     async def offer(self, product_id: int) -> ProductOffer | None:
         """The product with our price per unit (also when out of stock), None when gone."""

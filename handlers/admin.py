@@ -62,14 +62,6 @@ CREDIT_USAGE = "Usage: /credit USER_ID AMOUNT [note], e.g. /credit 123456789 10.
 DEBIT_USAGE = "Usage: /debit USER_ID AMOUNT [note], e.g. /debit 123456789 2.00 correction"
 
 
-async def find_user(shop: Shop, token: str) -> User | None:
-    if token.startswith("@"):
-        return await shop.users.find_by_username(token)
-    if token.isdigit() and len(token) <= 19:
-        return await shop.users.get(int(token))
-    return None
-
-
 async def change_balance(
     message: Message, command: CommandObject, shop: Shop, catalog: Catalog, sign: int
 ) -> None:
@@ -82,7 +74,7 @@ async def change_balance(
     if amount is None:
         await message.answer(f"⚠️ {html.quote(parts[1])} is not an amount. {usage}")
         return
-    user = await find_user(shop, parts[0])
+    user = await shop.users.find(parts[0])
     if user is None:
         await message.answer(f"⚠️ No user {html.quote(parts[0])} has used the bot. {usage}")
         return

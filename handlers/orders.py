@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from aiogram import F, Router, html
 from aiogram.filters import Command
@@ -12,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot import texts
-from bot.catalog import PAGE_SIZE, Catalog, Page, clamp_page, page_count
+from bot.catalog import Catalog, fetch_page
 from bot.formatting import format_money, format_number
 from bot.shop import RefillRefused, Shop
 from bot.texts import stage_label
@@ -50,15 +51,13 @@ async def show_orders(target: Message | CallbackQuery, shop: Shop, person: User,
         await show(target, _("You have no orders yet. Open 🛒 Services to place one."),
                    keyboards.main_menu())  # fmt: skip
         return
-    page = clamp_page(page, total)
-    orders = await shop.orders.for_user(person.id, page * PAGE_SIZE, PAGE_SIZE)
-    listing = Page(orders, page, page_count(total))
+    listing = await fetch_page(page, total, partial(shop.orders.for_user, person.id))
     text = ngettext(
         "📦 <b>My orders</b> ({count}). Tap it for details:",
         "📦 <b>My orders</b> ({count}). Tap one for details:",
         total,
     ).format(count=format_number(total))
-    await show(target, text, keyboards.orders(listing, [list_title(o) for o in orders]))
+    await show(target, text, keyboards.orders(listing, [list_title(o) for o in listing.items]))
 
 
 @router.message(Command("orders"))

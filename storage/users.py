@@ -64,6 +64,15 @@ class UserRepository:
         row = await self._db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
         return None if row is None else User.from_row(row)
 
+    async def find(self, token: str) -> User | None:
+        """A user by Telegram id or @username, as an admin types it."""
+        token = token.strip()
+        if token.startswith("@"):
+            return await self.find_by_username(token)
+        if token.isdigit() and len(token) <= 19:
+            return await self.get(int(token))
+        return None
+
     async def find_by_username(self, username: str) -> User | None:
         row = await self._db.fetchone(
             "SELECT * FROM users WHERE username = ? COLLATE NOCASE", (username.lstrip("@"),)
