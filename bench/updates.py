@@ -54,7 +54,7 @@ import pydantic.main
 from aiogram import Bot, Dispatcher, F
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import Application
+from bot.app import Application, settle_memory
 from bot.config import Settings
 from handlers.callbacks import CategoryCb, MenuCb, ServiceCb
 from provider.simulator import PanelSimulator
@@ -215,6 +215,7 @@ class Running:
 
 
 async def start_polling(fake: FakeTelegram, dispatcher: Dispatcher, bot: Bot) -> asyncio.Task[Any]:
+    settle_memory()  # as `Application.run_polling` does before polling; for either bot
     polls = fake.pending_polls
     task = asyncio.create_task(
         dispatcher.start_polling(

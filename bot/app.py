@@ -55,6 +55,7 @@ from handlers import (
     products,
     start,
 )
+from handlers.inline_filters import run_sync_filters_inline
 from handlers.middlewares import PersonMiddleware
 from handlers.throttling import ThrottleMiddleware
 from provider.client import PanelClient
@@ -217,6 +218,7 @@ class Application:
             observer.middleware(throttle)  # after person: answers in the person's language
         dp.pre_checkout_query.outer_middleware(person)  # the person's language
         dp.include_routers(*ROUTERS)
+        run_sync_filters_inline(dp)
         dp["app"] = self
         dp["shop"] = self.shop
         dp["catalog"] = self.catalog
@@ -342,10 +344,7 @@ class Application:
         try:
             await self.wait_for_telegram()
             await self.set_commands()
-            # What start-up built lives as long as the bot: keep it out of every later garbage
-            # collection, whose full passes otherwise paused the bot for 100-300 ms.
-            gc.collect()
-            gc.freeze()
+            settle_memory()
             self.start_background()
             await self.dispatcher.start_polling(
                 self.bot,
@@ -355,6 +354,13 @@ class Application:
             )
         finally:
             await self.stop()
+
+
+def settle_memory() -> None:
+    """What start-up built lives as long as the bot: keep it out of every later garbage
+    collection, whose full passes otherwise paused the bot for 100-300 ms."""
+    gc.collect()
+    gc.freeze()
 
 
 def main(settings: Settings) -> None:
