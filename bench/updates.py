@@ -238,7 +238,7 @@ async def run_shop_bot(fake: FakeTelegram, sim: PanelSimulator, workdir: Path) -
         status_poll_seconds=3600,
         markup_percent=Decimal(30),
     )
-    app = Application(settings, bot_session=fake.session())
+    app = Application(settings)
     await app.start()
     await app.catalog.sync()
     await app.products.sync()

@@ -13,7 +13,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
@@ -40,6 +39,7 @@ from bot.promos import Promos
 from bot.referrals import Referrals
 from bot.shop import Shop
 from bot.telegram_retry import RetryAfterMiddleware
+from bot.telegram_session import TelegramSession
 from bot.tracker import Tracker
 from handlers import (
     admin,
@@ -134,15 +134,14 @@ ADMIN_COMMANDS = [
 
 
 class Application:
-    def __init__(self, settings: Settings, *, bot_session: AiohttpSession | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.db = Database(settings.database_path)
         self.i18n = make_i18n()
         self.simulator: PanelSimulator | None = None
         self.bot = Bot(
             token=settings.bot_token.get_secret_value(),
-            session=bot_session
-            or AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
+            session=TelegramSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
         self.bot.session.middleware(RetryAfterMiddleware())

@@ -157,7 +157,7 @@ async def running_bot(shared: World, tmp_path: Path, **overrides: Any) -> AsyncI
         "markup_percent": Decimal(30),
     } | overrides
     settings = Settings(_env_file=None, **values)
-    app = Application(settings, bot_session=shared.fake.session())
+    app = Application(settings)
     await app.start()
     app.panel._backoff = 0.01  # reads retry fast in tests
     await app.catalog.sync()
