@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -30,6 +32,36 @@ async def show(
         await target.bot.send_message(
             target.from_user.id, text, reply_markup=markup, disable_web_page_preview=True
         )
+
+
+# Work that answers within this long replaces the button's message once; slower work first
+# shows what is going on. One API call fewer for a panel that answers at once.
+INTERIM_AFTER_SECONDS = 0.5
+
+
+@contextlib.asynccontextmanager
+async def interim(
+    callback: CallbackQuery, text: str, after: float = INTERIM_AFTER_SECONDS
+) -> AsyncIterator[None]:
+    """Show `text` in place of the button's message only if the block takes longer than
+    `after` seconds. The block's own result is shown after it, never before it."""
+    started = False
+
+    async def show_later() -> None:
+        nonlocal started
+        await asyncio.sleep(after)
+        started = True
+        await show(callback, text)
+
+    notice = asyncio.create_task(show_later())
+    try:
+        yield
+    finally:
+        if started:  # an edit on its way: let it land before the result replaces it
+            with contextlib.suppress(TelegramAPIError):  # the result matters, not the notice
+                await notice
+        else:
+            notice.cancel()
 
 
 async def answer_quietly(callback: CallbackQuery, text: str | None = None) -> None:

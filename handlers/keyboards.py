@@ -90,14 +90,12 @@ def rows_with_pager(
     make: Callable[[int], CallbackData],
     back: InlineKeyboardButton,
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for item in items:
-        builder.row(item)
+    rows = [[item] for item in items]
     pager = pager_row(page, make)
     if pager:
-        builder.row(*pager)
-    builder.row(back)
-    return builder.as_markup()
+        rows.append(pager)
+    rows.append([back])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def categories(page: Page[Category]) -> InlineKeyboardMarkup:

@@ -31,7 +31,7 @@ from bot.shop import (
 )
 from handlers import keyboards
 from handlers.callbacks import DraftCb, OrderServiceCb
-from handlers.common import answer_quietly, cancel_markup, show
+from handlers.common import answer_quietly, cancel_markup, interim, show
 from handlers.states import Ordering
 from provider.models import ServiceType
 from storage.users import User
@@ -387,8 +387,8 @@ async def confirm(
             await answer_stale_confirm(callback, shop, person, callback_data.key)
             return
         await answer_quietly(callback, _("Placing your order…"))
-        await show(callback, _("⏳ Placing your order…"))
-        result = await shop.place(person, draft)
+        async with interim(callback, _("⏳ Placing your order…")):
+            result = await shop.place(person, draft)
         if isinstance(result, PriceChanged):
             return await price_changed(callback, state, shop, person, draft)
         await state.clear()

@@ -31,7 +31,7 @@ from handlers.callbacks import (
     ProductDraftCb,
     ShowResultCb,
 )
-from handlers.common import answer_quietly, cancel_markup, show
+from handlers.common import answer_quietly, cancel_markup, interim, show
 from handlers.ordering import (
     NOT_A_COMMAND,
     answer_stale_confirm,
@@ -280,8 +280,8 @@ async def confirm(
             await answer_stale_confirm(callback, shop, person, callback_data.key)
             return
         await answer_quietly(callback, _("Placing your order…"))
-        await show(callback, _("⏳ Placing your order…"))
-        result = await products.place(person, draft)
+        async with interim(callback, _("⏳ Placing your order…")):
+            result = await products.place(person, draft)
         if isinstance(result, PriceChanged):
             await price_changed(callback, state, products, person, draft)
             return

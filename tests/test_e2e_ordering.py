@@ -217,9 +217,9 @@ async def test_double_pressed_confirm_orders_and_charges_once(shop: ShopBot) -> 
     second = await cat.click_data(data, card.message_id)
     answers = [await cat.wait_answer(first), await cat.wait_answer(second)]
     await shop.fake.wait_for(lambda: "placed" in text_of(cat.last_message) or None)
-    # Each press answered "Placing…" edits the card once more; the result must stay on top.
-    placing = sum("Placing" in (answer.get("text") or "") for answer in answers)
-    await shop.fake.wait_for(lambda: edits_of(shop, card, since) > placing or None)
+    # One press places the order; the other, stale by then, only answers: the result stays on top.
+    assert sorted("Placing" in (answer.get("text") or "") for answer in answers) == [False, True]
+    assert edits_of(shop, card, since) == 1
     final = cat.messages[-1]
     assert final.message_id == card.message_id
     assert "placed" in text_of(final) and "⏳" not in text_of(final)
@@ -239,6 +239,50 @@ async def test_double_pressed_confirm_orders_and_charges_once(shop: ShopBot) -> 
     assert len(await shop.app.shop.orders.for_user(cat.user_id)) == 1
     assert len(shop.sim.added) == added_before + 1
     assert await shop.balance(cat) == Decimal("6.75")
+
+
+async def confirm_card(shop: ShopBot, balance: str = "10") -> tuple[Person, BotMessage]:
+    person = await shop.customer(balance=balance)
+    await shop.open_service(person, "Youtube (", "Youtube views")
+    await shop.press(person, "🛒 Order")
+    await shop.ask(person, new_link())
+    return person, await shop.ask(person, "1000")
+
+
+def card_texts(shop: ShopBot, card: BotMessage, since: int) -> list[str]:
+    return [
+        call.params.get("text", "")
+        for call in shop.fake.calls[since:]
+        if call.method.lower() == "editmessagetext"
+        and call.params.get("chat_id") == card.chat_id
+        and call.params.get("message_id") == card.message_id
+    ]
+
+
+async def test_a_quick_panel_answer_edits_the_card_once_into_the_result(shop: ShopBot) -> None:
+    dan, card = await confirm_card(shop)
+    since = shop.mark()
+    result = await confirm_order(shop, dan)
+    assert "placed" in text_of(result)
+    texts = card_texts(shop, card, since)
+    assert len(texts) == 1 and "placed" in texts[0]
+
+
+async def test_a_slow_panel_shows_placing_first_then_the_result(shop: ShopBot) -> None:
+    eve, card = await confirm_card(shop)
+    since = shop.mark()
+    shop.sim.latency_seconds = 1.0  # well past the 0.5 s a quick answer gets
+    try:
+        await eve.click("✅ Confirm")
+        await shop.fake.wait_for(
+            lambda: "placed" in text_of(eve.last_message) or None, what="the order result"
+        )
+    finally:
+        shop.sim.latency_seconds = 0.0
+    texts = card_texts(shop, card, since)
+    assert len(texts) == 2
+    assert "Placing your order" in texts[0] and "placed" in texts[1]
+    assert await shop.balance(eve) == Decimal("6.75")
 
 
 async def test_confirm_of_someone_elses_draft_is_expired(shop: ShopBot) -> None:
