@@ -4,7 +4,8 @@
     FULL=1 .venv/bin/python bench/updates.py     # M = 50, then 500
 
 The bot runs as the end-to-end tests run it (tests/harness.py `running_bot`): the real
-`bot.app.Application` (Dispatcher polling, SQLite file, panel client over HTTP) against the
+`bot.app.Application` (Dispatcher polling, SQLite file, panel client over HTTP, its own Bot API
+session) with its memory settled as in production (`settle_memory`), against the
 fake Telegram Bot API server (tests/fake_telegram.py) and the panel simulator (no ticking, no
 refusals). Two measurements, each also made with a bare aiogram bot over the same fake
 (one message handler that echoes the text, one callback handler that answers the query; the
