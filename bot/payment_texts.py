@@ -45,6 +45,16 @@ def referral_earned(amount: Decimal, balance: Decimal, currency: str, language: 
         ).format(amount=format_money(amount, currency), balance=format_money(balance, currency))
 
 
+def referral_reversed(
+    amount: Decimal, balance: Decimal, currency: str, language: str | None
+) -> str:
+    with in_language(language):
+        return _(
+            "↩️ A top-up by a person you invited was refunded, so its reward of {amount} "
+            "was taken back.\nBalance now: {balance}."
+        ).format(amount=format_money(amount, currency), balance=format_money(balance, currency))
+
+
 def referral_joined(language: str | None) -> str:
     with in_language(language):
         return _(
@@ -74,4 +84,13 @@ def admin_payment_not_matched(
         f"⚠️ A payment of {format_number(stars)} {html.quote(currency)} from user {user_id} "
         f"matches no open top-up (payload <code>{html.quote(payload[:128])}</code>). "
         f"Nothing was credited. Charge id: <code>{html.quote(charge_id)}</code>"
+    )
+
+
+def admin_referral_share_spent(
+    referrer_id: int, topup_id: int, missing: Decimal, currency: str
+) -> str:
+    return (
+        f"⚠️ Top-up #{topup_id} was refunded, but its referrer (user {referrer_id}) had already "
+        f"spent {format_money(missing, currency)} of the reward: that part was not taken back."
     )

@@ -8,6 +8,10 @@
 - A refund debits first (kind "topup_refund"), then asks Telegram. A definite refusal puts the
   money back (kind "topup_refund_reverted"); an ambiguous failure (network, 5xx) leaves the
   top-up `refunding` with the money held, and running /refund_stars again finishes it.
+- The referrer's share of a refunded top-up is taken back in the same transaction as the debit
+  (kind "referral_reversed"), as much of it as their balance still holds: the customer's refund
+  is never held up by it, and the admins are told what could not be taken back. A refusal
+  gives the share back too (kind "referral_restored").
 """
 
 from __future__ import annotations
@@ -320,10 +324,12 @@ class Payments:
                         return RefundRefused(f"top-up #{topup.id} was refunded already")
                     if topup.status is TopUpStatus.PAID:
                         attempt = await self.topups.start_refund(tx, topup.id)
+                        reference = self._attempt_reference(charge_id, attempt)
                         await self._shop.ledger.apply(
-                            tx, topup.user_id, -topup.amount, "topup_refund",
-                            self._attempt_reference(charge_id, attempt), "Stars refund",
+                            tx, topup.user_id, -topup.amount, "topup_refund", reference,
+                            "Stars refund",
                         )  # fmt: skip
+                        await self._take_back_share(tx, topup, reference, currency)
                     # REFUNDING: a refund interrupted before Telegram answered: ask again.
                     topup = await self.topups.get_in(tx, topup.id)
                     assert topup is not None
@@ -335,6 +341,48 @@ class Payments:
                     "nothing was changed and Telegram was not asked"
                 )
             return await self._ask_telegram(topup, currency)
+
+    async def _take_back_share(
+        self, tx: Transaction, topup: TopUp, reference: str, currency: str
+    ) -> None:
+        """The referrer's share of this top-up, or what is left of it on their balance."""
+        assert topup.charge_id is not None
+        ledger = self._shop.ledger
+        share = await ledger.entry_in(tx, "referral", topup.charge_id)
+        if share is None:
+            return
+        referrer_id = share.user_id
+        balance = await self.topups.balance_of(tx, referrer_id)
+        taken = min(share.amount, balance)
+        if taken > 0:
+            entry = await ledger.apply(
+                tx, referrer_id, -taken, "referral_reversed", reference,
+                f"refund of top-up #{topup.id}",
+            )  # fmt: skip
+            language = await self._language(tx, referrer_id)
+            await self._shop.outbox.add(
+                tx,
+                referrer_id,
+                payment_texts.referral_reversed(taken, entry.balance_after, currency, language),
+            )
+        if taken < share.amount:
+            await self._shop.alerts.always(
+                tx,
+                payment_texts.admin_referral_share_spent(
+                    referrer_id, topup.id, share.amount - taken, currency
+                ),
+            )
+
+    async def _restore_share(self, tx: Transaction, topup: TopUp, reference: str) -> None:
+        """A refused refund: the share taken back for it returns to the referrer."""
+        ledger = self._shop.ledger
+        taken = await ledger.entry_in(tx, "referral_reversed", reference)
+        if taken is None:
+            return
+        await ledger.apply(
+            tx, taken.user_id, -taken.amount, "referral_restored", reference,
+            f"refund of top-up #{topup.id} refused",
+        )  # fmt: skip
 
     @staticmethod
     def _attempt_reference(charge_id: str, attempt: int) -> str:
@@ -374,6 +422,7 @@ class Payments:
                 tx, topup.user_id, topup.amount, "topup_refund_reverted", reference,
                 "Telegram refused the refund",
             )  # fmt: skip
+            await self._restore_share(tx, topup, reference)
             await self.topups.set_status(tx, topup.id, TopUpStatus.PAID)
             back = await self.topups.get_in(tx, topup.id)
         assert back is not None

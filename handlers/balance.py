@@ -32,6 +32,8 @@ def describe(entry: LedgerEntry) -> str:
         "topup_refund_reverted": _("Stars refund cancelled"),
         "promo": _("Promo code"),
         "referral": _("Invitation reward"),
+        "referral_reversed": _("Invitation reward taken back (refund)"),
+        "referral_restored": _("Invitation reward returned"),
     }.get(entry.kind, entry.kind)
     return what.format(ref=html.quote(entry.reference))
 

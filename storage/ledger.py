@@ -81,6 +81,13 @@ class Ledger:
         assert row is not None
         return LedgerEntry.from_row(row)
 
+    async def entry_in(self, tx: Transaction, kind: str, reference: str) -> LedgerEntry | None:
+        """The entry applied as (kind, reference), if any."""
+        row = await tx.fetchone(
+            "SELECT * FROM ledger WHERE kind = ? AND reference = ?", (kind, reference)
+        )
+        return None if row is None else LedgerEntry.from_row(row)
+
     async def change(
         self, user_id: int, amount: Decimal, kind: str, reference: str, note: str = ""
     ) -> LedgerEntry:

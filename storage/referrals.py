@@ -62,9 +62,10 @@ class ReferralRepository:
         return count
 
     async def earned(self, referrer_id: int) -> Decimal:
+        """Shares earned, less those taken back when their top-up was refunded."""
         micros = await self._db.fetchval(
-            """SELECT COALESCE(SUM(amount), 0) FROM ledger
-               WHERE user_id = ? AND kind = 'referral'""",
+            """SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE user_id = ?
+               AND kind IN ('referral', 'referral_reversed', 'referral_restored')""",
             (referrer_id,),
         )
         return from_micros(micros)

@@ -434,6 +434,71 @@ async def test_referrer_earns_a_share_of_stars_topups_only(shop: ShopBot) -> Non
     await assert_balances_match_ledger(shop, rita, fred)
 
 
+async def referred_pair(shop: ShopBot, charge_id: str) -> tuple[Person, Person]:
+    """A referrer and the person they invited, whose 25.00 USD top-up earned them 1.25."""
+    referrer = await shop.customer()
+    invited = shop.person()
+    await shop.ask(invited, f"/start {referral_payload(referrer.user_id)}")
+    await paid_topup(shop, invited, "25.00 USD", charge_id)
+    await shop.expect(referrer, "you earned")
+    return referrer, invited
+
+
+async def test_a_refunded_topup_takes_the_referrers_share_back(shop: ShopBot) -> None:
+    rose, gus = await referred_pair(shop, "charge-gus-1")
+    assert await shop.balance(rose) == Decimal("1.25")
+    reply = await shop.ask(shop.admin, "/refund_stars charge-gus-1")
+    assert "Refunded" in text_of(reply)
+    taken = await shop.expect(rose, "taken back")
+    assert "1.25 USD" in taken.content and "Balance now: 0.00 USD" in taken.content
+    assert await shop.balance(gus) == Decimal(0)
+    assert await shop.balance(rose) == Decimal(0)
+    assert await ledger_rows(shop, "referral_reversed", "charge-gus-1") == 1
+    stats = await shop.ask(rose, "/referral")
+    assert "Earned: 0.00 USD" in text_of(stats)
+    history = await shop.ask(rose, "/balance")
+    assert "Invitation reward taken back" in text_of(history)
+    # Asked again: refunded already, nothing more is taken.
+    again = await shop.ask(shop.admin, "/refund_stars charge-gus-1")
+    assert "refunded already" in text_of(again)
+    assert await ledger_rows(shop, "referral_reversed", "charge-gus-1") == 1
+    await assert_balances_match_ledger(shop, rose, gus)
+
+
+async def test_a_spent_share_is_taken_back_as_far_as_it_goes_and_admins_told(
+    shop: ShopBot,
+) -> None:
+    ray, hal = await referred_pair(shop, "charge-hal-1")
+    await shop.ask(shop.admin, f"/debit {ray.user_id} 1 spent")
+    since = shop.mark()
+    reply = await shop.ask(shop.admin, "/refund_stars charge-hal-1")
+    assert "Refunded" in text_of(reply)  # the customer's refund is not held up
+    assert await shop.balance(hal) == Decimal(0)
+    assert await shop.balance(ray) == Decimal(0)  # the 0.25 left was taken
+    taken = await shop.expect(ray, "taken back")
+    assert "0.25 USD" in taken.content
+    await shop.sent_to(shop.admin.chat_id, "had already spent 1.00 USD", since)
+    await assert_balances_match_ledger(shop, ray, hal)
+
+
+async def test_a_refused_refund_gives_the_share_back_too(shop: ShopBot) -> None:
+    rod, ivy = await referred_pair(shop, "charge-ivy-1")
+    shop.fake.fail_next("refundStarPayment", 400, "Bad Request: CHARGE_NOT_FOUND")
+    reply = await shop.ask(shop.admin, "/refund_stars charge-ivy-1")
+    assert "refused" in text_of(reply)
+    assert await shop.balance(ivy) == Decimal(25)
+    assert await shop.balance(rod) == Decimal("1.25")
+    assert await ledger_rows(shop, "referral_restored", "charge-ivy-1") == 1
+    stats = await shop.ask(rod, "/referral")
+    assert "Earned: 1.25 USD" in text_of(stats)
+    # The second try takes it back under a reference of its own.
+    done = await shop.ask(shop.admin, "/refund_stars charge-ivy-1")
+    assert "Refunded" in text_of(done)
+    assert await shop.balance(rod) == Decimal(0)
+    assert await ledger_rows(shop, "referral_reversed", "charge-ivy-1#2") == 1
+    await assert_balances_match_ledger(shop, rod, ivy)
+
+
 async def test_self_referral_and_late_or_bad_links_are_refused(shop: ShopBot) -> None:
     selfish = shop.person()
     reply = await shop.ask(selfish, f"/start {referral_payload(selfish.user_id)}")
