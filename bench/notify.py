@@ -30,6 +30,7 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 
 from bot.notifier import Notifier
+from bot.telegram_session import TelegramSession
 from storage.db import Database
 from storage.notifications import NotificationRepository
 from storage.users import UserRepository
@@ -96,7 +97,8 @@ async def bench_size(n: int, workdir: Path) -> Row:
     await db.connect()
     fake = FakeTelegram()
     await fake.start()
-    bot = Bot(TEST_TOKEN, session=fake.session(), default=DefaultBotProperties(parse_mode="HTML"))
+    session = TelegramSession(api=fake.api_server)  # the bot's own session, as in production
+    bot = Bot(TEST_TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
     task: asyncio.Task[None] | None = None
     try:
         fake.rate_limit_per_second = TELEGRAM_LIMIT_PER_SECOND

@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.catalog import QueryLog, explain, full_scans
 from bot.alerts import Alerts
-from bot.app import Application
+from bot.app import Application, settle_memory
 from bot.catalog import PAGE_SIZE, Catalog
 from bot.config import Settings
 from bot.console import Console
@@ -689,6 +689,7 @@ async def run() -> None:
             try:
                 generated = await generate(db, size)
                 print_generated(size, generated, path, await check_consistency(db))
+                settle_memory()  # as the bot does once started: long-lived objects frozen
                 rows += await measure_reads(size, db, generated)
             finally:
                 await db.close()

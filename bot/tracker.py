@@ -29,7 +29,7 @@ from provider.errors import PanelError
 from provider.models import ItemError, OrderState, OrderStatus, ProductOrderState
 from storage.db import Database, Transaction
 from storage.errors import DuplicateEntry
-from storage.orders import OrderKind, OrderRecord, ProgressUpdate, Stage
+from storage.orders import OrderKind, OrderRecord, ProgressUpdate, Stage, TrackedOrder
 from storage.refills import RefillStage
 
 logger = logging.getLogger(__name__)
@@ -56,9 +56,10 @@ MISSING_ANSWERS_TO_REPORT = 3  # "Incorrect order ID" this many times in a row: 
 
 
 Progress = tuple[Stage, int | None, int | None, str | None]  # stage, start, remains, result
+Compared = OrderRecord | TrackedOrder  # what a panel answer is compared with
 
 
-def progress(order: OrderRecord, state: PanelState) -> Progress:
+def progress(order: Compared, state: PanelState) -> Progress:
     """The order as the panel now describes it; what the panel leaves out stays as it was."""
     start_count, result = None, None
     if isinstance(state, ProductOrderState):
@@ -73,7 +74,7 @@ def progress(order: OrderRecord, state: PanelState) -> Progress:
     )
 
 
-def changes(order: OrderRecord, state: PanelState | ItemError) -> bool:
+def changes(order: Compared, state: PanelState | ItemError) -> bool:
     """Whether an answer tells anything new (a per-id error always needs looking at)."""
     if isinstance(state, ItemError):
         return True
@@ -191,7 +192,7 @@ class Tracker:
     async def _apply_chunk(
         self,
         answers: Mapping[int, PanelState | ItemError],
-        by_panel_id: Mapping[int, OrderRecord],
+        by_panel_id: Mapping[int, Compared],
         report: CycleReport,
     ) -> None:
         """Apply one chunk's answers in one transaction, with the refunds and notifications."""

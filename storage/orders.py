@@ -130,6 +130,19 @@ NOW = "CAST(strftime('%s', 'now') AS INTEGER)"
 
 
 @dataclass(frozen=True, slots=True)
+class TrackedOrder:
+    """An open order as the tracker compares it with the panel's answer: a few columns of
+    thousands of rows each cycle. What changes is re-read whole before it is written."""
+
+    id: int
+    panel_order_id: int
+    stage: Stage
+    start_count: int | None
+    remains: int | None
+    result: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ProgressUpdate:
     """The panel's latest word on an order."""
 
@@ -275,14 +288,16 @@ class OrderRepository:
     async def mark_missing_reported(self, tx: Transaction, order_id: int) -> None:
         await tx.execute("UPDATE orders SET missing_reported = 1 WHERE id = ?", (order_id,))
 
-    async def open_of_kind(self, kind: OrderKind) -> list[OrderRecord]:
+    async def open_of_kind(self, kind: OrderKind) -> list[TrackedOrder]:
         """Placed orders the panel has not finished: what the tracker asks about."""
         rows = await self._db.fetchall(
-            """SELECT * FROM orders WHERE status IN ('pending', 'processing', 'in_progress')
+            """SELECT id, panel_order_id, status, start_count, remains, result FROM orders
+               WHERE status IN ('pending', 'processing', 'in_progress')
                AND kind = ? AND panel_order_id IS NOT NULL ORDER BY id""",
             (kind,),
         )
-        return [OrderRecord.from_row(row) for row in rows]
+        return [TrackedOrder(id, panel_id, Stage(status), start, remains, result)
+                for id, panel_id, status, start, remains, result in rows]  # fmt: skip
 
     async def any_stuck(self, tx: Transaction, older_than: int) -> bool:
         found = await tx.fetchval(
