@@ -62,6 +62,7 @@ from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.simulator import PanelSimulator
 from storage.catalog import CatalogRepository, SyncResult
+from storage.conversations import SqliteStorage
 from storage.db import Database
 from storage.markup import MarkupRepository
 from storage.notifications import NotificationRepository
@@ -145,7 +146,8 @@ class Application:
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
         self.bot.session.middleware(RetryAfterMiddleware())
-        self.dispatcher = Dispatcher()
+        self.conversations = SqliteStorage(self.db)
+        self.dispatcher = Dispatcher(storage=self.conversations)
         self._tasks: list[asyncio.Task[None]] = []
         # Built in start(), once the database and the panel are reachable.
         self.panel: PanelClient
@@ -304,6 +306,8 @@ class Application:
         in_flight = set(getattr(self.dispatcher, "_handle_update_tasks", ()))
         if in_flight:
             await asyncio.wait(in_flight, timeout=SHUTDOWN_GRACE_SECONDS)
+        if self.db.connected:
+            await self.conversations.close()  # the last second of typing, written
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

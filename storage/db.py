@@ -88,6 +88,10 @@ class Database:
         self._reader = self._writer = None
 
     @property
+    def connected(self) -> bool:
+        return self._writer is not None
+
+    @property
     def writer(self) -> aiosqlite.Connection:
         if self._writer is None:
             raise RuntimeError("database is not connected")

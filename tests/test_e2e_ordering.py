@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from storage.orders import Stage
 from tests.fake_telegram import BotMessage, Person
-from tests.harness import ShopBot, text_of
+from tests.harness import ShopBot, World, running_bot, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -283,6 +284,24 @@ async def test_a_slow_panel_shows_placing_first_then_the_result(shop: ShopBot) -
     assert len(texts) == 2
     assert "Placing your order" in texts[0] and "placed" in texts[1]
     assert await shop.balance(eve) == Decimal("6.75")
+
+
+async def test_a_half_entered_order_goes_on_after_a_restart(
+    shared_world: World, tmp_path: Path
+) -> None:
+    async with running_bot(shared_world, tmp_path) as before:
+        gia = await before.customer(balance="10")
+        await before.open_service(gia, "Youtube (", "Youtube views")
+        await before.press(gia, "🛒 Order")  # the bot now waits for the link
+    async with running_bot(shared_world, tmp_path) as after:
+        prompt = await after.ask(gia, new_link())
+        assert "10,000" in text_of(prompt)  # the quantity step, with the service's limits
+        card = await after.ask(gia, "1000")
+        assert "3.25 USD" in text_of(card)
+    async with running_bot(shared_world, tmp_path) as again:  # restarted at the confirm card
+        result = await confirm_order(again, gia)
+        assert "placed" in text_of(result)
+        assert await again.balance(gia) == Decimal("6.75")
 
 
 async def test_confirm_of_someone_elses_draft_is_expired(shop: ShopBot) -> None:

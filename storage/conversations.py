@@ -1,0 +1,146 @@
+"""Conversation state (aiogram FSM) kept in SQLite, so a half-entered order survives a restart.
+
+Reads come from memory: a person's record is loaded once, at their first update after start.
+Writes go to memory at once and reach the database in the background, at most
+`FLUSH_SECONDS` later, in one transaction for everyone who changed (an order step writes the
+state and the draft, and none of that should wait for the writer lock). A crash loses at most
+that last second of typing; money never lives here, so nothing is charged or lost by it.
+A conversation untouched for `KEEP_SECONDS` is forgotten when next read (after a restart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 1.0
+KEEP_SECONDS = 24 * 3600  # a draft left for a day is stale: prices and stock have moved on
+
+
+@dataclass(slots=True)
+class Conversation:
+    state: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    data_json: str = "{}"  # `data` as written to the database
+    updated_at: float = field(default_factory=time.time)
+
+    @property
+    def empty(self) -> bool:
+        return self.state is None and not self.data
+
+
+class SqliteStorage(BaseStorage):
+    def __init__(self, db: Database, *, flush_seconds: float = FLUSH_SECONDS) -> None:
+        self._db = db
+        self._flush_seconds = flush_seconds
+        self._keys = DefaultKeyBuilder(with_destiny=True)
+        self._cache: dict[str, Conversation] = {}
+        self._dirty: set[str] = set()
+        self._flusher: asyncio.Task[None] | None = None
+
+    # ---- aiogram's storage interface -----------------------------------------------------
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        name = self._keys.build(key)
+        conversation = await self._load(name)
+        conversation.state = state.state if isinstance(state, State) else state
+        self._changed(name, conversation)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return (await self._load(self._keys.build(key))).state
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        name = self._keys.build(key)
+        # Serialized now: a value JSON cannot hold fails in the handler that stored it.
+        data_json = json.dumps(data, separators=(",", ":"))
+        conversation = await self._load(name)
+        conversation.data, conversation.data_json = dict(data), data_json
+        self._changed(name, conversation)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        return dict((await self._load(self._keys.build(key))).data)
+
+    async def close(self) -> None:
+        """Write what is pending; called once the bot has stopped handling updates."""
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
+        await self.flush()
+
+    # ---- memory and database -------------------------------------------------------------
+
+    async def flush(self) -> None:
+        """Write every changed conversation now, in one transaction."""
+        if not self._dirty:
+            return
+        keys, self._dirty = self._dirty, set()
+        kept, gone = [], []
+        for name in keys:
+            conversation = self._cache[name]
+            if conversation.empty:
+                gone.append((name,))
+            else:
+                updated_at = int(conversation.updated_at)
+                kept.append((name, conversation.state, conversation.data_json, updated_at))
+        try:
+            async with self._db.transaction() as tx:
+                await tx.executemany(
+                    """INSERT INTO conversations (key, state, data, updated_at)
+                       VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET
+                       state = excluded.state, data = excluded.data,
+                       updated_at = excluded.updated_at""",
+                    kept,
+                )
+                await tx.executemany("DELETE FROM conversations WHERE key = ?", gone)
+        except BaseException:
+            self._dirty |= keys  # try again with the next change (or at close)
+            raise
+
+    async def _load(self, name: str) -> Conversation:
+        conversation = self._cache.get(name)
+        if conversation is None:
+            row = await self._db.fetchone(
+                "SELECT state, data, updated_at FROM conversations WHERE key = ?", (name,)
+            )
+            conversation = self._cache.get(name)  # another update may have loaded it meanwhile
+            if conversation is None:
+                conversation = self._from_row(row)
+                self._cache[name] = conversation
+        return conversation
+
+    @staticmethod
+    def _from_row(row: Any) -> Conversation:
+        if row is None or row["updated_at"] < time.time() - KEEP_SECONDS:
+            return Conversation()
+        data_json = row["data"]
+        return Conversation(row["state"], json.loads(data_json), data_json, row["updated_at"])
+
+    def _changed(self, name: str, conversation: Conversation) -> None:
+        conversation.updated_at = time.time()
+        self._dirty.add(name)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        """Flush every `flush_seconds` while anything is waiting to be written."""
+        while self._dirty:
+            await asyncio.sleep(self._flush_seconds)
+            try:
+                await self.flush()
+            except Exception:
+                logger.exception("Could not save conversations; trying again shortly")

@@ -1,0 +1,78 @@
+"""Conversation state in SQLite: what a person was typing survives a restart."""
+
+import time
+
+import pytest
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import StorageKey
+
+from storage.conversations import KEEP_SECONDS, SqliteStorage
+from storage.db import Database
+from tests.harness import eventually
+
+KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)
+
+
+class Steps(StatesGroup):
+    quantity = State()
+
+
+async def rows(db: Database) -> int:
+    count: int = await db.fetchval("SELECT COUNT(*) FROM conversations")
+    return count
+
+
+async def test_state_and_data_outlive_the_storage(db: Database) -> None:
+    first = SqliteStorage(db)
+    await first.set_state(KEY, Steps.quantity)
+    await first.set_data(KEY, {"draft": {"service_id": 14, "link": "https://x.y/🙂"}})
+    assert await first.get_state(KEY) == Steps.quantity.state
+    await first.close()
+
+    again = SqliteStorage(db)
+    assert await again.get_state(KEY) == Steps.quantity.state
+    assert await again.get_data(KEY) == {"draft": {"service_id": 14, "link": "https://x.y/🙂"}}
+    other = StorageKey(bot_id=1, chat_id=43, user_id=43)
+    assert await again.get_state(other) is None and await again.get_data(other) == {}
+
+
+async def test_changes_reach_the_database_in_the_background(db: Database) -> None:
+    storage = SqliteStorage(db, flush_seconds=0.01)
+    await storage.set_state(KEY, "Ordering:link")
+    await eventually(lambda: _has_row(db))
+    await storage.close()
+
+
+async def _has_row(db: Database) -> bool:
+    return await rows(db) == 1
+
+
+async def test_a_finished_conversation_leaves_no_row(db: Database) -> None:
+    storage = SqliteStorage(db)
+    await storage.set_state(KEY, "Ordering:link")
+    await storage.update_data(KEY, {"draft": {"key": "k"}})
+    await storage.flush()
+    assert await rows(db) == 1
+    await storage.set_state(KEY, None)  # FSMContext.clear()
+    await storage.set_data(KEY, {})
+    await storage.close()
+    assert await rows(db) == 0
+
+
+async def test_a_day_old_conversation_is_forgotten(db: Database) -> None:
+    storage = SqliteStorage(db)
+    await storage.set_state(KEY, "Ordering:quantity")
+    await storage.close()
+    stale = int(time.time() - KEEP_SECONDS - 60)
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE conversations SET updated_at = ?", (stale,))
+    later = SqliteStorage(db)
+    assert await later.get_state(KEY) is None
+
+
+async def test_data_json_cannot_hold_is_refused_where_it_is_stored(db: Database) -> None:
+    storage = SqliteStorage(db)
+    with pytest.raises(TypeError):
+        await storage.set_data(KEY, {"when": object()})
+    assert await storage.get_data(KEY) == {}
+    await storage.close()
