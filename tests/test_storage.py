@@ -10,6 +10,7 @@ import pytest
 from storage.db import Database, available_migrations
 from storage.errors import DuplicateEntry, InsufficientFunds, NotFound
 from storage.ledger import Ledger
+from storage.markup import MarkupRepository
 from storage.money import from_micros, to_micros, to_micros_ceiling
 from storage.settings import SettingsRepository
 from storage.users import UserRepository
@@ -152,3 +153,17 @@ async def test_a_cancelled_transaction_leaves_the_connection_usable(db: Database
         await task
     await Ledger(db).change(1, Decimal("-2"), "order", "after")
     assert await Ledger(db).balance(1) == Decimal("3")
+
+
+async def test_markup_rules_answer_from_memory_and_follow_every_change(db: Database) -> None:
+    rules = MarkupRepository(db)
+    assert await rules.for_service(14, 3) is None
+    await rules.set("category", 3, Decimal(50))
+    assert await rules.for_service(14, 3) == Decimal(50)
+    await rules.set("service", 14, Decimal(0))  # a 0 % rule is a rule: it wins
+    assert await rules.for_service(14, 3) == Decimal(0)
+    assert await rules.for_service(15, 3) == Decimal(50)
+    assert await MarkupRepository(db).for_service(14, 3) == Decimal(0)  # as stored
+    assert await rules.remove("service", 14) is True
+    assert await rules.remove("service", 14) is False
+    assert await rules.for_service(14, 3) == Decimal(50)
