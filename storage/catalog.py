@@ -1,14 +1,17 @@
 """The panel's service catalog cached in SQLite, with the owner's hidden flags.
 
-Browsing reads only from here; the panel is asked only by the sync.
+Browsing reads only from here; the panel is asked only by the sync. The catalog changes only
+through this class (the sync, the owner's hide/show), so what browsing reads is remembered in
+memory until the next such change: every customer's menu is the same few reads.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from storage.db import Database
 from storage.money import from_micros, to_micros_ceiling
@@ -95,12 +98,51 @@ HAS_VISIBLE_SERVICES = (
 )
 
 
+MEMO_LIMIT = 4096  # distinct reads remembered; past it all are dropped and read afresh
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def remembered(
+    read: Callable[Concatenate[CatalogRepository, P], Awaitable[R]],
+) -> Callable[Concatenate[CatalogRepository, P], Awaitable[R]]:
+    """Answer a read from memory when it was made since the catalog last changed."""
+
+    async def remembering(self: CatalogRepository, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        key = (read.__name__, args, tuple(sorted(kwargs.items())))
+        if key in self._memo:
+            value: R = self._memo[key]
+        else:
+            version = self._version
+            value = await read(self, *args, **kwargs)
+            if version == self._version:  # not a read that raced a change
+                if len(self._memo) >= MEMO_LIMIT:
+                    self._memo.clear()
+                self._memo[key] = value
+        return list(value) if isinstance(value, list) else value  # type: ignore[return-value]
+
+    return remembering
+
+
 class CatalogRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._memo: dict[tuple[Any, ...], Any] = {}
+        self._version = 0
+
+    def forget(self) -> None:
+        """Drop what is remembered: after every change (and in the benches, to time reads)."""
+        self._version += 1
+        self._memo.clear()
 
     async def sync(self, entries: Sequence[CatalogEntry]) -> SyncResult:
         """Store the panel's catalog; unchanged rows are not written, vanished ones deactivated."""
+        try:
+            return await self._store(entries)
+        finally:
+            self.forget()
+
+    async def _store(self, entries: Sequence[CatalogEntry]) -> SyncResult:
         result = SyncResult()
         async with self._db.transaction() as tx:
             categories = {
@@ -168,6 +210,7 @@ class CatalogRepository:
                 )
         return result
 
+    @remembered
     async def categories(self, offset: int = 0, limit: int = 8) -> list[Category]:
         """Visible categories that have at least one visible service, in the panel's order.
 
@@ -181,12 +224,14 @@ class CatalogRepository:
         )
         return [Category(r[0], r[1], bool(r[2]), r[3]) for r in rows]
 
+    @remembered
     async def count_categories(self) -> int:
         count: int = await self._db.fetchval(
             f"SELECT COUNT(*) FROM categories c WHERE {HAS_VISIBLE_SERVICES}"
         )
         return count
 
+    @remembered
     async def category(self, category_id: int) -> Category | None:
         row = await self._db.fetchone(
             f"""SELECT c.id, c.name, c.hidden,
@@ -199,6 +244,7 @@ class CatalogRepository:
             return None
         return Category(row["id"], row["name"], bool(row["hidden"]), row["service_count"])
 
+    @remembered
     async def services_in(
         self, category_id: int, offset: int = 0, limit: int = 8
     ) -> list[ServiceRecord]:
@@ -210,6 +256,7 @@ class CatalogRepository:
         )
         return [ServiceRecord.from_row(row) for row in rows]
 
+    @remembered
     async def service(self, service_id: int) -> ServiceRecord | None:
         row = await self._db.fetchone(
             f"""SELECT {SERVICE_COLUMNS} FROM services s JOIN categories c ON c.id = s.category_id
@@ -222,6 +269,7 @@ class CatalogRepository:
         count: int = await self._db.fetchval("SELECT COUNT(*) FROM services WHERE active = 1")
         return count
 
+    @remembered
     async def category_by_name(self, name: str) -> Category | None:
         """By name, ignoring case and outer spaces; an exact match wins ("YouTube" vs "Youtube")."""
         row = await self._db.fetchone(
@@ -234,13 +282,19 @@ class CatalogRepository:
         return None if row is None else Category(row[0], row[1], bool(row[2]), row[3])
 
     async def set_service_hidden(self, service_id: int, hidden: bool) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE services SET hidden = ? WHERE id = ?", (int(hidden), service_id)
-            )
+        try:
+            async with self._db.transaction() as tx:
+                await tx.execute(
+                    "UPDATE services SET hidden = ? WHERE id = ?", (int(hidden), service_id)
+                )
+        finally:
+            self.forget()
 
     async def set_category_hidden(self, category_id: int, hidden: bool) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE categories SET hidden = ? WHERE id = ?", (int(hidden), category_id)
-            )
+        try:
+            async with self._db.transaction() as tx:
+                await tx.execute(
+                    "UPDATE categories SET hidden = ? WHERE id = ?", (int(hidden), category_id)
+                )
+        finally:
+            self.forget()

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from bot.catalog import to_entry
-from storage.catalog import CatalogRepository
 from tests.fake_telegram import BotMessage, Person
 from tests.harness import ShopBot, text_of
 
@@ -308,10 +307,11 @@ async def test_a_reply_refused_with_429_is_sent_after_retry_after(shop: ShopBot)
 
 
 async def remove_service(shop: ShopBot, service_id: int) -> None:
-    """The next catalog sync no longer lists the service (only this test's database)."""
+    """The next catalog sync no longer lists the service (only this test's database). Stored
+    through the bot's own repository: the catalog changes only there (it remembers reads)."""
     services = await shop.app.panel.services()
     entries = [to_entry(service) for service in services if service.service != service_id]
-    await CatalogRepository(shop.app.db).sync(entries)
+    await shop.app.catalog._repository.sync(entries)
 
 
 async def test_a_service_removed_before_confirm_charges_nothing(shop: ShopBot) -> None:

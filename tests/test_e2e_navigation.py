@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import to_entry
-from storage.catalog import CatalogEntry, CatalogRepository
+from storage.catalog import CatalogEntry
 from storage.orders import NewOrder
 from tests.fake_telegram import BotMessage, Person
 from tests.harness import ShopBot, World, running_bot, text_of
@@ -142,7 +142,9 @@ async def test_categories_and_descriptions_with_markup_read_as_typed(shop: ShopB
         max_quantity=100,
         description="Fast & <i>safe</i> 100% <3",
     )
-    await CatalogRepository(shop.app.db).sync([*panel_services, odd])
+    await shop.app.catalog._repository.sync(
+        [*panel_services, odd]
+    )  # the bot's own: it remembers reads
     ann = await shop.customer()
     services = await shop.open_service(ann, "Fans & <Friends>", "Fans <b>")
     assert "Fans <b>bold</b> & more" in text_of(services)
