@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 1.0
 KEEP_SECONDS = 24 * 3600  # a draft left for a day is stale: prices and stock have moved on
+CACHE_LIMIT = 20_000  # people kept in memory; past it the longest-loaded saved ones are let go
 
 
 @dataclass(slots=True)
@@ -107,8 +108,12 @@ class SqliteStorage(BaseStorage):
                     kept,
                 )
                 await tx.executemany("DELETE FROM conversations WHERE key = ?", gone)
+                await tx.execute(
+                    "DELETE FROM conversations WHERE updated_at < ?",
+                    (int(time.time() - KEEP_SECONDS),),
+                )
         except BaseException:
-            self._dirty |= keys  # try again with the next change (or at close)
+            self._dirty |= keys  # written in the next round (or at close)
             raise
 
     async def _load(self, name: str) -> Conversation:
@@ -121,7 +126,16 @@ class SqliteStorage(BaseStorage):
             if conversation is None:
                 conversation = self._from_row(row)
                 self._cache[name] = conversation
+                if len(self._cache) > CACHE_LIMIT:
+                    self._let_go(len(self._cache) - CACHE_LIMIT * 9 // 10, keep=name)
         return conversation
+
+    def _let_go(self, count: int, keep: str) -> None:
+        """Drop the `count` longest-loaded conversations already saved (read again if needed),
+        never `keep`, which the caller is about to use."""
+        saved = [name for name in self._cache if name not in self._dirty and name != keep]
+        for name in saved[:count]:
+            del self._cache[name]
 
     @staticmethod
     def _from_row(row: Any) -> Conversation:

@@ -76,3 +76,22 @@ async def test_data_json_cannot_hold_is_refused_where_it_is_stored(db: Database)
         await storage.set_data(KEY, {"when": object()})
     assert await storage.get_data(KEY) == {}
     await storage.close()
+
+
+async def test_memory_is_bounded_and_what_is_let_go_is_read_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.conversations.CACHE_LIMIT", 10)
+    storage = SqliteStorage(db)
+    first = StorageKey(bot_id=1, chat_id=1, user_id=1)
+    await storage.set_state(first, "Ordering:link")
+    await storage.flush()
+    for user in range(2, 30):
+        person = StorageKey(bot_id=1, chat_id=user, user_id=user)
+        await storage.set_data(person, {"n": user})
+        await storage.flush()  # what the background does each second; unsaved ones stay
+    assert len(storage._cache) <= 10
+    assert await storage.get_state(first) == "Ordering:link"  # read back from the database
+    await storage.close()
+    again = SqliteStorage(db)
+    assert await again.get_data(StorageKey(bot_id=1, chat_id=29, user_id=29)) == {"n": 29}
