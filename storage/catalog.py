@@ -8,12 +8,12 @@ memory until the next such change: every customer's menu is the same few reads.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from storage.db import Database
+from storage.memo import Remembering, remembered
 from storage.money import from_micros, to_micros_ceiling
 
 
@@ -98,42 +98,10 @@ HAS_VISIBLE_SERVICES = (
 )
 
 
-MEMO_LIMIT = 4096  # distinct reads remembered; past it all are dropped and read afresh
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def remembered(
-    read: Callable[Concatenate[CatalogRepository, P], Awaitable[R]],
-) -> Callable[Concatenate[CatalogRepository, P], Awaitable[R]]:
-    """Answer a read from memory when it was made since the catalog last changed."""
-
-    async def remembering(self: CatalogRepository, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        key = (read.__name__, args, tuple(sorted(kwargs.items())))
-        if key in self._memo:
-            value: R = self._memo[key]
-        else:
-            version = self._version
-            value = await read(self, *args, **kwargs)
-            if version == self._version:  # not a read that raced a change
-                if len(self._memo) >= MEMO_LIMIT:
-                    self._memo.clear()
-                self._memo[key] = value
-        return list(value) if isinstance(value, list) else value  # type: ignore[return-value]
-
-    return remembering
-
-
-class CatalogRepository:
+class CatalogRepository(Remembering):
     def __init__(self, db: Database) -> None:
+        super().__init__()
         self._db = db
-        self._memo: dict[tuple[Any, ...], Any] = {}
-        self._version = 0
-
-    def forget(self) -> None:
-        """Drop what is remembered: after every change (and in the benches, to time reads)."""
-        self._version += 1
-        self._memo.clear()
 
     async def sync(self, entries: Sequence[CatalogEntry]) -> SyncResult:
         """Store the panel's catalog; unchanged rows are not written, vanished ones deactivated."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from storage.db import Database
+from storage.memo import Remembering, remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,14 +17,13 @@ class MarkupRule:
     name: str  # the category's or the service's name, for listing
 
 
-class MarkupRepository:
+class MarkupRepository(Remembering):
     """Rules change only through this class (the owner's /markup), so every price asked for
     is answered from memory: the rules are read once, and again after each change."""
 
     def __init__(self, db: Database) -> None:
+        super().__init__()
         self._db = db
-        self._percents: dict[tuple[str, int], Decimal] | None = None
-        self._version = 0  # a load that raced a change must not keep the old rules
 
     async def set(self, scope: str, target: int, percent: Decimal) -> None:
         async with self._db.transaction() as tx:
@@ -32,14 +32,14 @@ class MarkupRepository:
                    ON CONFLICT (scope, target) DO UPDATE SET percent = excluded.percent""",
                 (scope, target, str(percent)),
             )
-        self._forget()
+        self.forget()
 
     async def remove(self, scope: str, target: int) -> bool:
         async with self._db.transaction() as tx:
             removed = await tx.execute(
                 "DELETE FROM markup_rules WHERE scope = ? AND target = ?", (scope, target)
             )
-        self._forget()
+        self.forget()
         return removed > 0
 
     async def for_service(self, service_id: int, category_id: int) -> Decimal | None:
@@ -48,19 +48,10 @@ class MarkupRepository:
         own = percents.get(("service", service_id))
         return own if own is not None else percents.get(("category", category_id))
 
+    @remembered
     async def _rules(self) -> dict[tuple[str, int], Decimal]:
-        percents = self._percents
-        if percents is None:
-            version = self._version
-            rows = await self._db.fetchall("SELECT scope, target, percent FROM markup_rules")
-            percents = {(row[0], row[1]): Decimal(row[2]) for row in rows}
-            if version == self._version:
-                self._percents = percents
-        return percents
-
-    def _forget(self) -> None:
-        self._version += 1
-        self._percents = None
+        rows = await self._db.fetchall("SELECT scope, target, percent FROM markup_rules")
+        return {(row[0], row[1]): Decimal(row[2]) for row in rows}
 
     async def all(self) -> list[MarkupRule]:
         rows = await self._db.fetchall(
