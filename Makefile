@@ -36,16 +36,16 @@ simulator: $(STAMP)
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
-# Texts -> bot/locales/messages.pot -> each language's messages.po (created when missing).
+# Texts -> shop/locales/messages.pot -> each language's messages.po (created when missing).
 # The app compiles the .po files in memory at start-up; no .mo file is kept.
-# A new language: `make i18n ADD=de`, then translate bot/locales/de/LC_MESSAGES/messages.po.
-LOCALES := bot/locales
+# A new language: `make i18n ADD=de`, then translate shop/locales/de/LC_MESSAGES/messages.po.
+LOCALES := shop/locales
 LANGUAGES := $(sort en $(patsubst $(LOCALES)/%/LC_MESSAGES/messages.po,%,$(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)) $(ADD))
 
 i18n: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k __ -k N_ \
 		--add-comments=TRANSLATORS: --add-location=file --sort-by-file --no-wrap \
-		--project=smm-shop-bot -o $(LOCALES)/messages.pot bot handlers
+		--project=smm-shop-bot -o $(LOCALES)/messages.pot bot handlers shop
 	for lang in $(LANGUAGES); do \
 		$(VENV)/bin/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -l $$lang \
 			--init-missing --no-wrap --ignore-pot-creation-date || exit 1; \

@@ -41,9 +41,9 @@ from typing import Any, TypeVar
 # Run as `python bench/catalog.py` from the repo root: make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.catalog import Catalog
 from provider.client import PanelClient
 from provider.simulator import PanelSimulator, make_large_catalog
+from shop.catalog import Catalog
 from storage.catalog import CatalogRepository, SyncResult
 from storage.db import Database, Transaction
 from storage.markup import MarkupRepository
@@ -195,7 +195,7 @@ class SyncRow:
 
 
 def build_catalog(db: Database, panel: PanelClient) -> tuple[Catalog, CatalogRepository]:
-    """Wired as in bot/app.py Application.start()."""
+    """Wired as in bot/app.py create_services()."""
     repository = CatalogRepository(db)
     catalog = Catalog(repository, SettingsRepository(db), panel, Decimal(30), MarkupRepository(db))
     return catalog, repository

@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 
+from bot.aiogram_patches import TelegramSession
 from bot.notifier import Notifier
-from bot.telegram_session import TelegramSession
 from storage.db import Database
 from storage.notifications import NotificationRepository
 from storage.users import UserRepository

@@ -20,7 +20,7 @@ Times (median and p99 over repeated calls, warm cache) of:
               which `Tracker.report_stuck` runs inside a write transaction every cycle
 
 with each statement's `EXPLAIN QUERY PLAN`; the database size on disk; and the resident memory
-of a child process running the real `bot.app.Application` on that database with a 10,000-service
+of a child process running the real `bot.app.create_app` on that database with a 10,000-service
 catalog synced (VmRSS after imports, after start, after the catalog sync, after the reads, and
 where the Python heap growth was allocated, from tracemalloc in a second child).
 
@@ -55,14 +55,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.catalog import QueryLog, explain, full_scans
-from bot.alerts import Alerts
-from bot.app import Application, settle_memory
-from bot.catalog import PAGE_SIZE, Catalog
+from bot.app import create_app, settle_memory
 from bot.config import Settings
-from bot.console import Console
-from bot.shop import Shop
 from provider.client import PanelClient
 from provider.simulator import PanelSimulator, make_large_catalog
+from shop.alerts import Alerts
+from shop.catalog import PAGE_SIZE, Catalog
+from shop.console import Console
+from shop.orders import Shop
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.ledger import Ledger
@@ -406,7 +406,7 @@ async def measure(
 
 
 def build_console(db: Database, panel: PanelClient) -> Console:
-    """Wired as in bot/app.py Application.start() (no admins)."""
+    """Wired as in bot/app.py create_services() (no admins)."""
     outbox = NotificationRepository(db)
     catalog = Catalog(
         CatalogRepository(db), SettingsRepository(db), panel, Decimal(30), MarkupRepository(db)
@@ -477,7 +477,7 @@ async def measure_reads(size: Size, db: Database, generated: Generated) -> list[
 
 
 async def probe(database: Path, provider_url: str, *, trace: bool) -> dict[str, Any]:
-    """In a fresh process: the real Application on `database`, the catalog synced from
+    """In a fresh process: the real bot (`create_app`) on `database`, the catalog synced from
     `provider_url`, the measured reads done once; VmRSS at each stage. With `trace`, also the
     Python heap (tracemalloc) at each stage and its peak since the previous stage."""
     # stage, RSS, Python heap now, its peak within the stage, SQLite's own allocations
@@ -502,10 +502,8 @@ async def probe(database: Path, provider_url: str, *, trace: bool) -> dict[str, 
         database_path=database,
         stuck_order_hours=STUCK_HOURS,
     )
-    app = Application(settings)
-    await app.start()
-    mark("Application.start()")
-    try:
+    async with create_app(settings) as app:
+        mark("create_app()")
         await app.catalog.sync()
         await app.products.sync()
         mark(f"catalog synced ({await app.catalog.count_services():,} services)")
@@ -528,8 +526,6 @@ async def probe(database: Path, provider_url: str, *, trace: bool) -> dict[str, 
         if malloc_trim():
             mark("after malloc_trim(0): freed heap returned")
         return {"stages": stages, "peak": peak}
-    finally:
-        await app.stop()
 
 
 def sqlite_memory_mb() -> float:
@@ -667,7 +663,7 @@ def print_memory(memories: list[Memory]) -> None:
         print(f"{memory.size:<15} {'peak during the run (VmHWM)':<44} {peak_rss:>7.1f} "
               f"{peak_rss - baseline:>+6.1f}")  # fmt: skip
     print(
-        "RSS/+MB: a child running bot.app.Application (+MB over its RSS right after imports);\n"
+        "RSS/+MB: a child running bot.app.create_app (+MB over its RSS right after imports);\n"
         "sqlite MB: sqlite3_memory_used() (page caches, schemas, statements);\n"
         "py heap / heap peak: Python objects allocated since the imports, now and at the peak\n"
         "within the stage (tracemalloc, from a second child: tracing inflates its own RSS)"

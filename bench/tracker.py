@@ -35,14 +35,13 @@ from typing import TypeVar
 # Run as `python bench/tracker.py` from the repo root: make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.alerts import Alerts
-from bot.catalog import Catalog
-from bot.i18n import make_i18n
-from bot.shop import Shop
-from bot.tracker import CycleReport, Tracker
 from provider.client import PanelClient
 from provider.models import OrderRequest
 from provider.simulator import PanelSimulator
+from shop.alerts import Alerts
+from shop.catalog import Catalog
+from shop.orders import Shop
+from shop.tracker import CycleReport, Tracker
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.markup import MarkupRepository
@@ -215,9 +214,7 @@ async def measure(
 
 
 def build_tracker(db: Database, panel: PanelClient) -> Tracker:
-    """Wired as in bot/app.py Application.start() (no admins: no alert rows)."""
-    i18n = make_i18n()
-    i18n.set_current(i18n)  # the tracker renders notification texts with gettext
+    """Wired as in bot/app.py create_services() (no admins: no alert rows)."""
     outbox = NotificationRepository(db)
     catalog = Catalog(
         CatalogRepository(db),

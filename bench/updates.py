@@ -4,7 +4,7 @@
     FULL=1 .venv/bin/python bench/updates.py     # M = 50, then 500
 
 The bot runs as the end-to-end tests run it (tests/harness.py `running_bot`): the real
-`bot.app.Application` (Dispatcher polling, SQLite file, panel client over HTTP, its own Bot API
+`bot.app.create_app` (Dispatcher polling, SQLite file, panel client over HTTP, its own Bot API
 session) with its memory settled as in production (`settle_memory`), against the
 fake Telegram Bot API server (tests/fake_telegram.py) and the panel simulator (no ticking, no
 refusals). Two measurements, each also made with a bare aiogram bot over the same fake
@@ -55,7 +55,7 @@ import pydantic.main
 from aiogram import Bot, Dispatcher, F
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import Application, settle_memory
+from bot.app import create_app, settle_memory
 from bot.config import Settings
 from handlers.callbacks import CategoryCb, MenuCb, ServiceCb
 from provider.simulator import PanelSimulator
@@ -216,7 +216,7 @@ class Running:
 
 
 async def start_polling(fake: FakeTelegram, dispatcher: Dispatcher, bot: Bot) -> asyncio.Task[Any]:
-    settle_memory()  # as `Application.run_polling` does before polling; for either bot
+    settle_memory()  # as `bot.app.run` does before polling; for either bot
     polls = fake.pending_polls
     task = asyncio.create_task(
         dispatcher.start_polling(
@@ -228,7 +228,7 @@ async def start_polling(fake: FakeTelegram, dispatcher: Dispatcher, bot: Bot) ->
 
 
 async def run_shop_bot(fake: FakeTelegram, sim: PanelSimulator, workdir: Path) -> Running:
-    """The real Application, started as tests/harness.py `running_bot` does."""
+    """The real bot (`create_app`), started as tests/harness.py `running_bot` does."""
     settings = Settings(
         _env_file=None,
         bot_token=TEST_TOKEN,
@@ -239,8 +239,8 @@ async def run_shop_bot(fake: FakeTelegram, sim: PanelSimulator, workdir: Path) -
         status_poll_seconds=3600,
         markup_percent=Decimal(30),
     )
-    app = Application(settings)
-    await app.start()
+    stack = contextlib.AsyncExitStack()
+    app = await stack.enter_async_context(create_app(settings))
     await app.catalog.sync()
     await app.products.sync()
     app.start_background(catalog_sync=False, tracker=False)
@@ -255,7 +255,7 @@ async def run_shop_bot(fake: FakeTelegram, sim: PanelSimulator, workdir: Path) -
     async def stop() -> None:
         await app.dispatcher.stop_polling()
         await polling
-        await app.stop()
+        await stack.aclose()
 
     async def prepare(people: list[Person]) -> None:
         """Known customers with money: registered as the middleware would, then credited."""

@@ -1,5 +1,10 @@
-"""The one place that knows every part: builds storage, the panel client, the shop's services,
-the Bot and Dispatcher; starts and stops the background tasks; runs long polling."""
+"""The composition root: the one place that knows every part.
+
+`create_app(settings)` builds storage, the panel client, the shop's services, the Bot and a
+Dispatcher with a fresh tree of routers, as an `async with` that always releases what it
+acquired (also when building fails halfway). Production (`run`), the tests and the benches all
+build the bot this way. Nothing below this package imports it.
+"""
 
 from __future__ import annotations
 
@@ -8,59 +13,45 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramNetworkError,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+from aiogram.fsm.storage.base import BaseStorage
 
-from bot import texts
-from bot.alerts import Alerts
+from bot.aiogram_patches import KeepResponseModels, TelegramSession, run_sync_filters_inline
 from bot.broadcaster import BroadcastFollower
-from bot.catalog import Catalog
+from bot.commands import set_commands
 from bot.config import Settings
-from bot.console import Console
-from bot.health import HealthMonitor
-from bot.i18n import N_, make_i18n
+from bot.in_flight import UpdatesInFlight
 from bot.logging_setup import setup_logging
 from bot.notifier import Notifier
-from bot.payments import Payments
-from bot.products import Products
-from bot.promos import Promos
-from bot.referrals import Referrals
-from bot.shop import Shop
 from bot.telegram_retry import RetryAfterMiddleware
-from bot.telegram_session import TelegramSession
-from bot.tracker import Tracker
-from handlers import (
-    admin,
-    balance,
-    catalog,
-    console,
-    errors,
-    language,
-    ordering,
-    orders,
-    payments,
-    payments_admin,
-    products,
-    start,
-)
-from handlers.inline_filters import run_sync_filters_inline
-from handlers.middlewares import PersonMiddleware
+from bot.telegram_stars import TelegramStars
+from handlers import create_root_router
+from handlers.deps import Services
+from handlers.middlewares import AnswerEveryButton, PersonMiddleware
 from handlers.throttling import ThrottleMiddleware
 from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.simulator import PanelSimulator
+from shop import texts
+from shop.alerts import Alerts
+from shop.catalog import Catalog
+from shop.console import Console
+from shop.health import HealthMonitor
+from shop.orders import Shop
+from shop.payments import Payments
+from shop.products import Products
+from shop.promos import Promos
+from shop.referrals import Referrals
+from shop.tracker import Tracker
 from storage.catalog import CatalogRepository, SyncResult
 from storage.conversations import SqliteStorage
 from storage.db import Database
@@ -74,177 +65,58 @@ logger = logging.getLogger(__name__)
 
 SIMULATOR_KEY = "demo"
 TELEGRAM_RETRY_MAX_SECONDS = 60.0
-SHUTDOWN_GRACE_SECONDS = 15.0
-
-# Descriptions are translated per language in set_commands (N_ only marks them for the catalogs).
-USER_COMMANDS = [
-    ("start", N_("Main menu")),
-    ("services", N_("Browse and order services")),
-    ("products", N_("Digital products")),
-    ("orders", N_("My orders")),
-    ("balance", N_("My balance")),
-    ("topup", N_("Top up with Telegram Stars")),
-    ("promo", N_("Redeem a promo code")),
-    ("referral", N_("Invite friends, earn a share")),
-    ("help", N_("How it works")),
-    ("language", N_("Choose your language")),
-    ("cancel", N_("Cancel the current step")),
-]
-# Order matters: the fallback sees only what every other router left.
-ROUTERS = (
-    errors.router,
-    start.router,
-    admin.router,
-    console.router,
-    payments_admin.router,  # /promo create|list|off before the user's /promo CODE
-    payments.router,  # before every flow's steps: a successful payment must reach it
-    catalog.router,
-    products.router,
-    orders.router,
-    balance.router,
-    language.router,
-    ordering.router,
-    start.fallback_router,
-)
-
-ADMIN_COMMANDS = [
-    ("credit", "Credit a user's balance"),
-    ("debit", "Debit a user's balance"),
-    ("markup", "Show or set the markup"),
-    ("provider", "Panel balance and health"),
-    ("sync", "Refresh the catalog now"),
-    ("order", "Full details of an order"),
-    ("unconfirmed", "Orders waiting for a check"),
-    ("resolve", "Settle an unconfirmed order"),
-    ("stars_rate", "Show or set the Stars rate"),
-    ("refund_stars", "Refund a Stars payment"),
-    ("promo", "Promo codes: create, list, off"),
-    ("admin", "Dashboard"),
-    ("user", "A user's profile"),
-    ("ban", "Ban a user"),
-    ("unban", "Unban a user"),
-    ("orders_of", "A user's orders"),
-    ("refund", "Refund an order by hand"),
-    ("hide", "Hide a service or category"),
-    ("show", "Show a hidden service or category"),
-    ("broadcast", "Message everyone"),
-    ("alerts", "Panel balance alert level"),
-    ("export", "CSV of orders, users or ledger"),
-    ("backup", "A copy of the database"),
-]
+# How long a stop lets the updates in hand finish; a stop as a whole stays under 5 s.
+UPDATES_GRACE_SECONDS = 3.0
 
 
-class Application:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.db = Database(settings.database_path)
-        self.i18n = make_i18n()
-        self.simulator: PanelSimulator | None = None
-        self.bot = Bot(
-            token=settings.bot_token.get_secret_value(),
-            session=TelegramSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
-            default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-        )
-        self.bot.session.middleware(RetryAfterMiddleware())
-        self.conversations = SqliteStorage(self.db)
-        self.dispatcher = Dispatcher(storage=self.conversations)
-        self._tasks: list[asyncio.Task[None]] = []
-        # Built in start(), once the database and the panel are reachable.
-        self.panel: PanelClient
-        self.catalog: Catalog
-        self.shop: Shop
-        self.tracker: Tracker
-        self.notifier: Notifier
-        self.products: Products
-        self.payments: Payments
-        self.promos: Promos
-        self.referrals: Referrals
-        self.alerts: Alerts
-        self.console: Console
-        self.health: HealthMonitor
+@dataclass
+class App:
+    """Everything one running bot holds. Built by `create_app`, released when it ends."""
 
-    async def start(self) -> None:
-        """Open storage and the panel, build the services and the dispatcher."""
-        self.i18n.set_current(self.i18n)  # texts made outside an update need it too
-        await self.db.connect()
-        self.panel = await self._connect_panel()
-        settings = self.settings
-        outbox = NotificationRepository(self.db)
-        users = UserRepository(self.db)
-        self.catalog = Catalog(
-            CatalogRepository(self.db),
-            SettingsRepository(self.db),
-            self.panel,
-            settings.markup_percent,
-            MarkupRepository(self.db),
-        )
-        self.alerts = Alerts(self.db, outbox, settings.admin_ids)
-        self.shop = Shop(self.db, self.catalog, self.panel, outbox, self.alerts)
-        self.tracker = Tracker(
-            self.db,
-            self.panel,
-            self.shop,
-            self.catalog,
-            settings.status_poll_seconds,
-            settings.stuck_order_hours,
-        )
-        self.products = Products(ProductRepository(self.db), self.catalog, self.panel, self.shop)
-        self.notifier = Notifier(self.bot, outbox, users)
-        self.console = Console(
-            self.db, self.shop, self.catalog, self.panel, settings.stuck_order_hours
-        )
-        self.health = HealthMonitor(self.panel, self.alerts, SettingsRepository(self.db))
-        self.payments = Payments(
-            self.db,
-            self.shop,
-            self.catalog,
-            SettingsRepository(self.db),
-            self.bot,
-            default_stars_per_unit=settings.stars_per_unit,
-            referral_percent=settings.referral_percent,
-        )
-        self.promos = Promos(self.db, self.shop)
-        self.referrals = Referrals(self.db, self.shop, settings.referral_percent)
-        self._build_dispatcher(users)
-        held = await self.shop.recover_interrupted()
-        if held:
-            logger.warning("%d orders were interrupted while being placed: held for admins", held)
+    settings: Settings
+    db: Database
+    bot: Bot
+    dispatcher: Dispatcher
+    panel: PanelClient
+    services: Services
+    notifier: Notifier
+    in_flight: UpdatesInFlight
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    def _build_dispatcher(self, users: UserRepository) -> None:
-        dp = self.dispatcher
-        person = PersonMiddleware(users, self.i18n)
-        throttle = ThrottleMiddleware()
-        for observer in (dp.message, dp.callback_query):
-            observer.outer_middleware(person)
-            observer.middleware(throttle)  # after person: answers in the person's language
-        dp.pre_checkout_query.outer_middleware(person)  # the person's language
-        dp.include_routers(*ROUTERS)
-        run_sync_filters_inline(dp)
-        dp["app"] = self
-        dp["shop"] = self.shop
-        dp["catalog"] = self.catalog
-        dp["products"] = self.products
-        dp["console"] = self.console
-        dp["health"] = self.health
-        dp["tracker"] = self.tracker
-        dp["panel"] = self.panel
-        dp["support_contact"] = self.settings.support_contact.strip()
-        dp["payments"] = self.payments
-        dp["promos"] = self.promos
-        dp["referrals"] = self.referrals
+    # The services by name, for the tests and benches that look inside.
+    @property
+    def shop(self) -> Shop:
+        return self.services.shop
 
-    async def _connect_panel(self) -> PanelClient:
-        settings = self.settings
-        if not settings.uses_simulator:
-            return PanelClient(settings.provider_url, settings.provider_key)
-        self.simulator = PanelSimulator(key=SIMULATOR_KEY)
-        url = await self.simulator.start()
-        logger.warning(
-            "PROVIDER_URL is empty: using the built-in SIMULATED panel at %s. "
-            "Orders are NOT real. Set PROVIDER_URL and PROVIDER_KEY to sell for real.",
-            url,
-        )
-        return PanelClient(url, SIMULATOR_KEY)
+    @property
+    def catalog(self) -> Catalog:
+        return self.services.catalog
+
+    @property
+    def products(self) -> Products:
+        return self.services.products
+
+    @property
+    def tracker(self) -> Tracker:
+        return self.services.tracker
+
+    @property
+    def console(self) -> Console:
+        return self.services.console
+
+    @property
+    def health(self) -> HealthMonitor:
+        return self.services.health
+
+    @property
+    def payments(self) -> Payments:
+        return self.services.payments
+
+    @property
+    def promos(self) -> Promos:
+        return self.services.promos
+
+    # ---- background work ----------------------------------------------------------------------
 
     def spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         """Start a background task kept by reference, cancelled and awaited on stop."""
@@ -258,6 +130,12 @@ class Application:
             self.spawn(self.health.run(), "health")
         self.spawn(self.notifier.run(), "notifier")
         self.spawn(BroadcastFollower(self.bot, self.console).run(), "broadcast-progress")
+
+    async def stop_background(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
 
     async def _sync_catalog_forever(self) -> None:
         while True:
@@ -275,50 +153,9 @@ class Application:
         """Admins hear when services disappear or rates rise (prices follow the new rates)."""
         text = texts.admin_catalog_changes(result)
         if text:
-            async with self.db.transaction() as tx:
-                await self.alerts.always(tx, text)
+            await self.shop.alerts.always_now(text)
 
-    async def set_commands(self) -> None:
-        """The command menu for everyone, and for each admin their commands too."""
-        everyone = [BotCommand(command=c, description=d) for c, d in USER_COMMANDS]
-        with contextlib.suppress(TelegramAPIError):
-            await self.bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
-        for code in self.i18n.available_locales:  # Telegram shows the app language's list
-            if code != self.i18n.default_locale:
-                translated = [
-                    BotCommand(command=c, description=self.i18n.gettext(d, locale=code))
-                    for c, d in USER_COMMANDS
-                ]
-                with contextlib.suppress(TelegramAPIError):
-                    await self.bot.set_my_commands(
-                        translated, scope=BotCommandScopeDefault(), language_code=code
-                    )
-        admins = everyone + [BotCommand(command=c, description=d) for c, d in ADMIN_COMMANDS]
-        for admin_id in self.settings.admin_ids:
-            try:
-                await self.bot.set_my_commands(admins, scope=BotCommandScopeChat(chat_id=admin_id))
-            except TelegramAPIError as error:  # e.g. the admin has not opened the bot yet
-                logger.warning("Cannot set admin commands for %s: %s", admin_id, error.message)
-
-    async def stop(self) -> None:
-        # Let updates being handled finish (an order half-placed must reach the database);
-        # aiogram keeps them in a private set and does not wait for them itself.
-        in_flight = set(getattr(self.dispatcher, "_handle_update_tasks", ()))
-        if in_flight:
-            await asyncio.wait(in_flight, timeout=SHUTDOWN_GRACE_SECONDS)
-        if self.db.connected:
-            await self.conversations.close()  # the last second of typing, written
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-        if hasattr(self, "panel"):
-            await self.panel.close()
-        if self.simulator is not None:
-            await self.simulator.stop()
-        await self.bot.session.close()
-        await self.db.close()
-        release_routers()
+    # ---- Telegram -----------------------------------------------------------------------------
 
     async def wait_for_telegram(self) -> None:
         """Retry getMe until Telegram answers; a rejected token ends the program clearly."""
@@ -336,27 +173,145 @@ class Application:
                 logger.info("Connected to Telegram as @%s", me.username)
                 return
 
-    async def run_polling(self, *, handle_signals: bool = True, polling_timeout: int = 30) -> None:
-        if handle_signals:
-            # Until polling installs its own graceful handlers, a stop signal cancels start-up.
-            loop, current = asyncio.get_running_loop(), asyncio.current_task()
-            for stop_signal in (signal.SIGINT, signal.SIGTERM):
-                if current is not None:
-                    loop.add_signal_handler(stop_signal, current.cancel)
-        await self.start()
-        try:
-            await self.wait_for_telegram()
-            await self.set_commands()
-            settle_memory()
-            self.start_background()
-            await self.dispatcher.start_polling(
-                self.bot,
-                handle_signals=handle_signals,
-                polling_timeout=polling_timeout,
-                close_bot_session=False,
-            )
-        finally:
-            await self.stop()
+    async def set_commands(self) -> None:
+        await set_commands(self.bot, self.settings.admin_ids)
+
+    async def poll(self, *, handle_signals: bool = True, polling_timeout: int = 30) -> None:
+        """Long polling until stopped (a signal, or `dispatcher.stop_polling()`)."""
+        await self.dispatcher.start_polling(
+            self.bot,
+            handle_signals=handle_signals,
+            polling_timeout=polling_timeout,
+            close_bot_session=False,
+        )
+
+
+# ---- building ------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def create_app(settings: Settings) -> AsyncIterator[App]:
+    """Build the bot. On the way out (in this order): the updates in hand finish (bounded),
+    background tasks stop, conversations are written, the panel, Telegram session and database
+    close. Whatever was acquired is released even when building fails."""
+    async with AsyncExitStack() as stack:
+        db = Database(settings.database_path)
+        stack.push_async_callback(db.close)
+        await db.connect()
+        bot = create_bot(settings)
+        stack.push_async_callback(bot.session.close)
+        panel = await connect_panel(settings, stack)
+        services = create_services(settings, db, panel, bot)
+        conversations = SqliteStorage(db)
+        stack.push_async_callback(conversations.close)  # the last second of typing, written
+        in_flight = UpdatesInFlight()
+        dispatcher = create_dispatcher(services, conversations, in_flight)
+        app = App(
+            settings=settings,
+            db=db,
+            bot=bot,
+            dispatcher=dispatcher,
+            panel=panel,
+            services=services,
+            notifier=Notifier(bot, NotificationRepository(db), UserRepository(db)),
+            in_flight=in_flight,
+        )
+        stack.push_async_callback(app.stop_background)
+        stack.push_async_callback(in_flight.finish, UPDATES_GRACE_SECONDS)
+        held = await services.shop.recover_interrupted()
+        if held:
+            logger.warning("%d orders were interrupted while being placed: held for admins", held)
+        yield app
+
+
+def create_bot(settings: Settings) -> Bot:
+    bot = Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=TelegramSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    bot.session.middleware(KeepResponseModels())
+    bot.session.middleware(RetryAfterMiddleware())
+    return bot
+
+
+async def connect_panel(settings: Settings, stack: AsyncExitStack) -> PanelClient:
+    """The panel in PROVIDER_URL, or the built-in simulator when it is empty."""
+    if not settings.uses_simulator:
+        panel = PanelClient(settings.provider_url, settings.provider_key)
+    else:
+        simulator = PanelSimulator(key=SIMULATOR_KEY)
+        stack.push_async_callback(simulator.stop)
+        url = await simulator.start()
+        logger.warning(
+            "PROVIDER_URL is empty: using the built-in SIMULATED panel at %s. "
+            "Orders are NOT real. Set PROVIDER_URL and PROVIDER_KEY to sell for real.",
+            url,
+        )
+        panel = PanelClient(url, SIMULATOR_KEY)
+    stack.push_async_callback(panel.close)
+    return panel
+
+
+def create_services(settings: Settings, db: Database, panel: PanelClient, bot: Bot) -> Services:
+    """The shop's services, wired to one database and one panel."""
+    outbox = NotificationRepository(db)
+    stored_settings = SettingsRepository(db)
+    catalog = Catalog(
+        CatalogRepository(db),
+        stored_settings,
+        panel,
+        settings.markup_percent,
+        MarkupRepository(db),
+    )
+    alerts = Alerts(db, outbox, settings.admin_ids)
+    shop = Shop(db, catalog, panel, outbox, alerts)
+    return Services(
+        shop=shop,
+        catalog=catalog,
+        products=Products(ProductRepository(db), catalog, panel, shop),
+        tracker=Tracker(
+            db, panel, shop, catalog, settings.status_poll_seconds, settings.stuck_order_hours
+        ),
+        console=Console(db, shop, catalog, panel, settings.stuck_order_hours),
+        health=HealthMonitor(panel, alerts, stored_settings),
+        payments=Payments(
+            db,
+            shop,
+            catalog,
+            stored_settings,
+            TelegramStars(bot),
+            default_stars_per_unit=settings.stars_per_unit,
+            referral_percent=settings.referral_percent,
+        ),
+        promos=Promos(db, shop),
+        referrals=Referrals(db, shop, settings.referral_percent),
+        support_contact=settings.support_contact.strip(),
+    )
+
+
+def create_dispatcher(
+    services: Services, storage: BaseStorage, in_flight: UpdatesInFlight | None = None
+) -> Dispatcher:
+    """A Dispatcher with a fresh tree of routers (handlers/__init__.py): two in one process
+    never share one."""
+    dispatcher = Dispatcher(storage=storage)
+    if in_flight is not None:
+        dispatcher.update.outer_middleware(in_flight)
+    person = PersonMiddleware(services.shop)
+    throttle = ThrottleMiddleware()
+    for observer in (dispatcher.message, dispatcher.callback_query):
+        observer.outer_middleware(person)
+        observer.middleware(throttle)  # after person: answers in the person's language
+    dispatcher.callback_query.middleware(AnswerEveryButton())  # inside throttle: one answer
+    dispatcher.pre_checkout_query.outer_middleware(person)  # the person's language
+    dispatcher.include_router(create_root_router())
+    run_sync_filters_inline(dispatcher)
+    dispatcher["services"] = services
+    return dispatcher
+
+
+# ---- running -------------------------------------------------------------------------------
 
 
 def settle_memory() -> None:
@@ -366,16 +321,26 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+async def run(
+    settings: Settings, *, handle_signals: bool = True, polling_timeout: int = 30
+) -> None:
+    if handle_signals:
+        # Until polling installs its own graceful handlers, a stop signal cancels start-up.
+        loop, current = asyncio.get_running_loop(), asyncio.current_task()
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            if current is not None:
+                loop.add_signal_handler(stop_signal, current.cancel)
+    async with create_app(settings) as app:
+        await app.wait_for_telegram()
+        await app.set_commands()
+        settle_memory()
+        app.start_background()
+        await app.poll(handle_signals=handle_signals, polling_timeout=polling_timeout)
+
+
 def main(settings: Settings) -> None:
     secrets = [settings.bot_token.get_secret_value(), settings.provider_key.get_secret_value()]
     setup_logging(secrets)
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        asyncio.run(Application(settings).run_polling())
+        asyncio.run(run(settings))
     logger.info("Stopped")
-
-
-def release_routers() -> None:
-    """Detach the module-level routers from this dispatcher so that another Application in the
-    same process (the tests start one per test) can include them. aiogram has no public detach."""
-    for router in ROUTERS:
-        router._parent_router = None

@@ -9,8 +9,8 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from bot import texts
-from bot.console import Console
+from shop import texts
+from shop.console import Console
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +37,12 @@ class BroadcastFollower:
             await self.update(broadcast_id)
 
     async def update(self, broadcast_id: int) -> None:
-        """Show one broadcast's figures in its progress message (its final state too, e.g.
-        right after /broadcast cancel, when it is no longer among the running ones)."""
+        """Show one running broadcast's figures in its progress message (its final state once;
+        /broadcast cancel shows the canceled state itself)."""
         progress = await self._console.broadcast_progress(broadcast_id)
         if progress is None or progress.progress_chat_id is None:
             return
-        text = f"#{broadcast_id} " + texts.broadcast_progress(
-            progress.sent, progress.failed, progress.blocked, progress.pending, progress.status
-        )
+        text = texts.broadcast_progress_line(broadcast_id, progress)
         if self._shown.get(broadcast_id) == text or progress.progress_message_id is None:
             return
         with contextlib.suppress(TelegramAPIError):

@@ -1,5 +1,4 @@
 """Every call to Telegram honours a 429: wait `retry_after`, then try again (a few times).
-Also keeps aiogram's per-method response models alive (see __init__).
 
 Without this a handler's reply would be lost when Telegram says "Too Many Requests".
 """
@@ -28,10 +27,6 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
     def __init__(self, attempts: int = 3, longest_wait: float = 60.0) -> None:
         self._attempts = attempts
         self._longest_wait = longest_wait
-        # aiogram builds Response[<result type>] on every call; pydantic caches that class only
-        # weakly, so each garbage collection dropped it and the next call rebuilt it (~5 ms of
-        # CPU). Holding one reference per method keeps it built.
-        self._response_models: dict[type[Any], Any] = {}
 
     async def __call__(
         self,
@@ -39,9 +34,6 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[Any],
     ) -> Response[Any]:
-        kind = type(method)
-        if kind not in self._response_models:
-            self._response_models[kind] = Response[kind.__returning__]  # type: ignore[name-defined]
         for attempt in range(1, self._attempts + 1):
             try:
                 return await make_request(bot, method)

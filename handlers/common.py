@@ -1,4 +1,5 @@
-"""Helpers shared by the routers: show a screen (edit or send), answer a button quietly."""
+"""Helpers shared by the routers: show a screen (edit or send), a notice for slow work, the
+current flow's Cancel button."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from aiogram import F
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from handlers import keyboards
+
+# Commands typed mid-flow leave it and run (other routers see them first); steps take the rest.
+NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 async def show(
@@ -62,12 +67,6 @@ async def interim(
                 await notice
         else:
             notice.cancel()
-
-
-async def answer_quietly(callback: CallbackQuery, text: str | None = None) -> None:
-    """Stop the button's spinner; an already-expired query is not an error worth showing."""
-    with contextlib.suppress(TelegramBadRequest):
-        await callback.answer(text)
 
 
 async def flow_key(state: FSMContext) -> str:

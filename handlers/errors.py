@@ -8,37 +8,40 @@ import logging
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent, User
-from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import in_language
-from bot.shop import Shop
+from handlers.deps import Services
+from shop.i18n import _, in_language
 
-router = Router(name=__name__)
 logger = logging.getLogger(__name__)
 
 
-async def language_of(shop: Shop | None, sender: User | None) -> str | None:
+async def language_of(services: Services | None, sender: User | None) -> str | None:
     """The person's stored language: errors are handled outside the middleware that set it."""
-    if shop is None or sender is None:
+    if services is None or sender is None:
         return None
     try:
-        person = await shop.users.get(sender.id)
+        person = await services.shop.person(sender.id)
     except Exception:  # the error may be the database itself: then the line reads English
         return None
     return None if person is None else person.language
 
 
-@router.errors()
 async def on_error(
-    event: ErrorEvent, shop: Shop | None = None, event_from_user: User | None = None
+    event: ErrorEvent, services: Services | None = None, event_from_user: User | None = None
 ) -> None:
     logger.error(
         "Update %s failed: %r", event.update.update_id, event.exception, exc_info=event.exception
     )
-    with in_language(await language_of(shop, event_from_user)):
+    with in_language(await language_of(services, event_from_user)):
         text = _("Sorry, something went wrong on our side. Please try again; your balance is safe.")
     with contextlib.suppress(TelegramAPIError, LookupError):
         if event.update.callback_query is not None:
             await event.update.callback_query.answer(text, show_alert=True)
         elif event.update.message is not None:
             await event.update.message.answer(text)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.errors.register(on_error)
+    return router

@@ -7,10 +7,8 @@ from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog import Page
 from handlers.callbacks import (
     CancelFlowCb,
     CategoriesCb,
@@ -32,6 +30,8 @@ from handlers.callbacks import (
     ShowResultCb,
     TopUpCb,
 )
+from shop.catalog import Page
+from shop.i18n import _
 from storage.catalog import Category, ServiceRecord
 from storage.orders import OrderRecord
 from storage.products import ProductRecord

@@ -1,18 +1,22 @@
-"""Per-update context: the person (registered on first contact), their language; private only."""
+"""Per-update context: the person (registered on first contact) and their language, private chats
+only; every button press answered once; admin commands leave any half-done step."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, PreCheckoutQuery, TelegramObject, User
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
+from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
-from bot.i18n import supported_language
-from storage.users import UserRepository
+from shop.i18n import _, in_language, supported_language
+from shop.orders import Shop
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 LAST_SEEN_REFRESH_SECONDS = 3600
@@ -25,9 +29,8 @@ def full_name(user: User) -> str:
 class PersonMiddleware(BaseMiddleware):
     """Loads (or registers) the sender as `person`, sets their language, stops banned people."""
 
-    def __init__(self, users: UserRepository, i18n: I18n) -> None:
-        self._users = users
-        self._i18n = i18n
+    def __init__(self, shop: Shop) -> None:
+        self._shop = shop
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         sender: User | None = data.get("event_from_user")
@@ -36,7 +39,7 @@ class PersonMiddleware(BaseMiddleware):
             return None
         if chat is not None and chat.type != "private":
             return await self._outside_private_chat(event)
-        person = await self._users.get(sender.id)
+        person = await self._shop.person(sender.id)
         stale = person is None or (
             person.blocked_bot  # they are writing again: they unblocked the bot
             or person.full_name != full_name(sender)
@@ -44,15 +47,13 @@ class PersonMiddleware(BaseMiddleware):
             or time.time() - person.last_seen_at > LAST_SEEN_REFRESH_SECONDS
         )
         if stale:
-            with self._i18n.context():
-                language = supported_language(sender.language_code)
-            person = await self._users.register(
+            language = supported_language(sender.language_code)
+            person = await self._shop.register_person(
                 sender.id, full_name(sender), sender.username, language
             )
         assert person is not None
         data["person"] = person
-        data["i18n"] = self._i18n
-        with self._i18n.context(), self._i18n.use_locale(person.language):
+        with in_language(person.language):
             paid = isinstance(event, Message) and event.successful_payment is not None
             if person.banned and not paid:  # money already paid is always credited
                 return await self._banned(event)
@@ -61,7 +62,7 @@ class PersonMiddleware(BaseMiddleware):
     async def _outside_private_chat(self, event: TelegramObject) -> None:
         """In groups the bot stays quiet, except one line for a command addressed to it."""
         if isinstance(event, Message) and event.text and event.text.startswith("/start"):
-            with self._i18n.context():
+            with in_language(None):
                 await event.answer(_("Please write to me in a private chat."))
 
     async def _banned(self, event: TelegramObject) -> None:
@@ -72,3 +73,46 @@ class PersonMiddleware(BaseMiddleware):
             await event.answer(text, show_alert=True)
         elif isinstance(event, Message):
             await event.answer(text)
+
+
+class AnswerEveryButton(CallbackAnswerMiddleware):
+    """aiogram's CallbackAnswerMiddleware (handlers set `callback_answer.text`), with two changes:
+    a query too old to answer is no error, and a handler that failed leaves the answer to the
+    errors router, which says sorry in an alert."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, CallbackQuery):
+            return await handler(event, data)
+        reply = self.construct_callback_answer(properties=get_flag(data, "callback_answer"))
+        data["callback_answer"] = reply
+        result = await handler(event, data)
+        if not reply.disabled:
+            await answer_quietly(event, reply.text, reply.show_alert)
+        return result
+
+
+async def answer_now(
+    callback: CallbackQuery, reply: CallbackAnswer, text: str | None = None
+) -> None:
+    """Answer before slow work (the panel), so the button stops spinning at once."""
+    reply.disable()
+    await answer_quietly(callback, text)
+
+
+async def answer_quietly(
+    callback: CallbackQuery, text: str | None = None, show_alert: bool | None = None
+) -> None:
+    with contextlib.suppress(TelegramBadRequest):  # too old to answer: nothing to show
+        await callback.answer(text, show_alert=show_alert)
+
+
+class LeaveFlowOnCommand(BaseMiddleware):
+    """An admin command ends any half-done step (e.g. an amount asked from a user card), as
+    every customer command does."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        state: FSMContext | None = data.get("state")
+        is_command = isinstance(event, Message) and (event.text or "").startswith("/")
+        if state is not None and is_command:
+            await state.clear()
+        return await handler(event, data)

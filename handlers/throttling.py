@@ -14,7 +14,8 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, TelegramObject, User
-from aiogram.utils.i18n import gettext as _
+
+from shop.i18n import _
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 MEMORY = 50_000  # people remembered before idle ones are forgotten

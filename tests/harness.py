@@ -4,6 +4,7 @@ against the fake Telegram and the panel simulator, both shared by the tests of a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -12,12 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.app import Application
+from bot.app import App, create_app
 from bot.config import Settings
 from provider.simulator import PanelSimulator
 from tests.fake_telegram import TEST_TOKEN, BotMessage, FakeTelegram, Person
 
 ADMIN_ID = 900_000_001
+POLLING_STOP_SECONDS = 5.0
 _user_ids = itertools.count(700_000_001)
 
 
@@ -47,7 +49,7 @@ def text_of(message: BotMessage) -> str:
 
 @dataclass
 class ShopBot:
-    app: Application
+    app: App
     fake: FakeTelegram
     sim: PanelSimulator
     admin: Person
@@ -157,22 +159,26 @@ async def running_bot(shared: World, tmp_path: Path, **overrides: Any) -> AsyncI
         "markup_percent": Decimal(30),
     } | overrides
     settings = Settings(_env_file=None, **values)
-    app = Application(settings)
-    await app.start()
-    app.panel._backoff = 0.01  # reads retry fast in tests
-    await app.catalog.sync()
-    await app.products.sync()
-    app.start_background(catalog_sync=False, tracker=False)
-    polling = asyncio.create_task(
-        app.dispatcher.start_polling(
-            app.bot, handle_signals=False, polling_timeout=1, close_bot_session=False
-        )
-    )
-    await shared.fake.wait_for(lambda: shared.fake.pending_polls > 0 or None, 10.0)
-    admin = shared.fake.person(user_id=ADMIN_ID, first_name="Owner")
-    try:
-        yield ShopBot(app, shared.fake, shared.sim, admin)
-    finally:
-        await app.dispatcher.stop_polling()
-        await polling
-        await app.stop()
+    async with create_app(settings) as app:
+        app.panel._backoff = 0.01  # reads retry fast in tests
+        await app.catalog.sync()
+        await app.products.sync()
+        app.start_background(catalog_sync=False, tracker=False)
+        polling = asyncio.create_task(app.poll(handle_signals=False, polling_timeout=1))
+        try:
+            await shared.fake.wait_for(lambda: shared.fake.pending_polls > 0 or None, 10.0)
+            admin = shared.fake.person(user_id=ADMIN_ID, first_name="Owner")
+            yield ShopBot(app, shared.fake, shared.sim, admin)
+        finally:
+            await stop_polling(app, polling)
+
+
+async def stop_polling(app: App, polling: asyncio.Task[None]) -> None:
+    """Stop long polling, whatever state it is in; a stuck poll is cancelled, not waited on."""
+    if not polling.done():
+        with contextlib.suppress(RuntimeError):  # polling had not started yet
+            await app.dispatcher.stop_polling()
+    done, _ = await asyncio.wait({polling}, timeout=POLLING_STOP_SECONDS)
+    if not done:
+        polling.cancel()
+        await asyncio.wait({polling})

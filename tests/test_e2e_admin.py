@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.formatting import format_money
+from shop.formatting import format_money
 from tests.harness import ShopBot, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from bot.broadcaster import BroadcastFollower
-from bot.console import ConsoleError
-from bot.formatting import format_money
+from shop.console import ConsoleError
+from shop.formatting import format_money
 from storage.orders import OrderRecord, Stage
 from tests.fake_telegram import BotMessage, Person, utf16_length
 from tests.harness import ShopBot, eventually
@@ -1013,7 +1013,9 @@ async def test_a_person_who_unblocks_the_bot_gets_the_next_broadcast(shop: ShopB
     await eventually(marked)
     ann.unblock()
     assert "Hello" in (await shop.ask(ann, "/start")).content  # they are back
-    await shop.ask(shop.admin, "/broadcast Second news")
+    # The admin receives the first broadcast too: wait for the second one's own reply.
+    await shop.admin.send("/broadcast Second news")
+    await shop.expect(shop.admin, "Broadcast #2")
     second = await shop.app.console.broadcasts.progress(await latest_broadcast(shop))
     assert second is not None and second.id > first
     assert second.total == 2  # ann and the owner

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.catalog import to_entry
+from shop.catalog import to_entry
 from tests.fake_telegram import BotMessage, Person
 from tests.harness import ShopBot, text_of
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.formatting import NARROW_NBSP
 from handlers.callbacks import LanguageCb
+from shop.formatting import NARROW_NBSP
 from tests.fake_telegram import Person
 from tests.harness import ShopBot, text_of
 

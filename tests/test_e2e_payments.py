@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.referrals import referral_payload
+from shop.referrals import referral_payload
 from tests.fake_telegram import BotMessage, Person
 from tests.harness import ShopBot, eventually, text_of
 

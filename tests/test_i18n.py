@@ -11,26 +11,25 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from aiogram.utils.i18n import I18n, get_i18n
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from bot.formatting import NARROW_NBSP, format_money, format_number
-from bot.i18n import (
+from shop.formatting import NARROW_NBSP, format_money, format_number
+from shop.i18n import (
     DEFAULT_LANGUAGE,
     LOCALES_PATH,
     available_languages,
+    gettext,
     in_language,
     language_name,
-    make_i18n,
     supported_language,
 )
-from bot.order_input import InputError, parse_quantity
+from shop.order_input import InputError, parse_quantity
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("bot", "handlers")  # what `make i18n` extracts from
+SOURCES = ("bot", "handlers", "shop")  # what `make i18n` extracts from
 # The same keywords as `make i18n`: _ , ngettext:1,2 , __ , N_ (and Babel's defaults).
 KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "ngettext": (1, 2), "__": None, "N_": None}
 # Every catalog is checked, so a new language needs no change here.
@@ -199,25 +198,17 @@ def test_the_checks_catch_what_they_should() -> None:
 # ---- loading the catalogs --------------------------------------------------------------------
 
 
-@pytest.fixture
-def i18n() -> Iterator[I18n]:
-    made = make_i18n()
-    with made.context():
-        yield made
-
-
-def test_every_catalog_is_a_language_compiled_at_start(i18n: I18n) -> None:
-    assert set(i18n.available_locales) == set(LANGUAGES)
+def test_every_catalog_is_a_language_compiled_at_start() -> None:
+    assert set(available_languages()) == set(LANGUAGES)
     assert available_languages()[0] == "en"
     assert [language_name(code) for code in ("en", "ru", "vi")] == [
         "English",
         "Русский",
         "Tiếng Việt",
     ]
-    assert get_i18n() is i18n  # a subclass still sets the context gettext reads
 
 
-def test_telegram_language_codes_map_to_ours(i18n: I18n) -> None:
+def test_telegram_language_codes_map_to_ours() -> None:
     assert supported_language("ru") == "ru"
     assert supported_language("ru-RU") == "ru"
     assert supported_language("VI") == "vi"
@@ -226,15 +217,15 @@ def test_telegram_language_codes_map_to_ours(i18n: I18n) -> None:
     assert supported_language(None) == DEFAULT_LANGUAGE
 
 
-def test_texts_follow_the_language(i18n: I18n) -> None:
+def test_texts_follow_the_language() -> None:
     with in_language("ru"):
-        assert i18n.gettext("🛒 Services") == "🛒 Услуги"
+        assert gettext("🛒 Services") == "🛒 Услуги"
     with in_language("vi"):
-        assert i18n.gettext("🛒 Services") == "🛒 Dịch vụ"
+        assert gettext("🛒 Services") == "🛒 Dịch vụ"
     with in_language("en"):
-        assert i18n.gettext("🛒 Services") == "🛒 Services"
+        assert gettext("🛒 Services") == "🛒 Services"
     with in_language("xx"):  # a language without a catalog reads English
-        assert i18n.gettext("🛒 Services") == "🛒 Services"
+        assert gettext("🛒 Services") == "🛒 Services"
 
 
 @pytest.mark.parametrize(
@@ -249,11 +240,11 @@ def test_texts_follow_the_language(i18n: I18n) -> None:
         (112, "112 comments", "112 комментариев"),
     ],
 )
-def test_plurals_read_right(i18n: I18n, count: int, english: str, russian: str) -> None:
+def test_plurals_read_right(count: int, english: str, russian: str) -> None:
     singular, plural = "Comments: {count} comment", "Comments: {count} comments"
     for language, expected in (("en", english), ("ru", russian), ("vi", f"{count} bình luận")):
         with in_language(language):
-            text = i18n.gettext(singular, plural, count).format(count=count)
+            text = gettext(singular, plural, count).format(count=count)
         assert text.endswith(expected), (language, text)
 
 
@@ -270,14 +261,14 @@ def test_plurals_read_right(i18n: I18n, count: int, english: str, russian: str) 
     ],
 )
 def test_money_and_numbers_use_the_languages_separators(
-    i18n: I18n, language: str, money: str, number: str
+    language: str, money: str, number: str
 ) -> None:
-    with i18n.use_locale(language):
+    with in_language(language):
         assert format_money(Decimal("1234.5")) == money
         assert format_number(1_234_567) == number
 
 
-def test_money_stays_exact_and_trimmed_in_every_language(i18n: I18n) -> None:
+def test_money_stays_exact_and_trimmed_in_every_language() -> None:
     cases = {
         "en": ["2.50 USD", "0.048 USD", "125,000 VND", "0.000123 USD", "-3.25 USD", "0.00 USD"],
         "ru": ["2,50 USD", "0,048 USD", f"125{NARROW_NBSP}000 VND", "0,000123 USD", "-3,25 USD",
@@ -293,9 +284,9 @@ def test_money_stays_exact_and_trimmed_in_every_language(i18n: I18n) -> None:
         (Decimal(0), "USD"),
     ]
     for language, expected in cases.items():
-        with i18n.use_locale(language):
+        with in_language(language):
             assert [format_money(amount, currency) for amount, currency in amounts] == expected
-    with i18n.use_locale("ru"):  # 1e-6 more than a float would show
+    with in_language("ru"):  # 1e-6 more than a float would show
         assert format_money(Decimal("12345678.123457")) == (
             f"12{NARROW_NBSP}345{NARROW_NBSP}678,123457 USD"
         )

@@ -8,7 +8,7 @@ from aiogram import F, Router
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Chat, Message
 
-from handlers.inline_filters import run_sync_filters_inline
+from bot.aiogram_patches import run_sync_filters_inline
 
 
 class Steps(StatesGroup):

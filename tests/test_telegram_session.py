@@ -6,7 +6,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.telegram_session import TelegramSession, _is_plain_local
+from bot.aiogram_patches import TelegramSession, _is_plain_local
 from tests.fake_telegram import TEST_TOKEN
 
 

@@ -1,0 +1,77 @@
+"""The command menu Telegram shows: every person's commands, translated, and the admins' own."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+
+from shop.i18n import DEFAULT_LANGUAGE, N_, available_languages, gettext
+
+logger = logging.getLogger(__name__)
+
+# Descriptions are translated per language in set_commands (N_ only marks them for the catalogs).
+USER_COMMANDS = [
+    ("start", N_("Main menu")),
+    ("services", N_("Browse and order services")),
+    ("products", N_("Digital products")),
+    ("orders", N_("My orders")),
+    ("balance", N_("My balance")),
+    ("topup", N_("Top up with Telegram Stars")),
+    ("promo", N_("Redeem a promo code")),
+    ("referral", N_("Invite friends, earn a share")),
+    ("help", N_("How it works")),
+    ("language", N_("Choose your language")),
+    ("cancel", N_("Cancel the current step")),
+]
+ADMIN_COMMANDS = [
+    ("credit", "Credit a user's balance"),
+    ("debit", "Debit a user's balance"),
+    ("markup", "Show or set the markup"),
+    ("provider", "Panel balance and health"),
+    ("sync", "Refresh the catalog now"),
+    ("order", "Full details of an order"),
+    ("unconfirmed", "Orders waiting for a check"),
+    ("resolve", "Settle unconfirmed orders"),
+    ("stars_rate", "Show or set the Stars rate"),
+    ("refund_stars", "Refund a Stars payment"),
+    ("promo", "Promo codes: create, list, off"),
+    ("admin", "Dashboard"),
+    ("user", "A user's profile"),
+    ("ban", "Ban a user"),
+    ("unban", "Unban a user"),
+    ("orders_of", "A user's orders"),
+    ("refund", "Refund an order by hand"),
+    ("hide", "Hide a service or category"),
+    ("show", "Show a hidden service or category"),
+    ("broadcast", "Message everyone"),
+    ("alerts", "Panel balance alert level"),
+    ("export", "CSV of orders, users or ledger"),
+    ("backup", "A copy of the database"),
+]
+
+
+async def set_commands(bot: Bot, admin_ids: Sequence[int]) -> None:
+    """The command menu for everyone (in each language we have), and for each admin theirs too."""
+    everyone = [BotCommand(command=c, description=d) for c, d in USER_COMMANDS]
+    with contextlib.suppress(TelegramAPIError):
+        await bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
+    for code in available_languages():  # Telegram shows the app language's list
+        if code != DEFAULT_LANGUAGE:
+            translated = [
+                BotCommand(command=c, description=gettext(d, locale=code)) for c, d in USER_COMMANDS
+            ]
+            with contextlib.suppress(TelegramAPIError):
+                await bot.set_my_commands(
+                    translated, scope=BotCommandScopeDefault(), language_code=code
+                )
+    admins = everyone + [BotCommand(command=c, description=d) for c, d in ADMIN_COMMANDS]
+    for admin_id in admin_ids:
+        try:
+            await bot.set_my_commands(admins, scope=BotCommandScopeChat(chat_id=admin_id))
+        except TelegramAPIError as error:  # e.g. the admin has not opened the bot yet
+            logger.warning("Cannot set admin commands for %s: %s", admin_id, error.message)

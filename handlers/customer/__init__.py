@@ -1,0 +1,35 @@
+"""What customers do, one module a feature, each building a fresh router."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.customer import (
+    balance,
+    language,
+    ordering,
+    orders,
+    products,
+    promos,
+    referrals,
+    services,
+    start,
+    topup,
+)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.include_routers(
+        start.create_router(),
+        topup.create_router(),
+        promos.create_router(),
+        referrals.create_router(),
+        services.create_router(),
+        products.create_router(),
+        orders.create_router(),
+        balance.create_router(),
+        language.create_router(),
+        ordering.create_router(),  # its steps take plain text: after every command and button
+    )
+    return router

@@ -1,0 +1,78 @@
+"""The balance and its last movements, in words."""
+
+from __future__ import annotations
+
+from aiogram import F, Router, html
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from handlers import keyboards
+from handlers.callbacks import MenuCb
+from handlers.common import show
+from handlers.deps import Services
+from shop.formatting import format_money
+from shop.i18n import _
+from storage.ledger import LedgerEntry
+from storage.users import User
+
+HISTORY_ROWS = 10
+
+
+def describe(entry: LedgerEntry) -> str:
+    what = {
+        "credit": _("Top-up"),
+        "debit": _("Adjustment"),
+        "order": _("Order #{ref}"),
+        "refund": _("Refund for order #{ref}"),
+        "topup": _("Top-up in Telegram Stars"),
+        "topup_refund": _("Stars payment refunded"),
+        "topup_refund_reverted": _("Stars refund cancelled"),
+        "promo": _("Promo code"),
+        "referral": _("Invitation reward"),
+        "referral_reversed": _("Invitation reward taken back (refund)"),
+        "referral_restored": _("Invitation reward returned"),
+    }.get(entry.kind, entry.kind)
+    return what.format(ref=html.quote(entry.reference))
+
+
+def balance_text(balance_now: str, entries: list[LedgerEntry], currency: str) -> str:
+    lines = [_("💰 <b>Your balance: {balance}</b>").format(balance=balance_now)]
+    if entries:
+        lines += ["", _("Last movements:")]
+        for entry in entries:
+            sign = "+" if entry.amount > 0 else "−"
+            amount = format_money(abs(entry.amount), currency)
+            lines.append(f"{sign}{amount} · {describe(entry)}")
+    else:
+        lines += ["", _("No movements yet.")]
+    lines += ["", _("Top up with Telegram Stars, or redeem a promo code:")]
+    return "\n".join(lines)
+
+
+async def show_balance(target: Message | CallbackQuery, services: Services, person: User) -> None:
+    currency = await services.catalog.currency()
+    balance = format_money(await services.shop.balance(person.id), currency)
+    entries = await services.shop.history(person.id, HISTORY_ROWS)
+    await show(target, balance_text(balance, entries, currency), keyboards.balance_menu())
+
+
+async def balance_command(
+    message: Message, state: FSMContext, services: Services, person: User
+) -> None:
+    await state.clear()
+    await show_balance(message, services, person)
+
+
+async def balance_button(
+    callback: CallbackQuery, state: FSMContext, services: Services, person: User
+) -> None:
+    await state.clear()
+    await show_balance(callback, services, person)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(balance_command, Command("balance"))
+    router.callback_query.register(balance_button, MenuCb.filter(F.to == "balance"))
+    return router

@@ -1,0 +1,292 @@
+"""Ordering a service: link, then what the service's type needs, a confirm card, the order.
+
+Each step keeps the person at the same step on a bad input and says what is allowed. Confirm,
+Cancel and the card's money lines are shared with products (handlers/customer/checkout.py).
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router, html
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from handlers import keyboards
+from handlers.callbacks import DraftCb, OrderServiceCb
+from handlers.common import NOT_A_COMMAND, cancel_markup, show
+from handlers.customer.checkout import (
+    Checkout,
+    bill_lines,
+    not_enough_text,
+    not_text,
+    problem_text,
+    waiting_for_confirm,
+)
+from handlers.deps import Services
+from handlers.states import Ordering
+from provider.models import ServiceType
+from shop.catalog import Offer
+from shop.formatting import format_number
+from shop.i18n import _, ngettext
+from shop.order_input import InputError, parse_lines, parse_link, parse_quantity
+from shop.orders import OrderDraft, Quote
+from storage.users import User
+
+MAX_LIST_LINES = 100
+TEXT_STEPS = (
+    Ordering.link,
+    Ordering.quantity,
+    Ordering.comments,
+    Ordering.list,
+    Ordering.suggest,
+    Ordering.search,
+)
+
+
+def confirm_text(draft: OrderDraft, quote: Quote) -> str:
+    service = quote.offer.service
+    lines = [
+        _("🧾 <b>Check your order</b>"),
+        _("Service: {service}").format(service=html.quote(service.name)),
+        _("Link: {link}").format(link=html.quote(draft.link)),
+    ]
+    if quote.offer.kind is ServiceType.CUSTOM_COMMENTS:
+        lines.append(
+            ngettext(
+                "Comments: {count} comment", "Comments: {count} comments", quote.quantity
+            ).format(count=format_number(quote.quantity))
+        )
+    elif not quote.offer.is_package:
+        lines.append(_("Quantity: {quantity}").format(quantity=format_number(quote.quantity)))
+    if draft.lines and quote.offer.kind is ServiceType.SPECIAL:
+        count = len(draft.lines)
+        lines.append(
+            ngettext("List: {count} line", "List: {count} lines", count).format(
+                count=format_number(count)
+            )
+        )
+    if draft.suggest:
+        lines.append(_("Suggested videos: {count}").format(count=len(draft.suggest)))
+    if draft.search:
+        lines.append(_("Search keywords: {count}").format(count=len(draft.search)))
+    return "\n".join([*lines, "", *bill_lines(quote)])
+
+
+SERVICE_ORDER: Checkout[OrderDraft, Quote] = Checkout(
+    data_key="draft",
+    model=OrderDraft,
+    confirm_step=Ordering.confirm,
+    quote=lambda services, user_id, draft: services.shop.quote(user_id, draft),
+    place=lambda services, person, draft: services.shop.place(person, draft),
+    card_text=confirm_text,
+    card_keyboard=keyboards.confirm,
+    gone_text=lambda: _("This service is no longer available. Please choose another one."),
+)
+
+
+async def current(state: FSMContext, services: Services) -> tuple[OrderDraft, Offer] | None:
+    draft = await SERVICE_ORDER.load(state)
+    offer = None if draft is None else await services.catalog.offer(draft.service_id)
+    if draft is None or offer is None:
+        await state.clear()
+        return None
+    return draft, offer
+
+
+def quantity_prompt(offer: Offer) -> str:
+    return _("How many? Send a whole number from {min} to {max}.").format(
+        min=format_number(offer.service.min_quantity), max=format_number(offer.service.max_quantity)
+    )
+
+
+async def prompt(message: Message, state: FSMContext, text: str) -> None:
+    await message.answer(text, reply_markup=await cancel_markup(state))
+
+
+# ---- step 0: the Order button ------------------------------------------------------------------
+
+
+async def begin(
+    callback: CallbackQuery,
+    callback_data: OrderServiceCb,
+    state: FSMContext,
+    services: Services,
+    callback_answer: CallbackAnswer,
+) -> None:
+    offer = await services.catalog.offer(callback_data.id)
+    if offer is None:
+        callback_answer.text = _("This service is no longer available.")
+        return
+    await SERVICE_ORDER.save(state, OrderDraft(service_id=offer.service.id), Ordering.link)
+    text = _("🛒 <b>{service}</b>\n\nSend the link (to the post, video, channel or profile):")
+    await show(
+        callback, text.format(service=html.quote(offer.service.name)), await cancel_markup(state)
+    )
+
+
+# ---- the steps ---------------------------------------------------------------------------------
+
+
+async def got_link(message: Message, state: FSMContext, services: Services, person: User) -> None:
+    found = await current(state, services)
+    if found is None:
+        return await SERVICE_ORDER.gone(message, state)
+    draft, offer = found
+    try:
+        draft.link = parse_link(message.text)
+    except InputError as error:
+        return await prompt(message, state, problem_text(error))
+    if offer.kind is ServiceType.PACKAGE:
+        return await ask_confirm(message, state, services, person, draft)
+    if offer.kind is ServiceType.CUSTOM_COMMENTS:
+        await SERVICE_ORDER.save(state, draft, Ordering.comments)
+        # TRANSLATORS: the plural form follows {max} (as in "up to 1,501 lines").
+        text = ngettext(
+            "Send the comments, one per line: from {min} to {max} line.",
+            "Send the comments, one per line: from {min} to {max} lines.",
+            offer.service.max_quantity,
+        ).format(
+            min=format_number(offer.service.min_quantity),
+            max=format_number(offer.service.max_quantity),
+        )
+        return await prompt(message, state, text)
+    await SERVICE_ORDER.save(state, draft, Ordering.quantity)
+    return await prompt(message, state, quantity_prompt(offer))
+
+
+async def got_quantity(
+    message: Message, state: FSMContext, services: Services, person: User
+) -> None:
+    found = await current(state, services)
+    if found is None:
+        return await SERVICE_ORDER.gone(message, state)
+    draft, offer = found
+    try:
+        draft.quantity = parse_quantity(
+            message.text, offer.service.min_quantity, offer.service.max_quantity
+        )
+    except InputError as error:
+        return await prompt(message, state, problem_text(error))
+    if offer.kind is ServiceType.SPECIAL:
+        await SERVICE_ORDER.save(state, draft, Ordering.list)
+        text = _("Send the list of suggested videos or search keywords, one per line.")
+        return await prompt(message, state, text)
+    if offer.kind is ServiceType.SPECIAL_1:
+        await SERVICE_ORDER.save(state, draft, Ordering.suggest)
+        return await prompt(message, state, _("Send the suggested videos (links), one per line."))
+    return await ask_confirm(message, state, services, person, draft)
+
+
+async def got_lines(
+    message: Message, state: FSMContext, services: Services, comments: bool = False
+) -> tuple[OrderDraft, list[str]] | None:
+    """The lines of a list step, within what the step allows (comments: the service's range)."""
+    found = await current(state, services)
+    if found is None:
+        await SERVICE_ORDER.gone(message, state)
+        return None
+    draft, offer = found
+    low, high = (1, MAX_LIST_LINES)
+    if comments:
+        low, high = offer.service.min_quantity, offer.service.max_quantity
+    try:
+        return draft, parse_lines(message.text, low, high)
+    except InputError as error:
+        await prompt(message, state, problem_text(error))
+        return None
+
+
+async def got_comments(
+    message: Message, state: FSMContext, services: Services, person: User
+) -> None:
+    got = await got_lines(message, state, services, comments=True)
+    if got is not None:
+        draft, draft.lines = got[0], got[1]
+        await ask_confirm(message, state, services, person, draft)
+
+
+async def got_list(message: Message, state: FSMContext, services: Services, person: User) -> None:
+    got = await got_lines(message, state, services)
+    if got is not None:
+        draft, draft.lines = got[0], got[1]
+        await ask_confirm(message, state, services, person, draft)
+
+
+async def got_suggest(message: Message, state: FSMContext, services: Services) -> None:
+    got = await got_lines(message, state, services)
+    if got is not None:
+        draft, draft.suggest = got[0], got[1]
+        await SERVICE_ORDER.save(state, draft, Ordering.search)
+        await prompt(message, state, _("Now send the search keywords, one per line."))
+
+
+async def got_search(message: Message, state: FSMContext, services: Services, person: User) -> None:
+    got = await got_lines(message, state, services)
+    if got is not None:
+        draft, draft.search = got[0], got[1]
+        await ask_confirm(message, state, services, person, draft)
+
+
+# ---- the confirm card ----------------------------------------------------------------------------
+
+
+async def ask_confirm(
+    message: Message, state: FSMContext, services: Services, person: User, draft: OrderDraft
+) -> None:
+    quote = await services.shop.quote(person.id, draft)
+    if quote is None:
+        return await SERVICE_ORDER.gone(message, state)
+    if quote.missing > 0:
+        return await not_enough(message, state, draft, quote)
+    return await SERVICE_ORDER.show_card(message, state, draft, quote)
+
+
+async def not_enough(message: Message, state: FSMContext, draft: OrderDraft, quote: Quote) -> None:
+    """Say what is missing; where a smaller order is possible, stay at that step for it."""
+    text = not_enough_text(quote)
+    if quote.offer.kind is ServiceType.PACKAGE:
+        await state.clear()
+        await message.answer(text, reply_markup=keyboards.top_up())
+        return
+    if quote.offer.kind is ServiceType.CUSTOM_COMMENTS:
+        await SERVICE_ORDER.save(state, draft, Ordering.comments)
+        hint = _("Or send fewer comments now (at least {min}).")
+    else:
+        await SERVICE_ORDER.save(state, draft, Ordering.quantity)
+        hint = _("Or send a smaller quantity now (at least {min}).")
+    hint = hint.format(min=format_number(quote.offer.service.min_quantity))
+    await message.answer(f"{text}\n{hint}", reply_markup=keyboards.top_up())
+
+
+async def cancel_draft(callback: CallbackQuery, callback_data: DraftCb, state: FSMContext) -> None:
+    await SERVICE_ORDER.cancel(callback, callback_data.key, state)
+
+
+async def confirm(
+    callback: CallbackQuery,
+    callback_data: DraftCb,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await SERVICE_ORDER.confirm(
+        callback, callback_data.key, state, services, person, callback_answer
+    )
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(begin, OrderServiceCb.filter())
+    router.message.register(got_link, Ordering.link, NOT_A_COMMAND)
+    router.message.register(got_quantity, Ordering.quantity, NOT_A_COMMAND)
+    router.message.register(got_comments, Ordering.comments, NOT_A_COMMAND)
+    router.message.register(got_list, Ordering.list, NOT_A_COMMAND)
+    router.message.register(got_suggest, Ordering.suggest, NOT_A_COMMAND)
+    router.message.register(got_search, Ordering.search, NOT_A_COMMAND)
+    for step in TEXT_STEPS:
+        router.message.register(not_text, step, ~F.text)
+    router.message.register(waiting_for_confirm, Ordering.confirm, NOT_A_COMMAND)
+    router.callback_query.register(cancel_draft, DraftCb.filter(F.action == "cancel"))
+    router.callback_query.register(confirm, DraftCb.filter(F.action == "confirm"))
+    return router

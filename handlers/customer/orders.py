@@ -1,0 +1,192 @@
+"""A person's orders: the list, newest first, and an order card with a live Refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiogram import F, Router, html
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from handlers import keyboards
+from handlers.callbacks import MenuCb, OrderCb, OrdersCb, RefillOrderCb, RefreshOrderCb
+from handlers.common import show
+from handlers.deps import Services
+from provider.errors import PanelError, ProviderError
+from shop import texts
+from shop.formatting import format_money, format_number
+from shop.i18n import _, ngettext
+from shop.orders import RefillRefused
+from shop.texts import stage_label
+from storage.orders import OrderKind, OrderRecord, Stage
+from storage.users import User
+
+STAGE_ICONS = {
+    Stage.SUBMITTING: "⏳",
+    Stage.UNCONFIRMED: "⏳",
+    Stage.FAILED: "❌",
+    Stage.PENDING: "🕐",
+    Stage.PROCESSING: "🔄",
+    Stage.IN_PROGRESS: "🔄",
+    Stage.COMPLETED: "✅",
+    Stage.PARTIAL: "⚠️",
+    Stage.CANCELED: "❌",
+}
+
+
+def list_title(order: OrderRecord) -> str:
+    product = "🎁 " if order.kind is OrderKind.PRODUCT else ""
+    return f"{STAGE_ICONS[order.stage]} #{order.id} · {product}{order.service_name}"
+
+
+async def show_orders(
+    target: Message | CallbackQuery, services: Services, person: User, page: int
+) -> None:
+    listing = await services.shop.orders_page(person.id, page)
+    if listing.total == 0:
+        await show(target, _("You have no orders yet. Open 🛒 Services to place one."),
+                   keyboards.main_menu())  # fmt: skip
+        return
+    text = ngettext(
+        "📦 <b>My orders</b> ({count}). Tap it for details:",
+        "📦 <b>My orders</b> ({count}). Tap one for details:",
+        listing.total,
+    ).format(count=format_number(listing.total))
+    await show(target, text, keyboards.orders(listing, [list_title(o) for o in listing.items]))
+
+
+async def orders_command(
+    message: Message, state: FSMContext, services: Services, person: User
+) -> None:
+    await state.clear()
+    await show_orders(message, services, person, 0)
+
+
+async def orders_button(
+    callback: CallbackQuery, state: FSMContext, services: Services, person: User
+) -> None:
+    await state.clear()
+    await show_orders(callback, services, person, 0)
+
+
+async def orders_page(
+    callback: CallbackQuery, callback_data: OrdersCb, services: Services, person: User
+) -> None:
+    await show_orders(callback, services, person, callback_data.page)
+
+
+def order_card_text(order: OrderRecord, currency: str) -> str:
+    created = dt.datetime.fromtimestamp(order.created_at, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        _("📦 <b>Order #{id}</b>").format(id=order.id),
+        html.quote(order.service_name),
+        _("Link: {link}").format(link=html.quote(order.link))
+        if order.kind is OrderKind.SERVICE
+        else _("Product order"),
+        _("Quantity: {quantity}").format(quantity=format_number(order.quantity)),
+        _("Price: {price}").format(price=format_money(order.price, currency)),
+        _("Status: {status}").format(
+            status=f"{STAGE_ICONS[order.stage]} {stage_label(order.stage)}"
+        ),
+    ]
+    if order.start_count is not None:
+        lines.append(_("Start count: {count}").format(count=format_number(order.start_count)))
+    if order.remains is not None and order.stage is not Stage.COMPLETED:
+        lines.append(_("Remains: {count}").format(count=format_number(max(order.remains, 0))))
+    if order.refunded > 0:
+        lines.append(_("Refunded: {amount}").format(amount=format_money(order.refunded, currency)))
+    if order.require_text:
+        lines.append(
+            _("Sent: {what}").format(what=f"<code>{html.quote(order.require_text)}</code>")
+        )
+    if order.note:
+        lines.append(_("Note: {note}").format(note=html.quote(order.note)))
+    if order.stage is Stage.FAILED and order.error:
+        # The panel's "not enough funds" is about the shop's own panel account, not theirs.
+        reason = (
+            _("the shop cannot take orders right now")
+            if ProviderError(order.error).is_out_of_funds
+            else order.error
+        )
+        lines.append(_("Reason: {reason}").format(reason=html.quote(reason)))
+    lines.append(_("Placed: {when}").format(when=created))
+    return "\n".join(lines)
+
+
+async def own_order(
+    services: Services, person: User, order_id: int, callback_answer: CallbackAnswer
+) -> OrderRecord | None:
+    order = await services.shop.own_order(person.id, order_id)
+    if order is None:
+        callback_answer.text = _("This order was not found.")
+    return order
+
+
+async def show_card(
+    callback: CallbackQuery, order: OrderRecord, page: int, services: Services
+) -> None:
+    can_refill = await services.shop.can_refill(order)
+    text = order_card_text(order, await services.catalog.currency())
+    await show(callback, text, keyboards.order_card(order, page, can_refill=can_refill))
+
+
+async def order_card(
+    callback: CallbackQuery,
+    callback_data: OrderCb,
+    services: Services,
+    person: User,
+    callback_answer: CallbackAnswer,
+) -> None:
+    order = await own_order(services, person, callback_data.id, callback_answer)
+    if order is not None:
+        await show_card(callback, order, callback_data.page, services)
+
+
+async def refresh_order(
+    callback: CallbackQuery,
+    callback_data: RefreshOrderCb,
+    services: Services,
+    person: User,
+    callback_answer: CallbackAnswer,
+) -> None:
+    order = await own_order(services, person, callback_data.id, callback_answer)
+    if order is None:
+        return
+    try:
+        order = await services.tracker.refresh(order)
+    except PanelError:
+        callback_answer.text = texts.provider_unavailable()
+        return
+    await show_card(callback, order, callback_data.page, services)
+    callback_answer.text = _("Updated.")
+
+
+async def refill_order(
+    callback: CallbackQuery,
+    callback_data: RefillOrderCb,
+    services: Services,
+    person: User,
+    callback_answer: CallbackAnswer,
+) -> None:
+    order = await own_order(services, person, callback_data.id, callback_answer)
+    if order is None:
+        return
+    result = await services.shop.request_refill(order)
+    if isinstance(result, RefillRefused):
+        callback_answer.text = result.reason
+        return
+    await show_card(callback, order, callback_data.page, services)
+    callback_answer.text = _("Refill requested. I will tell you when it is done.")
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(orders_command, Command("orders"))
+    router.callback_query.register(orders_button, MenuCb.filter(F.to == "orders"))
+    router.callback_query.register(orders_page, OrdersCb.filter())
+    router.callback_query.register(order_card, OrderCb.filter())
+    router.callback_query.register(refresh_order, RefreshOrderCb.filter())
+    router.callback_query.register(refill_order, RefillOrderCb.filter())
+    return router

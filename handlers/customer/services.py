@@ -1,0 +1,126 @@
+"""Browsing services: categories, a category's services, a service card. Reads only the local
+catalog (shop/catalog.py); the Order button starts handlers/customer/ordering.py."""
+
+from __future__ import annotations
+
+import re
+
+from aiogram import F, Router, html
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from handlers import keyboards
+from handlers.callbacks import CategoriesCb, CategoryCb, MenuCb, ServiceCb
+from handlers.common import show
+from handlers.customer.browsing import Shelf, show_categories, show_category
+from handlers.deps import Services
+from provider.models import ServiceType
+from shop.catalog import Offer
+from shop.formatting import format_money, format_number
+from shop.i18n import _
+from storage.catalog import ServiceRecord
+
+BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+SERVICES: Shelf[ServiceRecord] = Shelf(
+    title=lambda: _("🛒 <b>Services</b>\nChoose a category:"),
+    empty=lambda: _("The catalog is empty right now. Please come back later."),
+    category_title=lambda name: _("🛒 <b>{category}</b>\nChoose a service:").format(category=name),
+    categories=lambda services, page: services.catalog.categories(page),
+    category=lambda services, category_id: services.catalog.category(category_id),
+    items=lambda services, category, page: services.catalog.services(category, page),
+    categories_keyboard=keyboards.categories,
+    items_keyboard=keyboards.services,
+)
+
+
+async def services_command(message: Message, state: FSMContext, services: Services) -> None:
+    await state.clear()
+    await show_categories(message, SERVICES, services, 0)
+
+
+async def services_button(callback: CallbackQuery, state: FSMContext, services: Services) -> None:
+    await state.clear()
+    await show_categories(callback, SERVICES, services, 0)
+
+
+async def categories_page(
+    callback: CallbackQuery, callback_data: CategoriesCb, services: Services
+) -> None:
+    await show_categories(callback, SERVICES, services, callback_data.page)
+
+
+async def category_page(
+    callback: CallbackQuery,
+    callback_data: CategoryCb,
+    services: Services,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await show_category(
+        callback, SERVICES, services, callback_data.id, callback_data.page, callback_answer
+    )
+
+
+def type_label(kind: ServiceType) -> str:
+    return {
+        ServiceType.DEFAULT: _("Standard"),
+        ServiceType.PACKAGE: _("Package"),
+        ServiceType.CUSTOM_COMMENTS: _("Custom comments"),
+        ServiceType.SPECIAL: _("With a video or keyword list"),
+        ServiceType.SPECIAL_1: _("With suggested videos and search keywords"),
+    }[kind]
+
+
+def service_card_text(offer: Offer) -> str:
+    service = offer.service
+    price = format_money(offer.unit_price, offer.currency)
+    lines = [
+        f"<b>{html.quote(service.name)}</b>",
+        _("Category: {category}").format(category=html.quote(service.category)),
+        _("Type: {type}").format(type=type_label(offer.kind)),
+    ]
+    if offer.is_package:
+        lines.append(_("Price: {price} per package").format(price=price))
+    else:
+        lines.append(_("Price: {price} per 1,000").format(price=price))
+        lines.append(
+            _("Quantity: from {min} to {max}").format(
+                min=format_number(service.min_quantity), max=format_number(service.max_quantity)
+            )
+        )
+    lines.append(_("Refill: yes") if service.refill else _("Refill: no"))
+    if service.description:
+        # Panels break lines with <br>: shown escaped it would read as "<br>".
+        description = BREAK.sub("\n", service.description)
+        lines.append("\n" + html.quote(description[:800]))
+    return "\n".join(lines)
+
+
+async def service_card(
+    callback: CallbackQuery,
+    callback_data: ServiceCb,
+    services: Services,
+    callback_answer: CallbackAnswer,
+) -> None:
+    offer = await services.catalog.offer(callback_data.id)
+    if offer is None:
+        callback_answer.text = _("This service is no longer available.")
+        await show_categories(callback, SERVICES, services, 0)
+        return
+    await show(
+        callback,
+        service_card_text(offer),
+        keyboards.service_card(offer.service, callback_data.page),
+    )
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(services_command, Command("services"))
+    router.callback_query.register(services_button, MenuCb.filter(F.to == "services"))
+    router.callback_query.register(categories_page, CategoriesCb.filter())
+    router.callback_query.register(category_page, CategoryCb.filter())
+    router.callback_query.register(service_card, ServiceCb.filter())
+    return router

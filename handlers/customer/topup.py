@@ -1,0 +1,147 @@
+"""Top-ups in Telegram Stars: Balance -> ⭐ Top up -> an amount (or ✏️ Other amount, typed) -> an
+invoice in Stars. Paying it reaches handlers/payments.py; the rules are in shop/payments.py."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, LabeledPrice, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from handlers import keyboards
+from handlers.callbacks import MenuCb, TopUpCb
+from handlers.common import NOT_A_COMMAND, show
+from handlers.deps import Services
+from handlers.states import TopUpInput
+from shop.formatting import format_money, format_number, plain_number
+from shop.i18n import _
+from shop.payments import (
+    STARS_CURRENCY,
+    TOPUP_MAX,
+    TOPUP_MIN,
+    TOPUP_PRESETS,
+    amount_allowed,
+    payload_for,
+)
+from shop.pricing import parse_amount
+from storage.users import User
+
+logger = logging.getLogger(__name__)
+
+
+async def show_topup_menu(target: Message | CallbackQuery, services: Services) -> None:
+    payments = services.payments
+    currency = await payments.currency()
+    rate = await payments.stars_per_unit()
+    options = [
+        (f"{format_money(o.amount, currency)} · {format_number(o.stars)} ⭐", str(o.amount))
+        for o in await payments.options()
+    ]
+    text = _(
+        "⭐ <b>Top up with Telegram Stars</b>\n\nRate: 1 {currency} = {rate} ⭐\n"
+        "Choose an amount, or press ✏️ Other amount:"
+    ).format(currency=currency, rate=plain_number(rate))
+    await show(target, text, keyboards.top_up_amounts(options))
+
+
+async def topup_command(message: Message, state: FSMContext, services: Services) -> None:
+    await state.clear()
+    await show_topup_menu(message, services)
+
+
+async def topup_button(callback: CallbackQuery, state: FSMContext, services: Services) -> None:
+    await state.clear()
+    await show_topup_menu(callback, services)
+
+
+def amount_prompt(currency: str) -> str:
+    text = _("How much do you want to add? Send an amount in {currency} from {min} to {max}.")
+    return text.format(
+        currency=currency,
+        min=format_money(TOPUP_MIN, currency),
+        max=format_money(TOPUP_MAX, currency),
+    )
+
+
+async def topup_amount(
+    callback: CallbackQuery,
+    callback_data: TopUpCb,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+) -> None:
+    if callback_data.amount == "other":
+        await state.set_state(TopUpInput.amount)
+        currency = await services.payments.currency()
+        await show(callback, amount_prompt(currency), keyboards.cancel_to_balance())
+        return
+    amount = parse_amount(callback_data.amount)
+    if amount is None or amount not in TOPUP_PRESETS:
+        callback_answer.text = _("This button has expired. Please open the menu again.")
+        return
+    await state.clear()
+    await send_invoice(bot, person, services, amount)
+
+
+async def other_amount(
+    message: Message, state: FSMContext, services: Services, person: User, bot: Bot
+) -> None:
+    currency = await services.payments.currency()
+    amount = parse_amount(message.text or "")
+    if amount is None:
+        await message.answer(
+            _("⚠️ That is not an amount. Send a number from {min} to {max}, e.g. 15 or 7.50.")
+            .format(min=format_number(int(TOPUP_MIN)), max=format_number(int(TOPUP_MAX))),
+            reply_markup=keyboards.cancel_to_balance(),
+        )  # fmt: skip
+        return
+    if not amount_allowed(amount):
+        await message.answer(
+            _("⚠️ The amount must be from {min} to {max}.").format(
+                min=format_money(TOPUP_MIN, currency), max=format_money(TOPUP_MAX, currency)
+            ),
+            reply_markup=keyboards.cancel_to_balance(),
+        )
+        return
+    await state.clear()
+    await send_invoice(bot, person, services, amount)
+
+
+async def send_invoice(bot: Bot, person: User, services: Services, amount: Decimal) -> None:
+    """The top-up row first, then the invoice naming it."""
+    payments = services.payments
+    topup = await payments.new_topup(person.id, amount)
+    money = format_money(amount, await payments.currency())
+    price = LabeledPrice(label=_("Top-up {amount}").format(amount=money), amount=topup.stars)
+    try:
+        await bot.send_invoice(
+            chat_id=person.id,
+            title=_("Balance top-up"),
+            description=_("{amount} added to your balance in this bot.").format(amount=money),
+            payload=payload_for(topup.id),
+            currency=STARS_CURRENCY,
+            prices=[price],
+        )
+    except TelegramBadRequest as error:
+        logger.warning("Telegram refused the invoice of top-up %s: %s", topup.id, error.message)
+        await bot.send_message(
+            person.id,
+            _("⚠️ Telegram did not accept this invoice. Please try a smaller amount."),
+            reply_markup=keyboards.back_to_balance(),
+        )
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(topup_command, Command("topup"))
+    router.callback_query.register(topup_button, MenuCb.filter(F.to == "topup"))
+    router.callback_query.register(topup_amount, TopUpCb.filter())
+    router.message.register(other_amount, TopUpInput.amount, NOT_A_COMMAND)
+    return router

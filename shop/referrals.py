@@ -1,0 +1,119 @@
+"""Referrals: who invited whom, decided once, at the person's first /start.
+
+The rule: a person's referrer is decided by the first /start the bot sees from them (the
+`referrals` table keeps one row per decided person, with or without a referrer). They are tied
+to the referrer only when that first /start carries `ref_<code>` naming another person who has
+used the bot, and they have no orders and no balance movements yet. Any later /start changes
+nothing; people who used the bot before referrals existed count as decided (no referrer). The
+referrer earns REFERRAL_PERCENT of each Stars top-up of their people (see bot/payments.py).
+
+The code is the person's Telegram id in base 36: short, stable, nothing to store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from shop import payment_texts
+from shop.orders import Shop
+from storage.db import Database
+from storage.referrals import ReferralRepository
+
+REF_PREFIX = "ref_"
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+MAX_CODE_LENGTH = 13  # base 36 of 2**63
+
+
+def referral_code(user_id: int) -> str:
+    if user_id <= 0:
+        raise ValueError("referral codes exist for positive user ids only")
+    digits = []
+    while user_id:
+        user_id, rest = divmod(user_id, 36)
+        digits.append(DIGITS[rest])
+    return "".join(reversed(digits))
+
+
+def referral_payload(user_id: int) -> str:
+    """What follows /start in the person's link: ref_<code>."""
+    return REF_PREFIX + referral_code(user_id)
+
+
+def is_referral(args: str | None) -> bool:
+    """Whether /start carries a referral (ref_...), valid or not."""
+    return (args or "").strip().lower().startswith(REF_PREFIX)
+
+
+def referrer_in(args: str | None) -> int | None:
+    """The referrer's id in /start args `ref_<code>`; None if the code is not a valid one."""
+    text = (args or "").strip()
+    if not is_referral(text):
+        return None
+    code = text[len(REF_PREFIX) :].lower()
+    if not code or len(code) > MAX_CODE_LENGTH or any(c not in DIGITS for c in code):
+        return None
+    return int(code, 36)
+
+
+class ReferralOutcome(StrEnum):
+    TIED = "tied"  # the person is now referred by the link's owner
+    NOT_NEW = "not_new"  # the link came after the person's first /start, or after activity
+    SELF = "self"  # their own link
+    UNKNOWN = "unknown"  # the code names nobody who used the bot
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralStats:
+    payload: str
+    referred: int
+    earned: Decimal
+    percent: Decimal
+
+
+class Referrals:
+    def __init__(self, db: Database, shop: Shop, percent: Decimal) -> None:
+        self._db = db
+        self._shop = shop
+        self.percent = percent
+        self._repo = ReferralRepository(db)
+
+    async def on_start(self, user_id: int, args: str | None) -> ReferralOutcome | None:
+        """Decide the person's referrer if this is their first /start. None: no referral asked."""
+        asked = is_referral(args)
+        referrer = referrer_in(args)
+        if await self._repo.decided(user_id):  # the usual case, without the writer lock
+            return ReferralOutcome.NOT_NEW if asked else None
+        if not asked:  # a first /start without a link: one statement, no checks to make
+            async with self._db.transaction() as tx:
+                await self._repo.decide(tx, user_id, None)
+            return None
+        async with self._db.transaction() as tx:
+            if await self._repo.is_decided(tx, user_id):
+                return ReferralOutcome.NOT_NEW
+            outcome: ReferralOutcome
+            if referrer is None:
+                outcome = ReferralOutcome.UNKNOWN
+            elif referrer == user_id:
+                outcome = ReferralOutcome.SELF
+            elif not await self._repo.user_exists(tx, referrer):
+                outcome = ReferralOutcome.UNKNOWN
+            elif await self._repo.has_history(tx, user_id):
+                outcome = ReferralOutcome.NOT_NEW
+            else:
+                outcome = ReferralOutcome.TIED
+            tied = referrer if outcome is ReferralOutcome.TIED else None
+            await self._repo.decide(tx, user_id, tied)
+            if tied is not None:
+                language = await self._repo.language_of(tx, tied)
+                await self._shop.outbox.add(tx, tied, payment_texts.referral_joined(language))
+        return outcome
+
+    async def stats(self, user_id: int) -> ReferralStats:
+        return ReferralStats(
+            payload=referral_payload(user_id),
+            referred=await self._repo.count_referred(user_id),
+            earned=await self._repo.earned(user_id),
+            percent=self.percent,
+        )

@@ -1,0 +1,338 @@
+"""Follows placed orders on the panel: statuses in batches, refunds applied once, people told.
+
+Every poll takes the orders that are not final, asks the panel with multi-status (100 ids a
+request, a few requests at once) and applies each chunk's answers in one transaction together
+with the refunds and notifications they cause. A panel that does not answer changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from provider.client import MULTI_LIMIT, PanelClient
+from provider.errors import PanelError
+from provider.models import ItemError, OrderState, OrderStatus, ProductOrderState
+from shop import texts
+from shop.catalog import DEFAULT_CURRENCY, Catalog
+from shop.formatting import format_money, format_number, quote
+from shop.i18n import _, in_language
+from shop.orders import Shop
+from shop.pricing import refund_for_remains
+from storage.db import Database, Transaction
+from storage.errors import DuplicateEntry
+from storage.orders import OrderKind, OrderRecord, ProgressUpdate, Stage, TrackedOrder
+from storage.refills import RefillStage
+
+logger = logging.getLogger(__name__)
+
+PANEL_STAGES = {
+    OrderStatus.PENDING: Stage.PENDING,
+    OrderStatus.PROCESSING: Stage.PROCESSING,
+    OrderStatus.IN_PROGRESS: Stage.IN_PROGRESS,
+    OrderStatus.COMPLETED: Stage.COMPLETED,
+    OrderStatus.PARTIAL: Stage.PARTIAL,
+    OrderStatus.CANCELED: Stage.CANCELED,
+}
+REFILL_STAGES = {
+    OrderStatus.PENDING: RefillStage.PENDING,
+    OrderStatus.PROCESSING: RefillStage.IN_PROGRESS,
+    OrderStatus.IN_PROGRESS: RefillStage.IN_PROGRESS,
+    OrderStatus.COMPLETED: RefillStage.COMPLETED,
+    OrderStatus.REJECTED: RefillStage.REJECTED,
+    OrderStatus.CANCELED: RefillStage.REJECTED,
+}
+PanelState = OrderState | ProductOrderState
+MAX_BACKOFF_SECONDS = 600.0
+MISSING_ANSWERS_TO_REPORT = 3  # "Incorrect order ID" this many times in a row: tell admins
+
+
+Progress = tuple[Stage, int | None, int | None, str | None]  # stage, start, remains, result
+Compared = OrderRecord | TrackedOrder  # what a panel answer is compared with
+
+
+def progress(order: Compared, state: PanelState) -> Progress:
+    """The order as the panel now describes it; what the panel leaves out stays as it was."""
+    start_count, result = None, None
+    if isinstance(state, ProductOrderState):
+        result = state.result or None
+    else:
+        start_count = state.start_count
+    return (
+        PANEL_STAGES.get(state.status, order.stage),
+        order.start_count if start_count is None else start_count,
+        order.remains if state.remains is None else state.remains,
+        result or order.result,
+    )
+
+
+def changes(order: Compared, state: PanelState | ItemError) -> bool:
+    """Whether an answer tells anything new (a per-id error always needs looking at)."""
+    if isinstance(state, ItemError):
+        return True
+    return progress(order, state) != (order.stage, order.start_count, order.remains, order.result)
+
+
+def progress_update(order: OrderRecord, state: PanelState) -> ProgressUpdate:
+    stage, start_count, remains, result = progress(order, state)
+    note = state.note if isinstance(state, ProductOrderState) else ""
+    return ProgressUpdate(
+        order_id=order.id,
+        stage=stage,
+        charge=state.charge,
+        start_count=start_count,
+        remains=remains,
+        result=result,
+        note=note or order.note,
+        last_answer=json.dumps(state.model_dump(mode="json"), ensure_ascii=False)[:4000],
+    )
+
+
+@dataclass(slots=True)
+class CycleReport:
+    orders: int = 0
+    changed: int = 0
+    finished: int = 0
+
+
+class Tracker:
+    def __init__(
+        self,
+        db: Database,
+        panel: PanelClient,
+        shop: Shop,
+        catalog: Catalog,
+        poll_seconds: float,
+        stuck_hours: float = 24.0,
+    ) -> None:
+        self._db = db
+        self._panel = panel
+        self._shop = shop
+        self._catalog = catalog
+        self._poll_seconds = poll_seconds
+        self._stuck_hours = stuck_hours
+        self.currency = DEFAULT_CURRENCY
+
+    async def run(self) -> None:
+        """Poll forever; back off while the panel is down, never fail orders because of it."""
+        failures = 0
+        while True:
+            try:
+                await self.sync_once()
+                await self.sync_products_once()
+                await self.sync_refills()
+                await self.report_stuck()
+                failures = 0
+                delay = self._poll_seconds
+            except PanelError as error:
+                failures += 1
+                delay = min(self._poll_seconds * 2**failures, MAX_BACKOFF_SECONDS)
+                logger.warning("Status sync failed (%s); next try in %.0fs", error, delay)
+            except Exception:
+                logger.exception("Status sync crashed; next try in %.0fs", self._poll_seconds)
+                delay = self._poll_seconds
+            await asyncio.sleep(delay)
+
+    async def sync_once(self) -> CycleReport:
+        """One cycle over the open service orders."""
+        return await self._sync(OrderKind.SERVICE, self._panel.statuses)
+
+    async def sync_products_once(self) -> CycleReport:
+        """One cycle over the open product orders."""
+        return await self._sync(OrderKind.PRODUCT, self._panel.product_order_statuses)
+
+    async def _sync(
+        self,
+        kind: OrderKind,
+        fetch: Callable[[list[int]], Awaitable[Mapping[int, PanelState | ItemError]]],
+    ) -> CycleReport:
+        self.currency = await self._catalog.currency()
+        orders = await self._shop.orders.open_of_kind(kind)
+        report = CycleReport(orders=len(orders))
+        if not orders:
+            return report
+        by_panel_id = {order.panel_order_id: order for order in orders if order.panel_order_id}
+        answers = await fetch(list(by_panel_id))
+        ids = list(by_panel_id)
+        for start in range(0, len(ids), MULTI_LIMIT):
+            # Answers that change nothing cost no transaction at all.
+            chunk = {
+                panel_id: answers[panel_id]
+                for panel_id in ids[start : start + MULTI_LIMIT]
+                if panel_id in answers and changes(by_panel_id[panel_id], answers[panel_id])
+            }
+            if chunk:
+                await self._apply_chunk(chunk, by_panel_id, report)
+        return report
+
+    async def refresh(self, order: OrderRecord) -> OrderRecord:
+        """Fetch one order's live status now (the order card's Refresh button)."""
+        if order.panel_order_id is None or order.stage.is_final:
+            return order
+        state: PanelState
+        if order.kind is OrderKind.PRODUCT:
+            state = await self._panel.product_order_status(order.panel_order_id)
+        else:
+            state = await self._panel.status(order.panel_order_id)
+        self.currency = await self._catalog.currency()
+        report = CycleReport()
+        await self._apply_chunk(
+            {order.panel_order_id: state}, {order.panel_order_id: order}, report
+        )
+        return await self._shop.orders.get(order.id) or order
+
+    async def _apply_chunk(
+        self,
+        answers: Mapping[int, PanelState | ItemError],
+        by_panel_id: Mapping[int, Compared],
+        report: CycleReport,
+    ) -> None:
+        """Apply one chunk's answers in one transaction, with the refunds and notifications."""
+        async with self._db.transaction() as tx:
+            # Re-read inside the transaction: a concurrent refresh may have moved them on.
+            ids = [by_panel_id[panel_id].id for panel_id in answers]
+            current = {o.id: o for o in await self._shop.orders.get_many_in(tx, ids)}
+            updates: list[ProgressUpdate] = []
+            finished: list[tuple[OrderRecord, Stage, PanelState]] = []
+            for panel_id, answer in answers.items():
+                order = current.get(by_panel_id[panel_id].id)
+                if order is None or order.stage.is_final:
+                    continue
+                if isinstance(answer, ItemError):
+                    await self._missing(tx, order, answer)
+                    continue
+                if not changes(order, answer):
+                    continue
+                update = progress_update(order, answer)
+                updates.append(update)
+                if update.stage.is_final and update.stage is not order.stage:
+                    finished.append((order, update.stage, answer))
+            await self._shop.orders.update_progress_many(tx, updates)
+            languages = await self._shop.users.languages_in(tx, [o.user_id for o, _, _ in finished])
+            for order, stage, answer in finished:
+                await self._finish(tx, order, stage, answer, languages.get(order.user_id))
+        report.changed += len(updates)
+        report.finished += len(finished)
+
+    async def _missing(self, tx: Transaction, order: OrderRecord, error: ItemError) -> None:
+        """The panel says it has no such order: flag it after repeated answers, never drop it."""
+        count, reported = await self._shop.orders.count_missing(tx, order.id)
+        logger.warning("Panel has no order %s (#%s): %s", order.panel_order_id, order.id, error)
+        if count >= MISSING_ANSWERS_TO_REPORT and not reported:
+            await self._shop.orders.mark_missing_reported(tx, order.id)
+            await self._shop.alerts.always(tx, texts.admin_order_missing(order, count))
+
+    async def report_stuck(self) -> int:
+        """Tell admins about orders with no progress for `stuck_hours`: each order once, and
+        at most one such alert an hour (orders not yet reported wait for the next one)."""
+        older_than = int(time.time() - self._stuck_hours * 3600)
+        async with self._db.transaction() as tx:
+            if not await self._shop.orders.any_stuck(tx, older_than):
+                return 0
+            if not await self._shop.alerts.claim(tx, "stuck_orders"):
+                return 0
+            stuck = await self._shop.orders.take_stuck(tx, older_than)
+            await self._shop.alerts.always(tx, texts.admin_orders_stuck(stuck, self._stuck_hours))
+        return len(stuck)
+
+    async def sync_refills(self) -> int:
+        """Follow open refills in batches; tell the person when one is completed or rejected."""
+        refills = await self._shop.refills.open_refills()
+        if not refills:
+            return 0
+        answers = await self._panel.refill_statuses([r.panel_refill_id for r in refills])
+        finished = 0
+        async with self._db.transaction() as tx:
+            for refill in refills:
+                answer = answers.get(refill.panel_refill_id)
+                if answer is None or isinstance(answer, ItemError):
+                    continue
+                stage = REFILL_STAGES.get(answer)
+                if stage is None or not await self._shop.refills.set_stage(tx, refill.id, stage):
+                    continue
+                if stage.is_final:
+                    finished += 1
+                    language = await self._shop.users.language_in(tx, refill.user_id)
+                    text = texts.refill_finished(
+                        refill.order_id, stage is RefillStage.COMPLETED, language
+                    )
+                    await self._shop.outbox.add(tx, refill.user_id, text)
+        return finished
+
+    async def _finish(
+        self,
+        tx: Transaction,
+        order: OrderRecord,
+        stage: Stage,
+        state: PanelState,
+        language: str | None,
+    ) -> None:
+        """An order reached a final status: refund what was not delivered, tell the person."""
+        refund = Decimal(0)
+        if stage is Stage.PARTIAL:
+            refund = refund_for_remains(order.price, state.remains, order.quantity)
+        elif stage is Stage.CANCELED:
+            refund = order.price
+        refund = min(refund, order.price - order.refunded)  # the shop may have refunded some
+        if refund > 0:
+            refund = await self._refund(tx, order, refund)
+        for text in self.final_messages(order, stage, state, refund, language):
+            await self._shop.outbox.add(tx, order.user_id, text)
+
+    async def _refund(self, tx: Transaction, order: OrderRecord, amount: Decimal) -> Decimal:
+        try:
+            await self._shop.ledger.apply(
+                tx, order.user_id, amount, "refund", str(order.id), f"order #{order.id}"
+            )
+        except DuplicateEntry:
+            return Decimal(0)  # refunded before: a refund applies once, whatever happens
+        await self._shop.orders.add_refunded(tx, order.id, amount)
+        return amount
+
+    def final_messages(
+        self,
+        order: OrderRecord,
+        stage: Stage,
+        state: PanelState,
+        refund: Decimal,
+        language: str | None,
+    ) -> list[str]:
+        with in_language(language):
+            if isinstance(state, ProductOrderState):
+                return texts.product_order_finished(order, stage, state, refund, self.currency)
+            return [self._service_final_text(order, stage, state, refund)]
+
+    def _service_final_text(
+        self, order: OrderRecord, stage: Stage, state: OrderState, refund: Decimal
+    ) -> str:
+        service = quote(order.service_name)
+        if stage is Stage.COMPLETED:
+            text = _("✅ Order #{id} is completed.\n{service}\nQuantity: {quantity}").format(
+                id=order.id, service=service, quantity=format_number(order.quantity)
+            )
+            if state.start_count is not None:
+                text += "\n" + _("Start count: {count}").format(
+                    count=format_number(state.start_count)
+                )
+            return text
+        if stage is Stage.PARTIAL:
+            remains = min(max(state.remains or 0, 0), order.quantity)
+            return _(
+                "⚠️ Order #{id} was partially completed.\n{service}\n"
+                "Delivered: {delivered} of {quantity}\nRefunded to your balance: {refund}"
+            ).format(
+                id=order.id,
+                service=service,
+                delivered=format_number(order.quantity - remains),
+                quantity=format_number(order.quantity),
+                refund=format_money(refund, self.currency),
+            )
+        return _(
+            "❌ Order #{id} was canceled by the provider.\n{service}\n"
+            "Refunded to your balance: {refund}"
+        ).format(id=order.id, service=service, refund=format_money(refund, self.currency))
