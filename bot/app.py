@@ -51,6 +51,7 @@ from shop.payments import Payments
 from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
+from shop.resolving import Resolutions
 from shop.tracker import Tracker
 from storage.catalog import CatalogRepository, SyncResult
 from storage.conversations import SqliteStorage
@@ -58,6 +59,7 @@ from storage.db import Database
 from storage.markup import MarkupRepository
 from storage.notifications import NotificationRepository
 from storage.products import ProductRepository
+from storage.resolve_batches import ResolveBatchRepository
 from storage.settings import SettingsRepository
 from storage.users import UserRepository
 
@@ -286,6 +288,7 @@ def create_services(settings: Settings, db: Database, panel: PanelClient, bot: B
         ),
         promos=Promos(db, shop),
         referrals=Referrals(db, shop, settings.referral_percent),
+        resolutions=Resolutions(shop, catalog, ResolveBatchRepository(db)),
         support_contact=settings.support_contact.strip(),
     )
 

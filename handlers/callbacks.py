@@ -97,3 +97,8 @@ class TopUpCb(CallbackData, prefix="tu"):
 
 class LanguageCb(CallbackData, prefix="lang"):
     code: str  # a language with a catalog: en, ru, vi
+
+
+class ResolveBatchCb(CallbackData, prefix="rb"):
+    action: str  # apply | cancel
+    id: int  # the batch of settlements (storage/resolve_batches.py)

@@ -13,6 +13,7 @@ from shop.payments import Payments
 from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
+from shop.resolving import Resolutions
 from shop.tracker import Tracker
 
 
@@ -27,6 +28,7 @@ class Services:
     payments: Payments
     promos: Promos
     referrals: Referrals
+    resolutions: Resolutions
     support_contact: str  # shown under /help; "" for none
 
     def is_admin(self, user_id: int) -> bool:

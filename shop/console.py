@@ -131,6 +131,12 @@ class Console:
             order = await self._shop.orders.get_in(tx, order_id)
             if order is None:
                 raise ConsoleError(f"there is no order #{order_id}")
+            if order.stage in (Stage.UNCONFIRMED, Stage.SUBMITTING):
+                # A refund here and a later /resolve N PANEL_ID would deliver it for free.
+                raise ConsoleError(
+                    f"order #{order_id} is {order.stage.value}: settle it with "
+                    f"/resolve {order_id} PANEL_ORDER_ID or /resolve {order_id} refund"
+                )
             left = order.price - order.refunded
             if left <= 0:
                 raise ConsoleError(f"order #{order_id} is already fully refunded")
@@ -183,10 +189,13 @@ class Console:
         await self.broadcasts.set_progress_message(broadcast_id, chat_id, message_id)
 
     async def cancel_broadcasts(self) -> list[int]:
-        running = await self.broadcasts.running()
-        for broadcast_id in running:
-            await self.broadcasts.finish(broadcast_id, "canceled")
-        return running
+        """Cancel what is running; returns the broadcasts this call canceled (not those another
+        admin's cancel got to first)."""
+        return [
+            broadcast_id
+            for broadcast_id in await self.broadcasts.running()
+            if await self.broadcasts.finish(broadcast_id, "canceled")
+        ]
 
     async def broadcast_progress(self, broadcast_id: int) -> BroadcastProgress | None:
         progress = await self.broadcasts.progress(broadcast_id)

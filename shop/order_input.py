@@ -6,6 +6,7 @@ Each check returns the clean value or raises InputError with a reason the handle
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -31,6 +32,7 @@ class Problem(StrEnum):
     TOO_FEW_LINES = "too_few_lines"
     TOO_MANY_LINES = "too_many_lines"
     LINE_TOO_LONG = "line_too_long"
+    CONTROL_CHARACTER = "control_character"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,16 @@ class InputError(Exception):
     details: dict[str, str] = field(default_factory=dict)
 
 
+def is_control(char: str) -> bool:
+    """NUL, BEL and the like: never part of what a person means to send (a tab is kept)."""
+    return unicodedata.category(char) == "Cc" and char != "\t"
+
+
+def is_invisible(char: str) -> bool:
+    """A control or format character (zero-width, direction marks): never in a real link."""
+    return unicodedata.category(char) in {"Cc", "Cf"}
+
+
 def parse_link(text: str | None) -> str:
     """An http(s) URL with a host; `youtu.be/x` becomes `https://youtu.be/x`."""
     if text is None:
@@ -48,7 +60,7 @@ def parse_link(text: str | None) -> str:
     link = text.strip()
     if len(link) > MAX_LINK_LENGTH:
         raise InputError(Problem.LINK_TOO_LONG, maximum=MAX_LINK_LENGTH)
-    if not link or any(char.isspace() for char in link):
+    if not link or any(char.isspace() or is_invisible(char) for char in link):
         raise InputError(Problem.NOT_A_LINK)
     if "://" not in link:
         link = f"https://{link}"
@@ -88,6 +100,8 @@ def parse_lines(text: str | None, minimum: int, maximum: int) -> list[str]:
     if text is None:
         raise InputError(Problem.NOT_TEXT, minimum, maximum)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if any(is_control(char) for line in lines for char in line):
+        raise InputError(Problem.CONTROL_CHARACTER, minimum, maximum)
     if any(len(line) > MAX_LINE_LENGTH for line in lines):
         raise InputError(Problem.LINE_TOO_LONG, minimum, maximum, {"limit": str(MAX_LINE_LENGTH)})
     if len(lines) < minimum:

@@ -26,7 +26,7 @@ from provider.models import OrderRequest, ServiceType
 from shop import texts
 from shop.alerts import Alerts
 from shop.catalog import Catalog, Offer, Page, fetch_page
-from storage.db import Database
+from storage.db import Database, Transaction
 from storage.errors import InsufficientFunds
 from storage.ledger import Ledger, LedgerEntry
 from storage.notifications import NotificationRepository
@@ -382,24 +382,34 @@ class Shop:
                 await self.refills.add(tx, order.id, panel_refill_id)
         return RefillRequested(panel_refill_id)
 
-    async def resolve_with_panel_order(self, order_id: int, panel_order_id: int) -> OrderRecord:
+    async def resolve_with_panel_order(
+        self, order_id: int, panel_order_id: int, admin_id: int
+    ) -> OrderRecord:
         """An admin found the unconfirmed order on the panel: attach it; the tracker takes over.
 
-        Raises ResolveError when the order is not unconfirmed or the panel id is taken.
+        Checked and written in one transaction, so of two admins settling the same order at the
+        same moment one wins and the other gets a ResolveError saying what the first did.
         """
-        order = await self._unconfirmed(order_id)
-        if await self.orders.by_panel_id(order.kind, panel_order_id) is not None:
-            raise ResolveError(f"panel order {panel_order_id} already belongs to another order")
         async with self._db.transaction() as tx:
-            await self.orders.resolve(tx, order.id, panel_order_id)
+            order = await self._unconfirmed_in(tx, order_id)
+            owner = await self.orders.by_panel_id_in(tx, order.kind, panel_order_id)
+            if owner is not None:
+                raise ResolveError(
+                    f"panel order {panel_order_id} already belongs to order #{owner.id}"
+                )
+            await self.orders.resolve(tx, order.id, panel_order_id, admin_id)
             resolved = await self.orders.get_in(tx, order.id)
         assert resolved is not None
+        logger.info("Order %s resolved by %s as panel order %s", order_id, admin_id, panel_order_id)
         return resolved
 
-    async def resolve_with_refund(self, order_id: int, currency: str) -> OrderRecord:
-        """An admin decided the unconfirmed order does not exist: refund it all, tell the person."""
-        order = await self._unconfirmed(order_id)
+    async def resolve_with_refund(
+        self, order_id: int, currency: str, admin_id: int
+    ) -> tuple[OrderRecord, Decimal]:
+        """An admin decided the unconfirmed order does not exist: refund it all, tell the person.
+        One transaction, as for resolve_with_panel_order. Returns the order and the refund."""
         async with self._db.transaction() as tx:
+            order = await self._unconfirmed_in(tx, order_id)
             amount = order.price - order.refunded
             if amount > 0:
                 await self.ledger.apply(
@@ -407,20 +417,22 @@ class Shop:
                 )
                 await self.orders.add_refunded(tx, order.id, amount)
             await self.orders.set_stage(tx, order.id, Stage.FAILED, "not placed on the panel")
+            await self.orders.set_resolved_by(tx, order.id, admin_id)
             language = await self.users.language_in(tx, order.user_id)
             await self.outbox.add(
                 tx, order.user_id, texts.unconfirmed_refunded(order, amount, currency, language)
             )
             resolved = await self.orders.get_in(tx, order.id)
         assert resolved is not None
-        return resolved
+        logger.info("Order %s resolved by %s with a refund of %s", order_id, admin_id, amount)
+        return resolved, amount
 
-    async def _unconfirmed(self, order_id: int) -> OrderRecord:
-        order = await self.orders.get(order_id)
+    async def _unconfirmed_in(self, tx: Transaction, order_id: int) -> OrderRecord:
+        order = await self.orders.get_in(tx, order_id)
         if order is None:
             raise ResolveError(f"there is no order #{order_id}")
         if order.stage is not Stage.UNCONFIRMED:
-            raise ResolveError(f"order #{order_id} is {order.stage.value}, not unconfirmed")
+            raise ResolveError(texts.admin_order_settled(order))
         return order
 
     # ---- balances changed by admins -----------------------------------------------------------

@@ -6,16 +6,15 @@ rounded *down* (we never give back more than was paid). The figure shown is the 
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from shop.numbers import AmbiguousNumber, parse_number
 
 MICRO = Decimal("0.000001")
 HUNDRED = Decimal(100)
 THOUSAND = Decimal(1000)
 MAX_MARKUP_PERCENT = Decimal(10_000)
 MAX_AMOUNT = Decimal(10) ** 12
-# Plain decimal notation only: "1e9", "inf", "NaN" and signs are not amounts a person types.
-PLAIN_DECIMAL = re.compile(r"^\d{1,15}(?:[.,]\d{1,6})?$")
 
 
 def round_price(amount: Decimal) -> Decimal:
@@ -51,12 +50,12 @@ def refund_for_remains(price: Decimal, remains: int | None, quantity: int) -> De
 
 
 def parse_plain_decimal(text: str) -> Decimal | None:
-    """'12', '12.5', '12,5' -> Decimal (at most 6 decimals); anything else -> None."""
-    cleaned = text.strip()
-    if not PLAIN_DECIMAL.match(cleaned):
+    """A number as people type it (shop/numbers.py); None also when it is ambiguous. Signs,
+    exponents, "inf" and "NaN" are not numbers a person types."""
+    try:
+        return parse_number(text)
+    except AmbiguousNumber:
         return None
-    value = Decimal(cleaned.replace(",", "."))
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 def parse_markup_percent(text: str) -> Decimal | None:

@@ -62,6 +62,18 @@ def admin_order_unconfirmed(order: OrderRecord, reason: str) -> str:
     )
 
 
+def admin_order_settled(order: OrderRecord) -> str:
+    """Why an order can no longer be resolved: what already happened to it, and by whom."""
+    who = f" by admin {order.resolved_by}" if order.resolved_by else ""
+    if order.stage is Stage.FAILED and order.refunded >= order.price:
+        done = f"it was already refunded in full{who}"
+    elif order.panel_order_id is not None:
+        done = f"it was already attached{who} to panel order {order.panel_order_id}"
+    else:
+        done = f"it is {order.stage.value}"
+    return f"order #{order.id} is not unconfirmed any more: {done}"
+
+
 def refill_not_offered() -> str:
     return _("Refill is not available for this order.")
 

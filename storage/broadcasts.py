@@ -80,17 +80,20 @@ class BroadcastRepository:
             progress_message_id=row["progress_message_id"],
         )
 
-    async def finish(self, broadcast_id: int, status: str) -> None:
+    async def finish(self, broadcast_id: int, status: str) -> bool:
+        """Mark a running broadcast done or canceled; False if it was not running any more
+        (another admin's cancel, or it finished): checked and written in one transaction."""
         async with self._db.transaction() as tx:
-            if status == "canceled":
-                await tx.execute(
-                    """UPDATE notifications SET dropped = 'canceled'
-                       WHERE broadcast_id = ? AND sent_at IS NULL AND dropped IS NULL""",
-                    (broadcast_id,),
-                )
-            await tx.execute(
+            changed = await tx.execute(
                 """UPDATE broadcasts SET status = ?,
                        finished_at = CAST(strftime('%s', 'now') AS INTEGER)
                    WHERE id = ? AND status = 'running'""",
                 (status, broadcast_id),
             )
+            if changed and status == "canceled":
+                await tx.execute(
+                    """UPDATE notifications SET dropped = 'canceled'
+                       WHERE broadcast_id = ? AND sent_at IS NULL AND dropped IS NULL""",
+                    (broadcast_id,),
+                )
+        return bool(changed)

@@ -91,6 +91,7 @@ class OrderRecord:
     refill_allowed: bool
     created_at: int
     updated_at: int
+    resolved_by: int | None = None  # the admin who settled it while it was unconfirmed
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> OrderRecord:
@@ -123,6 +124,7 @@ class OrderRecord:
             refill_allowed=bool(row["refill_allowed"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            resolved_by=row["resolved_by"],
         )
 
 
@@ -322,12 +324,28 @@ class OrderRepository:
             )
         return [OrderRecord.from_row(row) for row in rows]
 
-    async def resolve(self, tx: Transaction, order_id: int, panel_order_id: int) -> None:
+    async def resolve(
+        self, tx: Transaction, order_id: int, panel_order_id: int, admin_id: int
+    ) -> None:
         """An admin found the unconfirmed order on the panel: the tracker takes over."""
         await self.set_placed(tx, order_id, panel_order_id)
+        await self.set_resolved_by(tx, order_id, admin_id)
 
-    async def by_panel_id(self, kind: OrderKind, panel_order_id: int) -> OrderRecord | None:
-        row = await self._db.fetchone(
+    async def set_resolved_by(self, tx: Transaction, order_id: int, admin_id: int) -> None:
+        await tx.execute("UPDATE orders SET resolved_by = ? WHERE id = ?", (admin_id, order_id))
+
+    async def unconfirmed_between(self, first: int, last: int, limit: int) -> list[OrderRecord]:
+        rows = await self._db.fetchall(
+            f"""SELECT * FROM orders WHERE {OPEN} AND status = 'unconfirmed'
+               AND id BETWEEN ? AND ? ORDER BY id LIMIT ?""",
+            (first, last, limit),
+        )
+        return [OrderRecord.from_row(row) for row in rows]
+
+    async def by_panel_id_in(
+        self, tx: Transaction, kind: OrderKind, panel_order_id: int
+    ) -> OrderRecord | None:
+        row = await tx.fetchone(
             "SELECT * FROM orders WHERE kind = ? AND panel_order_id = ?", (kind, panel_order_id)
         )
         return None if row is None else OrderRecord.from_row(row)

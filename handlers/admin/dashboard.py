@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 
 from aiogram import Router, html
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from handlers.admin.common import counted
+from handlers.admin.common import counted, takes_no_arguments
 from handlers.admin.files import send_backup, send_export
 from handlers.admin.orders import unconfirmed
 from handlers.admin.pricing import markup_listing
@@ -64,7 +64,9 @@ def dashboard_keyboard() -> InlineKeyboardMarkup:
     )  # fmt: skip
 
 
-async def dashboard(message: Message, services: Services) -> None:
+async def dashboard(message: Message, command: CommandObject, services: Services) -> None:
+    if not await takes_no_arguments(message, command, "Usage: /admin (the dashboard)"):
+        return
     board = await services.console.dashboard()
     await message.answer(dashboard_text(board), reply_markup=dashboard_keyboard())
 

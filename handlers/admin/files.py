@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import FSInputFile, Message
 
+from handlers.admin.common import takes_no_arguments
 from handlers.deps import Services
 from shop.console import EXPORTS, Console
 
@@ -33,8 +34,9 @@ async def export(message: Message, command: CommandObject, services: Services) -
     await send_export(message, services.console, table)
 
 
-async def backup(message: Message, services: Services) -> None:
-    await send_backup(message, services.console)
+async def backup(message: Message, command: CommandObject, services: Services) -> None:
+    if await takes_no_arguments(message, command, "Usage: /backup"):
+        await send_backup(message, services.console)
 
 
 def create_router() -> Router:

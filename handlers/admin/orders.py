@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
-from aiogram import Router, html
+from aiogram import Bot, Router, html
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
-from handlers.admin.common import whole_number
+from handlers.admin.common import counted, read_amount, takes_no_arguments, whole_number
+from handlers.callbacks import ResolveBatchCb
 from handlers.deps import Services
+from handlers.keyboards import button
+from handlers.middlewares import answer_now
 from shop.console import ConsoleError
 from shop.formatting import format_money, format_number
-from shop.orders import ResolveError
-from shop.pricing import parse_amount
+from shop.resolving import (
+    AlreadyDecided,
+    NotSettled,
+    OrderRange,
+    Outcome,
+    Preview,
+    ResolveInputError,
+    Settled,
+    parse_settlements,
+)
 from storage.orders import OrderRecord
+from storage.users import User
 
 ORDER_USAGE = "Usage: /order ORDER_ID, e.g. /order 42"
 REFUND_USAGE = "Usage: /refund ORDER_ID [AMOUNT] (without AMOUNT: all that is not refunded yet)"
 RESOLVE_USAGE = (
     "Usage: /resolve ORDER_ID PANEL_ORDER_ID (the order exists on the panel) "
-    "or /resolve ORDER_ID refund (it does not: refund in full)"
+    "or /resolve ORDER_ID refund (it does not: refund in full). Many at once: "
+    "/resolve FIRST-LAST refund, or /resolve followed by one ORDER_ID PANEL_ORDER_ID "
+    "(or ORDER_ID refund) a line; you get a preview to apply."
 )
+BATCH_LINES_SHOWN = 30
 UNCONFIRMED_SHOWN = 50
 
 
@@ -78,11 +96,14 @@ async def orders_of(message: Message, command: CommandObject, services: Services
 
 
 async def refund(message: Message, command: CommandObject, services: Services) -> None:
-    parts = (command.args or "").split()
-    order_id = whole_number(parts[0]) if parts else None
-    amount = parse_amount(parts[1]) if len(parts) == 2 else None
-    if order_id is None or len(parts) > 2 or (len(parts) == 2 and amount is None):
+    first, _, rest = (command.args or "").strip().partition(" ")
+    order_id = whole_number(first)
+    if order_id is None:
         await message.answer(REFUND_USAGE)
+        return
+    amount = read_amount(rest) if rest.strip() else None
+    if isinstance(amount, str):
+        await message.answer(f"{amount}\n{REFUND_USAGE}")
         return
     try:
         refunded_order, refunded = await services.console.refund_order(order_id, amount)
@@ -94,6 +115,11 @@ async def refund(message: Message, command: CommandObject, services: Services) -
         f"✅ Refunded {format_money(refunded, currency)} for order #{refunded_order.id}; "
         "the user was told."
     )
+
+
+async def unconfirmed_command(message: Message, command: CommandObject, services: Services) -> None:
+    if await takes_no_arguments(message, command, "Usage: /unconfirmed"):
+        await unconfirmed(message, services)
 
 
 async def unconfirmed(message: Message, services: Services) -> None:
@@ -114,29 +140,124 @@ async def unconfirmed(message: Message, services: Services) -> None:
 
 
 async def resolve(message: Message, command: CommandObject, services: Services) -> None:
-    parts = (command.args or "").split()
-    order_id = whole_number(parts[0]) if parts else None
-    if order_id is None or len(parts) != 2:
-        await message.answer(RESOLVE_USAGE)
-        return
-    shop = services.shop
+    """One order settled at once; several (lines, or a range) after a preview and Apply."""
     try:
-        if parts[1].lower() == "refund":
-            await shop.resolve_with_refund(order_id, await services.catalog.currency())
-            await message.answer(f"✅ Order #{order_id} refunded in full; the user was told.")
-            return
-        panel_id = whole_number(parts[1])
-        if panel_id is None:
-            await message.answer(RESOLVE_USAGE)
-            return
-        resolved = await shop.resolve_with_panel_order(order_id, panel_id)
-    except ResolveError as error:
-        await message.answer(f"⚠️ {html.quote(str(error))}")
+        parsed = parse_settlements(command.args or "")
+    except ResolveInputError as error:
+        await message.answer(f"⚠️ {html.quote(str(error))}.\n{RESOLVE_USAGE}")
         return
+    resolutions = services.resolutions
+    if isinstance(parsed, list) and len(parsed) == 1:
+        outcome = await resolutions.settle(parsed[0], message.chat.id)
+        await message.answer(outcome_line(outcome, await services.catalog.currency(), single=True))
+        return
+    settlements = await resolutions.in_range(parsed) if isinstance(parsed, OrderRange) else parsed
+    if not settlements:
+        await message.answer("✅ No unconfirmed orders in that range.")
+        return
+    preview = await resolutions.preview(message.chat.id, settlements)
+    currency = await services.catalog.currency()
     await message.answer(
-        f"✅ Order #{resolved.id} is now panel order {resolved.panel_order_id}; "
-        "its status will be followed."
+        preview_text(preview, currency), reply_markup=batch_keyboard(preview.batch_id)
     )
+
+
+def outcome_line(outcome: Outcome, currency: str, single: bool = False) -> str:
+    if isinstance(outcome, NotSettled):
+        return f"⚠️ {html.quote(outcome.reason[:1].upper() + outcome.reason[1:])}."
+    order = outcome.order
+    if outcome.settlement.is_refund:
+        told = "; the user was told" if single else ""
+        refund = format_money(outcome.refunded, currency)
+        return f"✅ Order #{order.id} refunded in full ({refund}){told}."
+    followed = "; its status will be followed" if single else ""
+    return f"✅ Order #{order.id} is now panel order {order.panel_order_id}{followed}."
+
+
+def listed(lines: list[str]) -> list[str]:
+    """At most BATCH_LINES_SHOWN lines of a list, then how many more."""
+    if len(lines) <= BATCH_LINES_SHOWN:
+        return lines
+    return [*lines[:BATCH_LINES_SHOWN], f"… and {len(lines) - BATCH_LINES_SHOWN} more"]
+
+
+def preview_text(preview: Preview, currency: str) -> str:
+    ready = [
+        f"#{order.id} → "
+        + (
+            f"refund {format_money(order.price - order.refunded, currency)}"
+            if settlement.is_refund
+            else f"panel order {settlement.panel_order_id}"
+        )
+        for settlement, order in preview.ready
+    ]
+    lines = [f"<b>Settle {counted(len(ready), 'unconfirmed order', 'unconfirmed orders')}</b>"]
+    lines += listed(ready)
+    if preview.refund_total:
+        lines.append(f"Refunds in all: {format_money(preview.refund_total, currency)}")
+    if preview.refused:
+        lines.append(f"Left out ({len(preview.refused)}):")
+        lines += listed([f"  {html.quote(item.reason)}" for item in preview.refused])
+    if preview.batch_id is None:
+        lines.append("Nothing here can be settled.")
+    else:
+        lines.append("Each order is checked again when applied. Apply?")
+    return "\n".join(lines)
+
+
+def batch_keyboard(batch_id: int | None) -> InlineKeyboardMarkup | None:
+    if batch_id is None:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button("✅ Apply", ResolveBatchCb(action="apply", id=batch_id)),
+             button("✖️ Cancel", ResolveBatchCb(action="cancel", id=batch_id))]
+        ]
+    )  # fmt: skip
+
+
+def decided_text(decided: AlreadyDecided) -> str:
+    who = f" by admin {decided.decided_by}" if decided.decided_by else ""
+    return f"This batch was already {decided.status}{who}."
+
+
+async def batch_buttons(
+    callback: CallbackQuery,
+    callback_data: ResolveBatchCb,
+    services: Services,
+    person: User,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+) -> None:
+    resolutions = services.resolutions
+    if callback_data.action == "cancel":
+        refused = await resolutions.cancel(callback_data.id, person.id)
+        callback_answer.text = (
+            "Canceled: nothing was settled." if refused is None else decided_text(refused)
+        )
+        if refused is None:
+            await drop_buttons(callback)
+        return
+    await answer_now(callback, callback_answer, "Settling…")
+    result = await resolutions.apply(callback_data.id, person.id)
+    if not isinstance(result, list):
+        await bot.send_message(
+            person.id, "This batch is gone." if result is None else decided_text(result)
+        )
+        return
+    currency = await services.catalog.currency()
+    settled = sum(isinstance(outcome, Settled) for outcome in result)
+    summary = [f"<b>Settled {settled} of {len(result)}</b>; the users were told of refunds."]
+    summary += listed([outcome_line(outcome, currency) for outcome in result])
+    await drop_buttons(callback)
+    await bot.send_message(person.id, "\n".join(summary))
+
+
+async def drop_buttons(callback: CallbackQuery) -> None:
+    """A decided batch's preview keeps its text and loses its buttons."""
+    if isinstance(callback.message, Message):
+        with contextlib.suppress(TelegramBadRequest):
+            await callback.message.edit_reply_markup(reply_markup=None)
 
 
 def create_router() -> Router:
@@ -144,6 +265,7 @@ def create_router() -> Router:
     router.message.register(order, Command("order"))
     router.message.register(orders_of, Command("orders_of"))
     router.message.register(refund, Command("refund"))
-    router.message.register(unconfirmed, Command("unconfirmed"))
+    router.message.register(unconfirmed_command, Command("unconfirmed"))
     router.message.register(resolve, Command("resolve"))
+    router.callback_query.register(batch_buttons, ResolveBatchCb.filter())
     return router

@@ -6,17 +6,19 @@ from aiogram import Router, html
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
+from handlers.admin.common import read_amount, takes_no_arguments
 from handlers.deps import Services
 from provider.errors import PanelError
 from shop.formatting import format_money, format_number
-from shop.pricing import parse_amount
 
 ALERTS_USAGE = (
     "Usage: /alerts balance AMOUNT (alert when the panel balance is below) or /alerts balance off"
 )
 
 
-async def provider(message: Message, services: Services) -> None:
+async def provider(message: Message, command: CommandObject, services: Services) -> None:
+    if not await takes_no_arguments(message, command, "Usage: /provider"):
+        return
     try:
         balance = await services.health.panel_balance()
     except PanelError as error:
@@ -29,7 +31,9 @@ async def provider(message: Message, services: Services) -> None:
     )
 
 
-async def sync(message: Message, services: Services) -> None:
+async def sync(message: Message, command: CommandObject, services: Services) -> None:
+    if not await takes_no_arguments(message, command, "Usage: /sync (refreshes the catalog now)"):
+        return
     progress = await message.answer("⏳ Syncing the catalog…")
     try:
         result = await services.catalog.sync()
@@ -46,22 +50,22 @@ async def sync(message: Message, services: Services) -> None:
 
 async def alerts(message: Message, command: CommandObject, services: Services) -> None:
     health, currency = services.health, await services.catalog.currency()
-    parts = (command.args or "").split()
-    if not parts:
+    what, _, level = (command.args or "").strip().partition(" ")
+    if not what:
         threshold = await health.threshold()
         shown = format_money(threshold, currency) if threshold is not None else "off"
         await message.answer(f"Panel balance alert: {shown}.\n{ALERTS_USAGE}")
         return
-    if len(parts) != 2 or parts[0] != "balance":
+    if what != "balance" or not level.strip():
         await message.answer(ALERTS_USAGE)
         return
-    if parts[1] == "off":
+    if level.strip() == "off":
         await health.set_threshold(None)
         await message.answer("✅ Panel balance alert switched off.")
         return
-    amount = parse_amount(parts[1])
-    if amount is None:
-        await message.answer(f"⚠️ {html.quote(parts[1][:30])} is not an amount. {ALERTS_USAGE}")
+    amount = read_amount(level)
+    if isinstance(amount, str):
+        await message.answer(f"{amount}\n{ALERTS_USAGE}")
         return
     await health.set_threshold(amount)
     await message.answer(

@@ -14,6 +14,7 @@ from aiogram import Router, html
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Message, TelegramObject
 
+from handlers.admin.common import ambiguity, is_ambiguous, read_amount
 from handlers.deps import Services
 from shop.formatting import format_money, format_number, plain_number
 from shop.payments import (
@@ -24,7 +25,6 @@ from shop.payments import (
     RefundUncertain,
     parse_stars_rate,
 )
-from shop.pricing import parse_amount
 from shop.promos import MAX_DAYS, MAX_USES, Promos, normalize_code, parse_whole
 from storage.promos import PromoCode
 from storage.users import User
@@ -72,7 +72,12 @@ async def stars_rate(message: Message, command: CommandObject, services: Service
         return
     rate = parse_stars_rate(command.args)
     if rate is None:
-        await message.answer(f"⚠️ {html.quote(command.args[:50])} is not a rate. {STARS_RATE_USAGE}")
+        problem = (
+            ambiguity(command.args)
+            if is_ambiguous(command.args)
+            else f"⚠️ {html.quote(command.args[:50])} is not a rate."
+        )
+        await message.answer(f"{problem} {STARS_RATE_USAGE}")
         return
     await payments.set_stars_per_unit(rate)
     await message.answer(
@@ -186,9 +191,9 @@ async def create_promo(
     if code is None:
         await message.answer(f"⚠️ {html.quote(args[0][:40])} is not a valid code. {PROMO_USAGE}")
         return
-    amount = parse_amount(args[1])
-    if amount is None:
-        await message.answer(f"⚠️ {html.quote(args[1][:40])} is not an amount. {PROMO_USAGE}")
+    amount = read_amount(args[1])
+    if isinstance(amount, str):
+        await message.answer(f"{amount}\n{PROMO_USAGE}")
         return
     uses = parse_whole(args[2], 1, MAX_USES)
     if uses is None:

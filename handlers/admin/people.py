@@ -12,13 +12,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from handlers.admin.common import read_amount
 from handlers.callbacks import AdminUserCb
 from handlers.deps import Services
 from handlers.keyboards import button
 from handlers.states import AdminInput
 from shop.console import ConsoleError
 from shop.formatting import format_money
-from shop.pricing import parse_amount
+from shop.numbers import split_leading_number
 from storage.errors import DuplicateEntry, InsufficientFunds, NotFound
 from storage.money import from_micros
 from storage.users import User
@@ -169,20 +170,20 @@ async def credit_or_debit(
     message: Message, command: CommandObject, services: Services, sign: int
 ) -> None:
     usage = CREDIT_USAGE if sign > 0 else DEBIT_USAGE
-    parts = (command.args or "").split(maxsplit=2)
-    if len(parts) < 2:
+    who, _, rest = (command.args or "").strip().partition(" ")
+    amount_text, note = split_leading_number(rest)
+    if not who or not amount_text:
         await message.answer(usage)
         return
-    amount = parse_amount(parts[1])
-    if amount is None:
-        await message.answer(f"⚠️ {html.quote(parts[1])} is not an amount. {usage}")
+    amount = read_amount(amount_text)
+    if isinstance(amount, str):
+        await message.answer(f"{amount}\n{usage}")
         return
-    user = await services.console.find_user(parts[0])
+    user = await services.console.find_user(who)
     if user is None:
-        await message.answer(f"⚠️ No user {html.quote(parts[0])} has used the bot. {usage}")
+        await message.answer(f"⚠️ No user {html.quote(who[:40])} has used the bot. {usage}")
         return
-    note = parts[2].strip()[:200] if len(parts) > 2 else ""
-    await change_balance(message, services, user, amount * sign, note)
+    await change_balance(message, services, user, amount * sign, note[:200])
 
 
 async def credit(message: Message, command: CommandObject, services: Services) -> None:
@@ -196,10 +197,10 @@ async def debit(message: Message, command: CommandObject, services: Services) ->
 async def amount_for_user(message: Message, state: FSMContext, services: Services) -> None:
     """The amount typed after a profile's ➕ Credit or ➖ Debit."""
     data = await state.get_data()
-    parts = (message.text or "").split(maxsplit=1)
-    amount = parse_amount(parts[0]) if parts else None
-    if amount is None:
-        await message.answer("⚠️ That is not an amount. Send e.g. 10.50 (or /cancel).")
+    amount_text, note = split_leading_number(message.text or "")
+    amount = read_amount(amount_text)
+    if isinstance(amount, str):
+        await message.answer(f"{amount} Send it again, or /cancel.")
         return
     await state.clear()
     user = await services.console.find_user(str(data.get("admin_user", "")))
@@ -207,8 +208,7 @@ async def amount_for_user(message: Message, state: FSMContext, services: Service
         await message.answer("⚠️ This user is gone.")
         return
     sign = 1 if data.get("admin_action") == "credit" else -1
-    note = parts[1][:200] if len(parts) > 1 else ""
-    await change_balance(message, services, user, amount * sign, note)
+    await change_balance(message, services, user, amount * sign, note[:200])
 
 
 def create_router() -> Router:

@@ -6,6 +6,7 @@ from aiogram import Router, html
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
+from handlers.admin.common import ambiguity, is_ambiguous
 from handlers.deps import Services
 from shop.catalog import Catalog
 from shop.pricing import parse_markup_percent
@@ -16,6 +17,13 @@ MARKUP_USAGE = (
     "/markup alone lists the rules. PERCENT from 0 to 10000."
 )
 HIDE_USAGE = "Usage: /hide SERVICE_ID or /hide category NAME (and the same with /show)"
+
+
+def not_a_percentage(text: str) -> str:
+    percent = text.removesuffix("%")
+    if is_ambiguous(percent):
+        return ambiguity(percent)
+    return f"⚠️ {html.quote(text[:30])} is not a percentage."
 
 
 async def markup_listing(catalog: Catalog) -> str:
@@ -44,9 +52,7 @@ async def markup(message: Message, command: CommandObject, services: Services) -
     if len(args) == 1:
         percent = parse_markup_percent(args[0])
         if percent is None:
-            await message.answer(
-                f"⚠️ {html.quote(args[0][:30])} is not a percentage. {MARKUP_USAGE}"
-            )
+            await message.answer(f"{not_a_percentage(args[0])} {MARKUP_USAGE}")
             return
         await catalog.set_markup_percent(percent)
         await message.answer(f"✅ Markup set to {percent}% for everything without its own rule.")
@@ -69,7 +75,7 @@ async def markup(message: Message, command: CommandObject, services: Services) -
         return
     percent = parse_markup_percent(args[0])
     if percent is None:
-        await message.answer(f"⚠️ {html.quote(args[0][:30])} is not a percentage. {MARKUP_USAGE}")
+        await message.answer(f"{not_a_percentage(args[0])} {MARKUP_USAGE}")
         return
     await catalog.set_markup_rule(scope, target[0], percent)
     await message.answer(f"✅ Markup for {scope} {html.quote(target[1])} set to {percent}%.")

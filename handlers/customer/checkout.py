@@ -158,6 +158,9 @@ def problem_text(error: InputError) -> str:
         Problem.TOO_FEW_LINES: lines_sent,
         Problem.TOO_MANY_LINES: lines_sent,
         Problem.LINE_TOO_LONG: _("One of the lines is too long (at most {limit} characters)."),
+        Problem.CONTROL_CHARACTER: _(
+            "One of the lines has invisible control characters. Please type it again."
+        ),
     }
     # Counts and limits read like every other number: 1,501 lines.
     details = {k: format_number(int(v)) if v.isdigit() else v for k, v in error.details.items()}

@@ -1,0 +1,87 @@
+"""Applications in one process: each has its own routers, any number can be started and stopped
+in any order, and a start that failed halfway leaves nothing behind for the next one."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from contextlib import AsyncExitStack
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import create_app
+from bot.config import Settings
+from tests.fake_telegram import TEST_TOKEN
+from tests.harness import ShopBot, World, running_bot
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+THREAD_END_SECONDS = 5.0
+
+
+def settings_for(shared: World, database: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TEST_TOKEN,
+        "telegram_api_url": shared.fake.base_url,
+        "provider_url": shared.sim.url,
+        "provider_key": "demo",
+        "database_path": database,
+        "markup_percent": Decimal(30),
+    } | overrides
+    return Settings(_env_file=None, **values)
+
+
+async def database_threads() -> int:
+    """aiosqlite's worker threads (one per open connection) still alive once those that were
+    told to stop have ended (each ends just after its connection closed)."""
+    workers = [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+    for thread in workers:
+        await asyncio.to_thread(thread.join, THREAD_END_SECONDS)
+    return sum(thread.is_alive() for thread in workers)
+
+
+async def test_two_applications_start_and_stop_in_any_order(
+    shared_world: World, tmp_path: Path
+) -> None:
+    threads_before = await database_threads()
+    first_stack, second_stack = AsyncExitStack(), AsyncExitStack()
+    first = await first_stack.enter_async_context(
+        create_app(settings_for(shared_world, tmp_path / "a.sqlite3"))
+    )
+    second = await second_stack.enter_async_context(
+        create_app(settings_for(shared_world, tmp_path / "b.sqlite3"))
+    )
+    assert first.dispatcher.sub_routers[0] is not second.dispatcher.sub_routers[0]
+    await first_stack.aclose()  # the first one started stops first
+    assert await second.shop.balance(1) == Decimal(0)  # the second still works
+    await second_stack.aclose()
+    assert await database_threads() == threads_before
+
+
+async def test_a_failed_start_leaves_nothing_behind(shared_world: World, tmp_path: Path) -> None:
+    threads_before = await database_threads()
+    not_a_file = tmp_path / "a-folder"
+    not_a_file.mkdir()
+    with pytest.raises(Exception):  # noqa: B017 (whatever SQLite says about a folder)
+        async with create_app(settings_for(shared_world, not_a_file)):
+            pass
+    assert await database_threads() == threads_before
+
+
+async def test_a_bot_after_a_failed_start_answers(shared_world: World, tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(Exception):  # noqa: B017
+        async with create_app(settings_for(shared_world, folder)):
+            pass
+    async with running_bot(shared_world, tmp_path) as shop:
+        await answers_start(shop)
+    async with running_bot(shared_world, tmp_path / "again") as shop:  # and once more
+        await answers_start(shop)
+
+
+async def answers_start(shop: ShopBot) -> None:
+    person = shop.person()
+    assert "Hello" in (await shop.ask(person, "/start")).content

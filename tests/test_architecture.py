@@ -1,0 +1,114 @@
+"""The house's rules, checked on the source: imports run one way and in no circle, the shop's
+rules never import aiogram, and aiogram's internals are touched in one module only.
+
+    bot (composition root, Telegram plumbing) -> handlers -> shop -> storage, provider
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = {"bot": 3, "handlers": 2, "shop": 1, "storage": 0, "provider": 0}
+PATCH_MODULE = "bot.aiogram_patches"
+
+
+def modules() -> dict[str, ast.Module]:
+    found = {}
+    for package in LAYERS:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return found
+
+
+def imported(tree: ast.Module, known: set[str] | frozenset[str] = frozenset()) -> set[str]:
+    """What a module imports; `from package import module` counts as the module alone."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                names.add(submodule if submodule in known else node.module)
+    return names
+
+
+def graph() -> dict[str, set[str]]:
+    """Module -> the modules of ours it imports."""
+    trees = modules()
+    known = set(trees)
+    return {name: imported(tree, known) & known for name, tree in trees.items()}
+
+
+def package(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_imports_run_down_the_layers() -> None:
+    upward = [
+        f"{module} imports {target}"
+        for module, targets in graph().items()
+        for target in targets
+        if package(target) != package(module) and LAYERS[package(target)] >= LAYERS[package(module)]
+    ]
+    assert not upward
+
+
+def test_no_module_imports_itself_in_a_circle() -> None:
+    edges = graph()
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> list[str] | None:
+        if module in path:
+            return [*path[path.index(module) :], module]
+        if module in done:
+            return None
+        for target in sorted(edges[module]):
+            circle = visit(target, [*path, module])
+            if circle:
+                return circle
+        done.add(module)
+        return None
+
+    for module in sorted(edges):
+        circle = visit(module, [])
+        assert circle is None, " -> ".join(circle or [])
+
+
+def test_the_shops_rules_never_import_aiogram() -> None:
+    offenders = [
+        name
+        for name, tree in modules().items()
+        if package(name) == "shop" and any(i.split(".")[0] == "aiogram" for i in imported(tree))
+    ]
+    assert not offenders
+
+
+def test_private_attributes_of_others_only_in_the_patch_module() -> None:
+    """`thing._name` on anything but self/cls, or getattr(thing, "_name"): aiogram's insides."""
+    touched = []
+    for name, tree in modules().items():
+        if name == PATCH_MODULE:
+            continue
+        for node in ast.walk(tree):
+            private = None
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+                owner = node.value
+                if not (isinstance(owner, ast.Name) and owner.id in {"self", "cls"}):
+                    private = node.attr
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in {"getattr", "setattr", "hasattr"}
+                and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant)
+                and str(node.args[1].value).startswith("_")
+            ):
+                private = str(node.args[1].value)
+            if private and not (private.startswith("__") and private.endswith("__")):
+                touched.append(f"{name}:{getattr(node, 'lineno', 0)} {private}")
+    assert not touched
