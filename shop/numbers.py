@@ -12,8 +12,8 @@ ACCEPTED_FORMS = "1000, 1000.50, 1 000,50 or 1,000.50"
 MAX_INTEGER_DIGITS = 15
 MAX_DECIMALS = 6
 SPACES = " \u00a0\u202f"  # a space, a no-break space, a narrow no-break space (Russian)
-SPACE_GROUPED = re.compile(rf"^\d{{1,3}}(?:[{SPACES}]\d{{3}})+(?:[.,]\d+)?")
-DIGITS_AND_MARKS = re.compile(r"^\d[\d.,]*$")
+SPACE_GROUPED = re.compile(rf"\d{{1,3}}(?:[{SPACES}]\d{{3}})+(?:[.,]\d+)?", re.ASCII)
+DIGITS_AND_MARKS = re.compile(r"\d[\d.,]*", re.ASCII)
 
 
 class AmbiguousNumber(ValueError):
@@ -25,10 +25,10 @@ def parse_number(text: str) -> Decimal | None:
     Raises AmbiguousNumber for a single `,` or `.` followed by exactly three digits after one
     to three digits (`1,000`, `12.500`), where grouping and decimals read alike."""
     cleaned = text.strip()
-    spaced = bool(SPACE_GROUPED.match(cleaned))
+    spaced = SPACE_GROUPED.fullmatch(cleaned) is not None
     if spaced:
         cleaned = re.sub(rf"[{SPACES}]", "", cleaned)
-    if not DIGITS_AND_MARKS.match(cleaned):
+    if not DIGITS_AND_MARKS.fullmatch(cleaned):
         return None
     split = _split(cleaned, spaced)
     if split is None:
@@ -66,7 +66,7 @@ def _split(text: str, spaced: bool) -> tuple[str, str] | None:
 
 def _grouped(text: str, mark: str) -> bool:
     """1,000 or 12,345,678: thousands grouped by `mark` (at least one mark)."""
-    return re.fullmatch(rf"\d{{1,3}}(?:{re.escape(mark)}\d{{3}})+", text) is not None
+    return re.fullmatch(rf"\d{{1,3}}(?:{re.escape(mark)}\d{{3}})+", text, re.ASCII) is not None
 
 
 def split_leading_number(text: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from shop.catalog import Catalog
 from shop.orders import ResolveError, Shop
 from storage.orders import OrderRecord, Stage
-from storage.resolve_batches import ResolveBatchRepository
+from storage.resolve_batches import ResolveBatch, ResolveBatchRepository
 
 MAX_BATCH = 200
 ID = r"#?(\d{1,18})"
@@ -153,8 +153,9 @@ class Resolutions:
         items = [(s.order_id, s.panel_order_id) for s, _ in ready]
         return Preview(await self._batches.create(admin_id, items), ready, refused)
 
-    async def apply(self, batch_id: int, admin_id: int) -> list[Outcome] | AlreadyDecided | None:
-        """Apply a previewed batch, once: the first press wins. None: no such batch."""
+    async def claim(self, batch_id: int, admin_id: int) -> ResolveBatch | AlreadyDecided | None:
+        """Mark a previewed batch applied, once: the first press wins (then `apply` it).
+        None: no such batch."""
         batch = await self._batches.get(batch_id)
         if batch is None:
             return None
@@ -162,6 +163,10 @@ class Resolutions:
             decided = await self._batches.get(batch_id)
             assert decided is not None
             return AlreadyDecided(decided.status, decided.decided_by)
+        return batch
+
+    async def apply(self, batch: ResolveBatch, admin_id: int) -> list[Outcome]:
+        """Settle each order of a claimed batch (each checked again in its transaction)."""
         return [
             await self.settle(Settlement(order_id, panel_id), admin_id)
             for order_id, panel_id in batch.items

@@ -29,6 +29,7 @@ from shop.resolving import (
     parse_settlements,
 )
 from storage.orders import OrderRecord
+from storage.resolve_batches import ResolveBatch
 from storage.users import User
 
 ORDER_USAGE = "Usage: /order ORDER_ID, e.g. /order 42"
@@ -238,13 +239,12 @@ async def batch_buttons(
         if refused is None:
             await drop_buttons(callback)
         return
-    await answer_now(callback, callback_answer, "Settling…")
-    result = await resolutions.apply(callback_data.id, person.id)
-    if not isinstance(result, list):
-        await bot.send_message(
-            person.id, "This batch is gone." if result is None else decided_text(result)
-        )
+    batch = await resolutions.claim(callback_data.id, person.id)
+    if not isinstance(batch, ResolveBatch):
+        callback_answer.text = "This batch is gone." if batch is None else decided_text(batch)
         return
+    await answer_now(callback, callback_answer, "Settling…")
+    result = await resolutions.apply(batch, person.id)
     currency = await services.catalog.currency()
     settled = sum(isinstance(outcome, Settled) for outcome in result)
     summary = [f"<b>Settled {settled} of {len(result)}</b>; the users were told of refunds."]
