@@ -6,12 +6,13 @@ Writes go to memory at once and reach the database in the background, at most
 state and the draft, and none of that should wait for the writer lock). A crash loses at most
 that last second of typing; money never lives here, so nothing is charged or lost by it.
 A conversation untouched for `KEEP_SECONDS` is forgotten when next read (after a restart).
+Closing writes what is pending within `CLOSE_SECONDS`; past that, or if the write fails, it says
+so in the log and lets the rest of the stop go on.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 KEEP_SECONDS = 24 * 3600  # a draft left for a day is stale: prices and stock have moved on
 CACHE_LIMIT = 20_000  # people kept in memory; past it the longest-loaded saved ones are let go
+CLOSE_SECONDS = 5.0  # the final flush at a stop; then the stop goes on without it
 
 
 @dataclass(slots=True)
@@ -44,9 +46,16 @@ class Conversation:
 
 
 class SqliteStorage(BaseStorage):
-    def __init__(self, db: Database, *, flush_seconds: float = FLUSH_SECONDS) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        flush_seconds: float = FLUSH_SECONDS,
+        close_seconds: float = CLOSE_SECONDS,
+    ) -> None:
         self._db = db
         self._flush_seconds = flush_seconds
+        self._close_seconds = close_seconds
         self._keys = DefaultKeyBuilder(with_destiny=True)
         self._cache: dict[str, Conversation] = {}
         self._dirty: set[str] = set()
@@ -75,13 +84,47 @@ class SqliteStorage(BaseStorage):
         return dict((await self._load(self._keys.build(key))).data)
 
     async def close(self) -> None:
-        """Write what is pending; called once the bot has stopped handling updates."""
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-            self._flusher = None
-        await self.flush()
+        """Write what is pending; called once the bot has stopped handling updates.
+
+        Never raises and never waits long: a stop must go on (and close the database) whatever
+        happens here, so a flush that fails or takes more than `close_seconds` is logged.
+        Closing twice, or after the database was closed, is harmless.
+        """
+        await self._stop_flusher()
+        if not self._dirty:
+            return
+        if not self._db.connected:
+            logger.error(
+                "Could not save %d conversation(s): the database was closed", len(self._dirty)
+            )
+            return
+        pending = len(self._dirty)
+        flushing = asyncio.create_task(self.flush())
+        try:
+            await asyncio.wait({flushing}, timeout=self._close_seconds)
+        finally:
+            if not flushing.done():
+                # Given up (or this close was cancelled): the flush rolls back once SQLite lets
+                # go, and its changes stay in memory, unsaved.
+                flushing.cancel()
+        if not flushing.done():
+            logger.error(
+                "Could not save %d conversation(s): the database did not take them within %s s",
+                pending,
+                self._close_seconds,
+            )
+        elif not flushing.cancelled() and (error := flushing.exception()) is not None:
+            logger.error("Could not save %d conversation(s) at close", pending, exc_info=error)
+
+    async def _stop_flusher(self) -> None:
+        flusher, self._flusher = self._flusher, None
+        if flusher is None:
+            return
+        flusher.cancel()
+        # Bounded: a flush cancelled in the middle of a statement ends when SQLite lets go.
+        await asyncio.wait({flusher}, timeout=self._close_seconds)
+        if flusher.done() and not flusher.cancelled() and flusher.exception() is not None:
+            logger.error("Conversation flusher failed", exc_info=flusher.exception())
 
     # ---- memory and database -------------------------------------------------------------
 
@@ -154,6 +197,8 @@ class SqliteStorage(BaseStorage):
         """Flush every `flush_seconds` while anything is waiting to be written."""
         while self._dirty:
             await asyncio.sleep(self._flush_seconds)
+            if not self._db.connected:  # closed: retrying would only fill the log
+                return
             try:
                 await self.flush()
             except Exception:

@@ -10,6 +10,9 @@ import pytest_asyncio
 from storage.db import Database
 from tests.harness import ShopBot, World, running_bot, world
 
+# A thread left running (a connection never closed) must not keep pytest alive for ever.
+from tests.thread_guard import pytest_sessionfinish, pytest_unconfigure  # noqa: F401
+
 
 @pytest_asyncio.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:

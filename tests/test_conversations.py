@@ -1,6 +1,9 @@
 """Conversation state in SQLite: what a person was typing survives a restart."""
 
+import asyncio
+import logging
 import time
+from pathlib import Path
 
 import pytest
 from aiogram.fsm.state import State, StatesGroup
@@ -9,6 +12,7 @@ from aiogram.fsm.storage.base import StorageKey
 from storage.conversations import KEEP_SECONDS, SqliteStorage
 from storage.db import Database
 from tests.harness import eventually
+from tests.writer_probe import statement_started, write_lock_held_elsewhere
 
 KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)
 
@@ -95,3 +99,75 @@ async def test_memory_is_bounded_and_what_is_let_go_is_read_again(
     await storage.close()
     again = SqliteStorage(db)
     assert await again.get_data(StorageKey(bot_id=1, chat_id=29, user_id=29)) == {"n": 29}
+
+
+async def test_a_stop_while_the_background_save_begins_still_saves(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The stop cancels the background save while its BEGIN waits in aiosqlite's thread; that
+    # BEGIN then goes through, and the final save must still find the connection free.
+    storage = SqliteStorage(db, flush_seconds=0)
+    begin = await statement_started(db, "BEGIN")
+    with write_lock_held_elsewhere(db):
+        await storage.set_state(KEY, "Ordering:link")
+        await begin.wait()
+        closing = asyncio.create_task(storage.close())
+        await asyncio.sleep(0)  # close has cancelled the background save
+    await closing
+    assert await rows(db) == 1
+    assert "ERROR" not in caplog.text
+
+
+async def test_closing_twice_is_harmless(db: Database) -> None:
+    storage = SqliteStorage(db)
+    await storage.set_state(KEY, "Ordering:link")
+    await storage.close()
+    await storage.close()
+    assert await rows(db) == 1
+
+
+async def test_close_after_the_database_closed_says_what_was_not_saved(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = Database(tmp_path / "closed.sqlite3")
+    await db.connect()
+    storage = SqliteStorage(db)
+    await storage.set_state(KEY, "Ordering:link")
+    await db.close()
+    await storage.close()  # no traceback that would cut the rest of a stop short
+    await storage.close()
+    assert "Could not save 1 conversation(s)" in caplog.text
+
+
+async def test_a_final_save_that_fails_is_logged_not_raised(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = SqliteStorage(db)
+    await storage.set_state(KEY, "Ordering:link")
+    async with db.transaction() as tx:  # the save cannot succeed now
+        await tx.execute("DROP TABLE conversations")
+    with caplog.at_level(logging.ERROR, logger="storage.conversations"):
+        await storage.close()
+    assert "no such table: conversations" in caplog.text
+
+
+async def test_the_final_save_waits_for_the_database_only_so_long(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def long_write() -> None:
+        async with db.transaction():
+            inside.set()
+            await release.wait()
+
+    writing = asyncio.create_task(long_write())
+    await inside.wait()
+    storage = SqliteStorage(db, close_seconds=0.05)
+    await storage.set_state(KEY, "Ordering:link")
+    await storage.close()  # returns although the writer stays busy
+    assert "Could not save 1 conversation(s)" in caplog.text
+    release.set()
+    await writing
+    await storage.flush()  # what was not saved is still held, and saved when it can be
+    assert await rows(db) == 1
