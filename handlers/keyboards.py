@@ -11,7 +11,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callbacks import (
     CancelFlowCb,
-    CategoriesCb,
     CategoryCb,
     DraftCb,
     LanguageCb,
@@ -20,19 +19,16 @@ from handlers.callbacks import (
     OrderProductCb,
     OrdersCb,
     OrderServiceCb,
-    ProductCategoriesCb,
     ProductCategoryCb,
-    ProductCb,
     ProductDraftCb,
     RefillOrderCb,
     RefreshOrderCb,
-    ServiceCb,
     ShowResultCb,
     TopUpCb,
 )
 from shop.catalog import Page
 from shop.i18n import _
-from storage.catalog import Category, ServiceRecord
+from storage.catalog import ServiceRecord
 from storage.orders import OrderRecord
 from storage.products import ProductRecord
 
@@ -98,23 +94,6 @@ def rows_with_pager(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def categories(page: Page[Category]) -> InlineKeyboardMarkup:
-    items = [
-        button(label(f"{category.name} ({category.service_count})"), CategoryCb(id=category.id))
-        for category in page.items
-    ]
-    return rows_with_pager(items, page, lambda p: CategoriesCb(page=p), home_button())
-
-
-def services(category: Category, page: Page[ServiceRecord]) -> InlineKeyboardMarkup:
-    items = [
-        button(label(service.name), ServiceCb(id=service.id, page=page.page))
-        for service in page.items
-    ]
-    back = button(_("⬅️ Categories"), CategoriesCb())
-    return rows_with_pager(items, page, lambda p: CategoryCb(id=category.id, page=p), back)
-
-
 def service_card(service: ServiceRecord, page: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -165,23 +144,6 @@ def order_card(order: OrderRecord, page: int, *, can_refill: bool = False) -> In
         rows.append([button(_("♻️ Refill"), RefillOrderCb(id=order.id, page=page))])
     rows.append([button(_("⬅️ My orders"), OrdersCb(page=page)), home_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def product_categories(page: Page[Category]) -> InlineKeyboardMarkup:
-    items = [
-        button(label(f"{c.name} ({c.service_count})"), ProductCategoryCb(id=c.id))
-        for c in page.items
-    ]
-    return rows_with_pager(items, page, lambda p: ProductCategoriesCb(page=p), home_button())
-
-
-def products(category: Category, page: Page[ProductRecord]) -> InlineKeyboardMarkup:
-    items = [
-        button(label(("" if p.in_stock else "⛔ ") + p.name), ProductCb(id=p.id, page=page.page))
-        for p in page.items
-    ]
-    back = button(_("⬅️ Categories"), ProductCategoriesCb())
-    return rows_with_pager(items, page, lambda p: ProductCategoryCb(id=category.id, page=p), back)
 
 
 def product_card(product: ProductRecord, page: int) -> InlineKeyboardMarkup:

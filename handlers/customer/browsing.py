@@ -1,16 +1,22 @@
 """Browsing a shelf, services or products alike: its categories (8 a page), a category's items,
-and what a stale button says. Each shelf's module says what differs (texts, keyboards, data)."""
+and what a stale button says. Each shelf's module says what differs (texts, buttons, data) in a
+`Shelf` and registers the four ways in with `register_shelf`."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
+from handlers.callbacks import MenuCb
 from handlers.common import show
 from handlers.deps import Services
 from shop.catalog import Page
@@ -21,16 +27,51 @@ from storage.catalog import Category
 Item = TypeVar("Item")
 
 
+class PageData(Protocol):
+    page: int
+
+
+class CategoryData(Protocol):
+    id: int
+    page: int
+
+
 @dataclass(frozen=True, slots=True)
 class Shelf(Generic[Item]):
+    command: str  # /services
+    menu: str  # the main menu button's MenuCb(to=...)
     title: Callable[[], str]  # above the categories
     empty: Callable[[], str]  # when there is nothing to show
     category_title: Callable[[str], str]  # above a category's items, given its (quoted) name
+    categories_cb: type[CallbackData]  # a page of categories: (page)
+    category_cb: type[CallbackData]  # a page of one category's items: (id, page)
+    item_button: Callable[[Item, int], InlineKeyboardButton]  # an item, on the category's page
     categories: Callable[[Services, int], Awaitable[Page[Category]]]
     category: Callable[[Services, int], Awaitable[Category | None]]
     items: Callable[[Services, Category, int], Awaitable[Page[Item]]]
-    categories_keyboard: Callable[[Page[Category]], InlineKeyboardMarkup]
-    items_keyboard: Callable[[Category, Page[Item]], InlineKeyboardMarkup]
+
+
+def categories_keyboard(shelf: Shelf[Any], page: Page[Category]) -> InlineKeyboardMarkup:
+    items = [
+        keyboards.button(
+            keyboards.label(f"{category.name} ({category.service_count})"),
+            shelf.category_cb(id=category.id),
+        )
+        for category in page.items
+    ]
+    return keyboards.rows_with_pager(
+        items, page, lambda p: shelf.categories_cb(page=p), keyboards.home_button()
+    )
+
+
+def items_keyboard(
+    shelf: Shelf[Item], category: Category, page: Page[Item]
+) -> InlineKeyboardMarkup:
+    items = [shelf.item_button(item, page.page) for item in page.items]
+    back = keyboards.button(_("⬅️ Categories"), shelf.categories_cb())
+    return keyboards.rows_with_pager(
+        items, page, lambda p: shelf.category_cb(id=category.id, page=p), back
+    )
 
 
 async def show_categories(
@@ -40,23 +81,41 @@ async def show_categories(
     if not categories.items:
         await show(target, shelf.empty(), keyboards.back_home())
         return
-    await show(target, shelf.title(), shelf.categories_keyboard(categories))
+    await show(target, shelf.title(), categories_keyboard(shelf, categories))
 
 
-async def show_category(
-    callback: CallbackQuery,
-    shelf: Shelf[Any],
-    services: Services,
-    category_id: int,
-    page: int,
-    callback_answer: CallbackAnswer,
-) -> None:
-    category = await shelf.category(services, category_id)
-    if category is None or category.service_count == 0:
-        callback_answer.text = _("This category is no longer available.")
+def register_shelf(router: Router, shelf: Shelf[Any]) -> None:
+    """/command and the menu button open the categories; their pages; a category's items."""
+
+    async def by_command(message: Message, state: FSMContext, services: Services) -> None:
+        await state.clear()
+        await show_categories(message, shelf, services, 0)
+
+    async def by_button(callback: CallbackQuery, state: FSMContext, services: Services) -> None:
+        await state.clear()
         await show_categories(callback, shelf, services, 0)
-        return
-    items = await shelf.items(services, category, page)
-    await show(
-        callback, shelf.category_title(quote(category.name)), shelf.items_keyboard(category, items)
-    )
+
+    async def categories_page(
+        callback: CallbackQuery, callback_data: PageData, services: Services
+    ) -> None:
+        await show_categories(callback, shelf, services, callback_data.page)
+
+    async def category_page(
+        callback: CallbackQuery,
+        callback_data: CategoryData,
+        services: Services,
+        callback_answer: CallbackAnswer,
+    ) -> None:
+        category = await shelf.category(services, callback_data.id)
+        if category is None or category.service_count == 0:
+            callback_answer.text = _("This category is no longer available.")
+            await show_categories(callback, shelf, services, 0)
+            return
+        items = await shelf.items(services, category, callback_data.page)
+        title = shelf.category_title(quote(category.name))
+        await show(callback, title, items_keyboard(shelf, category, items))
+
+    router.message.register(by_command, Command(shelf.command))
+    router.callback_query.register(by_button, MenuCb.filter(F.to == shelf.menu))
+    router.callback_query.register(categories_page, shelf.categories_cb.filter())
+    router.callback_query.register(category_page, shelf.category_cb.filter())

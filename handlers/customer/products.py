@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from aiogram import F, Router, html
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
 from handlers.callbacks import (
-    MenuCb,
     OrderProductCb,
     ProductCategoriesCb,
     ProductCategoryCb,
@@ -19,7 +17,7 @@ from handlers.callbacks import (
     ShowResultCb,
 )
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
-from handlers.customer.browsing import Shelf, show_categories, show_category
+from handlers.customer.browsing import Shelf, register_shelf, show_categories
 from handlers.customer.checkout import (
     Checkout,
     bill_lines,
@@ -39,42 +37,21 @@ from storage.products import ProductRecord
 from storage.users import User
 
 PRODUCTS: Shelf[ProductRecord] = Shelf(
+    command="products",
+    menu="products",
     title=lambda: _("🎁 <b>Products</b>\nChoose a category:"),
     empty=lambda: _("No products are on sale right now. Please come back later."),
     category_title=lambda name: _("🎁 <b>{category}</b>\nChoose a product:").format(category=name),
+    categories_cb=ProductCategoriesCb,
+    category_cb=ProductCategoryCb,
+    item_button=lambda product, page: keyboards.button(
+        keyboards.label(("" if product.in_stock else "⛔ ") + product.name),
+        ProductCb(id=product.id, page=page),
+    ),
     categories=lambda services, page: services.products.categories(page),
     category=lambda services, category_id: services.products.category(category_id),
     items=lambda services, category, page: services.products.products(category, page),
-    categories_keyboard=keyboards.product_categories,
-    items_keyboard=keyboards.products,
 )
-
-
-async def products_command(message: Message, state: FSMContext, services: Services) -> None:
-    await state.clear()
-    await show_categories(message, PRODUCTS, services, 0)
-
-
-async def products_button(callback: CallbackQuery, state: FSMContext, services: Services) -> None:
-    await state.clear()
-    await show_categories(callback, PRODUCTS, services, 0)
-
-
-async def categories_page(
-    callback: CallbackQuery, callback_data: ProductCategoriesCb, services: Services
-) -> None:
-    await show_categories(callback, PRODUCTS, services, callback_data.page)
-
-
-async def category_page(
-    callback: CallbackQuery,
-    callback_data: ProductCategoryCb,
-    services: Services,
-    callback_answer: CallbackAnswer,
-) -> None:
-    await show_category(
-        callback, PRODUCTS, services, callback_data.id, callback_data.page, callback_answer
-    )
 
 
 def product_card_text(offer: ProductOffer) -> str:
@@ -262,10 +239,7 @@ async def show_result(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(products_command, Command("products"))
-    router.callback_query.register(products_button, MenuCb.filter(F.to == "products"))
-    router.callback_query.register(categories_page, ProductCategoriesCb.filter())
-    router.callback_query.register(category_page, ProductCategoryCb.filter())
+    register_shelf(router, PRODUCTS)
     router.callback_query.register(product_card, ProductCb.filter())
     router.callback_query.register(begin, OrderProductCb.filter())
     router.message.register(got_quantity, ProductOrdering.quantity, NOT_A_COMMAND)

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 
-from aiogram import F, Router, html
-from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram import Router, html
+from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
-from handlers.callbacks import CategoriesCb, CategoryCb, MenuCb, ServiceCb
+from handlers.callbacks import CategoriesCb, CategoryCb, ServiceCb
 from handlers.common import show
-from handlers.customer.browsing import Shelf, show_categories, show_category
+from handlers.customer.browsing import Shelf, register_shelf, show_categories
 from handlers.deps import Services
 from provider.models import ServiceType
 from shop.catalog import Offer
@@ -25,42 +23,20 @@ from storage.catalog import ServiceRecord
 BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 SERVICES: Shelf[ServiceRecord] = Shelf(
+    command="services",
+    menu="services",
     title=lambda: _("🛒 <b>Services</b>\nChoose a category:"),
     empty=lambda: _("The catalog is empty right now. Please come back later."),
     category_title=lambda name: _("🛒 <b>{category}</b>\nChoose a service:").format(category=name),
+    categories_cb=CategoriesCb,
+    category_cb=CategoryCb,
+    item_button=lambda service, page: keyboards.button(
+        keyboards.label(service.name), ServiceCb(id=service.id, page=page)
+    ),
     categories=lambda services, page: services.catalog.categories(page),
     category=lambda services, category_id: services.catalog.category(category_id),
     items=lambda services, category, page: services.catalog.services(category, page),
-    categories_keyboard=keyboards.categories,
-    items_keyboard=keyboards.services,
 )
-
-
-async def services_command(message: Message, state: FSMContext, services: Services) -> None:
-    await state.clear()
-    await show_categories(message, SERVICES, services, 0)
-
-
-async def services_button(callback: CallbackQuery, state: FSMContext, services: Services) -> None:
-    await state.clear()
-    await show_categories(callback, SERVICES, services, 0)
-
-
-async def categories_page(
-    callback: CallbackQuery, callback_data: CategoriesCb, services: Services
-) -> None:
-    await show_categories(callback, SERVICES, services, callback_data.page)
-
-
-async def category_page(
-    callback: CallbackQuery,
-    callback_data: CategoryCb,
-    services: Services,
-    callback_answer: CallbackAnswer,
-) -> None:
-    await show_category(
-        callback, SERVICES, services, callback_data.id, callback_data.page, callback_answer
-    )
 
 
 def type_label(kind: ServiceType) -> str:
@@ -118,9 +94,6 @@ async def service_card(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(services_command, Command("services"))
-    router.callback_query.register(services_button, MenuCb.filter(F.to == "services"))
-    router.callback_query.register(categories_page, CategoriesCb.filter())
-    router.callback_query.register(category_page, CategoryCb.filter())
+    register_shelf(router, SERVICES)
     router.callback_query.register(service_card, ServiceCb.filter())
     return router
