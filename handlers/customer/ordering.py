@@ -201,21 +201,24 @@ async def got_comments(
 ) -> None:
     got = await got_lines(message, state, services, comments=True)
     if got is not None:
-        draft, draft.lines = got[0], got[1]
+        draft, lines = got
+        draft.lines = lines
         await ask_confirm(message, state, services, person, draft)
 
 
 async def got_list(message: Message, state: FSMContext, services: Services, person: User) -> None:
     got = await got_lines(message, state, services)
     if got is not None:
-        draft, draft.lines = got[0], got[1]
+        draft, lines = got
+        draft.lines = lines
         await ask_confirm(message, state, services, person, draft)
 
 
 async def got_suggest(message: Message, state: FSMContext, services: Services) -> None:
     got = await got_lines(message, state, services)
     if got is not None:
-        draft, draft.suggest = got[0], got[1]
+        draft, lines = got
+        draft.suggest = lines
         await SERVICE_ORDER.save(state, draft, Ordering.search)
         await prompt(message, state, _("Now send the search keywords, one per line."))
 
@@ -223,7 +226,8 @@ async def got_suggest(message: Message, state: FSMContext, services: Services) -
 async def got_search(message: Message, state: FSMContext, services: Services, person: User) -> None:
     got = await got_lines(message, state, services)
     if got is not None:
-        draft, draft.search = got[0], got[1]
+        draft, lines = got
+        draft.search = lines
         await ask_confirm(message, state, services, person, draft)
 
 
