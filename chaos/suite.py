@@ -102,12 +102,16 @@ def table(outcomes: list[Outcome]) -> str:
 def report(outcomes: list[Outcome], seed: int, full: bool, workdir: Path | None) -> str:
     lines = [table(outcomes)]
     for outcome in outcomes:
-        lines += [f"FAILED {outcome.trial}: {failure}" for failure in outcome.result.failures]
-        lines += [f"note {outcome.trial}: {note}" for note in outcome.result.notes]
+        lines += [short(f"FAILED {outcome.trial}: {line}") for line in outcome.result.failures]
+        lines += [short(f"note {outcome.trial}: {note}") for note in outcome.result.notes]
     flags = " --full" if full else ""
     kept = f"; logs and databases in {workdir}" if workdir else ""
     lines.append(f"seed {seed} (replay: python -m chaos{flags} --seed {seed}){kept}")
     return "\n".join(lines)
+
+
+def short(line: str, limit: int = 300) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def remove(workdir: Path) -> None:

@@ -34,6 +34,7 @@ class Round:
     cards: dict[int, BotMessage] = field(default_factory=dict)
     adds_before: int = 0  # the panel's `add` requests before the round
     submitting: set[int] = field(default_factory=set)  # orders left `submitting` by the kill
+    added_at_kill: int = 0  # orders the panel had created when the killed bot's last add landed
 
 
 async def trial(ctx: Context, size: int) -> TrialResult:
@@ -79,6 +80,10 @@ async def run_round(ctx: Context, shop: Shop, burst: Round) -> str:
     await kill_at(ctx, burst, point, k)
     await shop.kill()
     ctx.sim.latency_seconds = 0.0
+    # The killed bot's requests still on their way land first: whatever the panel creates
+    # after this comes from the restarted bot.
+    await until(lambda: adds_landed(ctx, burst), 10.0, "every add request creating its order")
+    burst.added_at_kill = len(ctx.sim.added)
     orders = await shop.orders()
     burst.submitting = {o.id for o in await orders.in_stage(Stage.SUBMITTING, limit=1000)}
     await shop.start()
@@ -116,6 +121,13 @@ async def kill_at(ctx: Context, burst: Round, point: str, k: int) -> None:
         await asyncio.sleep(ctx.rng.uniform(0.0, 1.0))  # the random moment is the point
 
 
+async def adds_landed(ctx: Context, burst: Round) -> bool:
+    """Every add request of the round has created its order (none refused, none in flight)."""
+    links = set(burst.links.values())
+    created = sum(1 for order in ctx.sim.orders.values() if order.link in links)
+    return ctx.sim.request_counts["add"] - burst.adds_before == created
+
+
 async def press_again(burst: Round) -> None:
     """Whoever saw no result presses Confirm again: a second order must not come of it."""
     waiting = [c for c in burst.customers if not any(order_number(m) for m in c.messages)]
@@ -147,11 +159,14 @@ async def no_submitting(shop: Shop) -> bool:
 async def round_problems(ctx: Context, shop: Shop, burst: Round) -> list[str]:
     orders = await shop.orders()
     problems = []
+    resent = {added["link"] for added in ctx.sim.added[burst.added_at_kill :]}
     for order_id in burst.submitting:
         order = await orders.get(order_id)
         if order is not None and order.stage is not Stage.UNCONFIRMED:
             problems.append(f"order #{order_id} left submitting by the kill is now "
                             f"{order.stage.value}, not unconfirmed")  # fmt: skip
+        if order is not None and order.link in resent:
+            problems.append(f"order #{order_id} left submitting was sent to the panel again")
     for customer in burst.customers:
         mine = await orders.for_user(customer.user_id, limit=10)
         if len(mine) > 1:
