@@ -157,7 +157,7 @@ async def drop_pending_updates(fake: FakeTelegram) -> None:
     """What one trial's people sent and no bot took must not reach the next trial's bot."""
     url = f"{fake.base_url}/bot{TEST_TOKEN}/deleteWebhook"
     async with (
-        aiohttp.ClientSession() as session,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
         session.post(url, json={"drop_pending_updates": True}) as response,
     ):
         await response.read()

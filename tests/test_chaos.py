@@ -58,6 +58,7 @@ async def ctx(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Context
         yield context
 
 
+@pytest.mark.timeout(600)  # each trial bounds itself (chaos.trials.Trial.time_limit) well before
 @pytest.mark.parametrize("trial", [case(trial) for trial in TRIALS])
 async def test_trial_holds(ctx: Context, trial: Trial) -> None:
     outcome = await run_trial(ctx, trial, trial.small)

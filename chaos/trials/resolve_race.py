@@ -9,6 +9,7 @@ most once), and the other admin got a plain "⚠️ ..." reply naming the order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -80,7 +81,8 @@ async def run_race(ctx: Context, shop: Shop, race: Race) -> list[str]:
 
 
 async def reply_to(admin: Person, order_id: int) -> BotMessage:
-    return await reply_matching(admin, lambda m: f"#{order_id}" in m.content, "an admin's reply")
+    names_it = re.compile(rf"#{order_id}(?!\d)")
+    return await reply_matching(admin, lambda m: bool(names_it.search(m.content)), "a reply")
 
 
 async def refund_rows(shop: Shop, order_id: int) -> list[LedgerEntry]:
