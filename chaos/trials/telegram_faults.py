@@ -34,7 +34,7 @@ async def trial(ctx: Context, size: int) -> TrialResult:
     blocked = set(ctx.rng.sample(customers, max(1, size // 4)))
     orders = await seed(ctx, shop, customers)
     await shop.start()
-    queue_faults(ctx, 2 + size // 4)
+    queue_faults(ctx, size // 4)
     ctx.fake.rate_limit_per_second = 5
     for customer in blocked:
         customer.block()
@@ -70,11 +70,13 @@ async def seed(ctx: Context, shop: Shop, customers: list[Person]) -> dict[int, i
     return orders
 
 
-def queue_faults(ctx: Context, runs: int) -> None:
-    """A random run of failures for the next sendMessage calls, in order."""
-    for _ in range(ctx.rng.randint(runs // 2, runs)):
-        code, description, retry_after = ctx.rng.choice(ERRORS)
-        count = ctx.rng.randint(1, 2)
+def queue_faults(ctx: Context, extra_runs: int) -> None:
+    """Failures for the next sendMessage calls, in a random order: always a 429 and a 5xx,
+    then `extra_runs` random runs of one or two."""
+    runs = [(ERRORS[0], 1), (ctx.rng.choice(ERRORS[1:]), 1)]
+    runs += [(ctx.rng.choice(ERRORS), ctx.rng.randint(1, 2)) for _ in range(extra_runs)]
+    ctx.rng.shuffle(runs)
+    for (code, description, retry_after), count in runs:
         ctx.fake.fail_next("sendMessage", code, description, count, retry_after)
 
 
