@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fmt typecheck pytest simulator bench clean i18n
+.PHONY: run test lint fmt typecheck pytest simulator bench chaos clean i18n
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ simulator: $(STAMP)
 
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# Races, kill -9, SIGTERM, panel and Telegram faults, fuzz: the real bot process, full sizes.
+# Small sizes run in `make test` (tests/test_chaos.py). Replay a run: $(PY) -m chaos --seed N.
+chaos: $(STAMP)
+	$(PY) -m chaos --full
 
 # Texts -> shop/locales/messages.pot -> each language's messages.po (created when missing).
 # The app compiles the .po files in memory at start-up; no .mo file is kept.

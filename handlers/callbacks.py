@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from storage.db import MAX_INTEGER
+
+# Numbers in a button's data are checked when it is read back: a forged button with an id no
+# row can have (above SQLite's largest integer) or a negative page is an expired button.
+Id = Annotated[int, Field(ge=0, le=MAX_INTEGER)]
+PageNo = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class MenuCb(CallbackData, prefix="m"):
@@ -10,21 +20,21 @@ class MenuCb(CallbackData, prefix="m"):
 
 
 class CategoriesCb(CallbackData, prefix="cs"):
-    page: int = 0
+    page: PageNo = 0
 
 
 class CategoryCb(CallbackData, prefix="c"):
-    id: int
-    page: int = 0
+    id: Id
+    page: PageNo = 0
 
 
 class ServiceCb(CallbackData, prefix="s"):
-    id: int
-    page: int = 0  # the category page to go back to
+    id: Id
+    page: PageNo = 0  # the category page to go back to
 
 
 class OrderServiceCb(CallbackData, prefix="os"):
-    id: int
+    id: Id
 
 
 class DraftCb(CallbackData, prefix="d"):
@@ -37,40 +47,40 @@ class CancelFlowCb(CallbackData, prefix="x"):
 
 
 class OrdersCb(CallbackData, prefix="ol"):
-    page: int = 0
+    page: PageNo = 0
 
 
 class OrderCb(CallbackData, prefix="o"):
-    id: int
-    page: int = 0
+    id: Id
+    page: PageNo = 0
 
 
 class RefreshOrderCb(CallbackData, prefix="or"):
-    id: int
-    page: int = 0
+    id: Id
+    page: PageNo = 0
 
 
 class RefillOrderCb(CallbackData, prefix="rf"):
-    id: int
-    page: int = 0
+    id: Id
+    page: PageNo = 0
 
 
 class ProductCategoriesCb(CallbackData, prefix="pcs"):
-    page: int = 0
+    page: PageNo = 0
 
 
 class ProductCategoryCb(CallbackData, prefix="pc"):
-    id: int
-    page: int = 0
+    id: Id
+    page: PageNo = 0
 
 
 class ProductCb(CallbackData, prefix="p"):
-    id: int
-    page: int = 0
+    id: Id
+    page: PageNo = 0
 
 
 class OrderProductCb(CallbackData, prefix="op"):
-    id: int
+    id: Id
 
 
 class ProductDraftCb(CallbackData, prefix="pd"):
@@ -79,7 +89,7 @@ class ProductDraftCb(CallbackData, prefix="pd"):
 
 
 class ShowResultCb(CallbackData, prefix="sr"):
-    id: int
+    id: Id
 
 
 class AdminCb(CallbackData, prefix="adm"):
@@ -88,7 +98,7 @@ class AdminCb(CallbackData, prefix="adm"):
 
 class AdminUserCb(CallbackData, prefix="au"):
     action: str  # credit, debit, ban, unban
-    id: int
+    id: Id
 
 
 class TopUpCb(CallbackData, prefix="tu"):
@@ -101,4 +111,4 @@ class LanguageCb(CallbackData, prefix="lang"):
 
 class ResolveBatchCb(CallbackData, prefix="rb"):
     action: str  # apply | cancel
-    id: int  # the batch of settlements (storage/resolve_batches.py)
+    id: Id  # the batch of settlements (storage/resolve_batches.py)

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 Params = Sequence[Any] | dict[str, Any]
 MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
+MAX_INTEGER = 2**63 - 1  # SQLite's largest INTEGER: an id above it cannot exist
 CLOSE_SECONDS = 5.0  # how long close() waits for a write to finish, then for each connection
 
 

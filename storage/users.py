@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from storage.db import Database, Transaction
+from storage.db import MAX_INTEGER, Database, Transaction
 from storage.money import from_micros
 
 
@@ -69,7 +69,7 @@ class UserRepository:
         token = token.strip()
         if token.startswith("@"):
             return await self.find_by_username(token)
-        if token.isdigit() and len(token) <= 19:
+        if token.isascii() and token.isdigit() and int(token) <= MAX_INTEGER:
             return await self.get(int(token))
         return None
 
