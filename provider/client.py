@@ -1,7 +1,8 @@
 """The panel's "API v2" over HTTP: POST form-encoded, JSON answers, errors usually with HTTP 200.
 
-Reads are retried with backoff when the panel is unavailable; `add`, `refill` and
-`add_product_order` are never retried here, because a retried write can create a second order.
+Reads are retried with backoff when the panel is unavailable; `add`, `refill`, `cancel` and
+`add_product_order` are never retried here, because a retried write can create a second order
+(or a second request the panel may act on).
 The API key travels only in the POST body: it never reaches a log line, an exception or a repr.
 """
 
@@ -167,6 +168,21 @@ class PanelClient:
             results.update(parse_refills(data, chunk))
         return results
 
+    async def cancel(self, order_ids: Sequence[int]) -> dict[int, bool | ItemError]:
+        """Ask the panel to cancel orders (only services with `cancel` allow it). Never retried.
+
+        Per order: True when the panel took the request (the order turns Canceled, or Partial
+        if it had started, at a later status: follow that, not this answer), False when it
+        answered a falsy value, or its refusal. Ids the panel does not mention are left out.
+        """
+        results: dict[int, bool | ItemError] = {}
+        unique = list(dict.fromkeys(order_ids))
+        for start in range(0, len(unique), MULTI_LIMIT):
+            chunk = unique[start : start + MULTI_LIMIT]
+            data = await self._write("cancel", {"orders": join_ids(chunk)})
+            results.update(parse_cancels(data, chunk))
+        return results
+
     async def refill_status(self, refill_id: int) -> OrderStatus:
         data = await self._read("refill_status", {"refill": str(refill_id)})
         return OrderStatus.parse(expect_dict(data, "refill_status").get("status"))
@@ -328,3 +344,39 @@ def parse_refill_statuses(data: Any) -> dict[int, OrderStatus | ItemError]:
         else:
             results[refill_id] = OrderStatus.parse(status)
     return results
+
+
+def parse_cancels(data: Any, order_ids: list[int]) -> dict[int, bool | ItemError]:
+    """`[{"order": 1, "cancel": 1}, {"order": 2, "cancel": {"error": "..."}}]`, as the API v2
+    family documents it; also `{"order": 2, "error": "..."}` rows and, for one id, `{"cancel": 1}`.
+    """
+    if isinstance(data, dict) and len(order_ids) == 1 and "cancel" in data:
+        return {order_ids[0]: cancel_outcome(data["cancel"])}
+    if not isinstance(data, list):
+        raise ProviderUnavailable("unexpected answer shape for 'cancel'")
+    results: dict[int, bool | ItemError] = {}
+    for item in data:
+        if not isinstance(item, dict) or "order" not in item:
+            continue
+        order_id = as_int(item["order"])
+        if order_id is None:
+            continue
+        if "cancel" in item:
+            results[order_id] = cancel_outcome(item["cancel"])
+        elif "error" in item:
+            results[order_id] = ItemError(str(item["error"]))
+        else:
+            results[order_id] = ItemError("unreadable answer")
+    return results
+
+
+def cancel_outcome(value: Any) -> bool | ItemError:
+    """`{"error": ...}` is a refusal; 1, "1", true or a cancel id mean the request was taken."""
+    if isinstance(value, dict):
+        return ItemError(str(value.get("error", "refused")))
+    if isinstance(value, bool):
+        return value
+    number = as_int(value)
+    if number is not None:
+        return number > 0
+    return str(value).strip().lower() in {"true", "yes", "ok", "success"}

@@ -177,7 +177,11 @@ class ServiceType(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
-    """The fields `add` sends; which ones depends on the service type (see `for_type`)."""
+    """The fields `add` sends; which ones depends on the service type (see `for_type`).
+
+    `runs` and `interval` (minutes) ask for drip-feed on a Default service whose `dripfeed`
+    flag is set: `quantity` is then per run and the panel charges rate x quantity x runs / 1000.
+    """
 
     service: int
     link: str
@@ -186,6 +190,8 @@ class OrderRequest:
     list: str | None = None
     suggest: str | None = None
     search: str | None = None
+    runs: int | None = None
+    interval: int | None = None
 
     def form(self) -> dict[str, str]:
         fields = {
@@ -196,6 +202,8 @@ class OrderRequest:
             "list": self.list,
             "suggest": self.suggest,
             "search": self.search,
+            "runs": self.runs,
+            "interval": self.interval,
         }
         return {name: str(value) for name, value in fields.items() if value is not None}
 
@@ -210,8 +218,11 @@ class OrderRequest:
         lines: Sequence[str] = (),
         suggest: Sequence[str] = (),
         search: Sequence[str] = (),
+        runs: int | None = None,
+        interval: int | None = None,
     ) -> OrderRequest:
-        """Exactly the fields the panel expects for this type (panel-api.md)."""
+        """Exactly the fields the panel expects for this type (panel-api.md); drip-feed's `runs`
+        and `interval` are sent for Default only (and only when given)."""
         match service_type:
             case ServiceType.PACKAGE:
                 return cls(service, link)
@@ -225,4 +236,4 @@ class OrderRequest:
                     suggest="\n".join(suggest), search="\n".join(search),
                 )  # fmt: skip
             case _:
-                return cls(service, link, quantity=quantity)
+                return cls(service, link, quantity=quantity, runs=runs, interval=interval)

@@ -3,12 +3,24 @@
 Used by the tests, the benchmarks and as the demo panel when no real panel is configured::
 
     python -m provider.simulator --port 8800 --key demo
+    python -m provider.simulator --port 8800 --panels main,backup,vnd
 
 It speaks the API of ``panel-api.md``: one ``POST /api/v2`` endpoint, form-encoded fields,
 errors as HTTP 200 ``{"error": "..."}`` with the panels' own messages, numbers sometimes as
 strings and sometimes as JSON numbers. Orders move Pending -> In progress -> Completed (a
 share ends Partial or Canceled) as time passes (``tick_seconds``) or on ``advance()``, from a
 seeded random generator so that runs are reproducible.
+
+Beyond the seed it offers the wider API v2 family where a service says so in ``services``:
+``cancel`` (``orders`` = ids; answers ``[{"order": 1, "cancel": 1}, {"order": 2, "cancel":
+{"error": "..."}}]``) and drip-feed (``runs`` and ``interval`` in minutes on ``add``; the
+charge is rate x quantity x runs / 1000). A cancel is a request: the order turns Canceled (or
+Partial, when it was already in progress) at its next step, and the panel refunds itself then.
+
+``PanelFarm`` serves several panels on one server, each under its own prefix
+(``/main/api/v2``, ``/backup/api/v2``, ``/vnd/api/v2``), each with its own key, catalog,
+currency, balance, orders, faults and ``/<name>/_control/...``; ``make_panel`` builds the
+presets named in ``PANEL_PRESETS``.
 
 Tests steer it in-process (``set_order``, ``inject_fault``, ...) or, when it runs in another
 process, through JSON endpoints under ``/_control/``.
@@ -63,10 +75,22 @@ ERR_ACTIVE: Final = "You have active order with this link. Please wait until ord
 ERR_NOT_ELIGIBLE: Final = "Order not eligible for refill."
 ERR_REFILL_DISABLED: Final = "Refill is disabled for this service"
 ERR_OUT_OF_STOCK: Final = "Out of stock"
+# The panels' docs name no messages for these; worded like their refill siblings.
+ERR_CANCEL_DISABLED: Final = "Cancel is disabled for this service"
+ERR_NOT_CANCELABLE: Final = "Order not eligible for cancel."
+ERR_DRIPFEED_DISABLED: Final = "Drip-feed is disabled for this service"
+
+# Drip-feed rules of the simulated panels: quantity is per run and within min..max, and the
+# total (quantity x runs) must stay within max as well.
+DRIP_MIN_RUNS: Final = 2
+DRIP_MAX_RUNS: Final = 1000
+DRIP_MIN_INTERVAL: Final = 1  # minutes
+DRIP_MAX_INTERVAL: Final = 1440
 
 FAULT_KINDS: Final = frozenset({"http500", "html", "truncated", "delay", "drop"})
 MULTI_PARAMS: Final = {
     "status": "orders",
+    "cancel": "orders",
     "refill": "orders",
     "refill_status": "refills",
     "product_order_status": "orders",
@@ -135,7 +159,7 @@ def default_services() -> list[dict[str, Any]]:
         _service(1, "Youtube", "Youtube views", "Default", "2.5", "200", "10000", True),
         _service(2, "Facebook", "Facebook comments", "Custom Comments", "4", "10", "1500", False),
         _service(3, yt, "🔥 YouTube Views [Non Drop] & Fast <HQ> ", "Default", "1.2", "100",
-                 "1000000", "1", cancel=True, dripfeed=True, description=desc),
+                 "1000000", "1", description=desc),
         _service(4, yt, "YouTube Likes [Real] ⚡", "Default", "3.45", "10", "50000", 1),
         _service(5, yt, "YouTube Subscribers [30 Days Refill ♻️]", "Default", "28.9", "50",
                  "20000", True, cancel=False, dripfeed=False),
@@ -151,7 +175,7 @@ def default_services() -> list[dict[str, Any]]:
         _service(11, yt, "YouTube 1000 Views Package 📦", "Package", "1.9", "1", "1", False),
         _service(12, yt, "YouTube Live Stream Views [1 Hour] Package", "Package", "15", 1, 1),
         _service(13, ig, "Instagram Followers [Max 50K] 👥", "Default", "0.89", "10", "50000",
-                 "0", cancel=True),
+                 "0"),
         _service(14, ig, "Instagram Likes | Instant & Cheap", "Default", "0.27819", 10, 100000),
         _service(15, ig, "Instagram Reels Views 🚀", "Default", "0.0045", "100", "10000000", False),
         _service(16, ig, "Instagram Custom Comments <Arabic>", "Custom Comments", "15.5", "10",
@@ -166,7 +190,7 @@ def default_services() -> list[dict[str, Any]]:
         _service(23, tt, "TikTok Custom Comments", "Custom Comments", "20", "10", "1000", False),
         _service(24, tt, "TikTok Shares ", "Default", "0.5", "100", "1000000"),
         _service(25, fb, "Facebook Page Likes + Followers 👍", "Default", "5.5", "100", "100000",
-                 True, dripfeed=True),
+                 True),
         _service(26, fb, "Facebook Post Reactions [❤️ Love]", "Default", "2.2", "50", "10000", 1),
         _service(27, fb, "Facebook Video Views", "Default", "0.9", "500", "10000000", False),
         _service(28, fb, "Facebook Live Stream Viewers [30 Min] Package", "Package", "3.5", "1",
@@ -186,7 +210,7 @@ def default_services() -> list[dict[str, Any]]:
         _service(38, "Spotify", "Spotify Plays [Premium] 🎵", "Default", "1.1", "1000",
                  "10000000", True),
         _service(39, "Website Traffic", "Website Traffic from Google <Worldwide>", "Default",
-                 "0.15", "1000", "1000000", False, dripfeed=True),
+                 "0.15", "1000", "1000000", False),
     ]  # fmt: skip
 
 
@@ -203,6 +227,88 @@ def default_products() -> list[dict[str, Any]]:
          "rate": Decimal("0.5"), "min": 1, "max": 2, "category": "Facebook",
          "status": "In stock", "type": "Service"},
     ]  # fmt: skip
+
+
+def backup_services() -> list[dict[str, Any]]:
+    """A second USD panel selling the same kinds of services as the main one under other ids,
+    some cheaper and some dearer, so that routing and failover can be shown. Several services
+    allow ``cancel`` and several Default ones ``dripfeed`` (flags in every spelling panels use).
+    """
+    yt, ig, tt, fb, tg, tw = "YouTube", "Instagram", "TikTok", "Facebook", "Telegram", "Twitter / X"
+    return [
+        _service(101, yt, "YouTube Views [Backup Server] ⚡", "Default", "1.05", "100", "1000000",
+                 "1", cancel=True, dripfeed=True),
+        _service(102, yt, "YouTube Likes [Real]", "Default", "3.9", "10", "50000", True,
+                 cancel=True, dripfeed=False),
+        _service(103, yt, "YouTube Subscribers [Non Drop] ", "Default", "31.5", "50", "20000",
+                 True, cancel=False),
+        _service(104, yt, "YouTube Custom Comments", "Custom Comments", "10.8", "5", "1000",
+                 False, cancel=True),
+        _service(105, yt, "YouTube 1000 Views Package", "Package", "2.1", "1", "1", False),
+        _service(106, ig, "Instagram Followers [Refill 30D] ♻️", "Default", "0.95", "10", "50000",
+                 True, cancel=True, dripfeed=True),
+        _service(107, ig, "Instagram Likes [Fast & Cheap]", "Default", "0.25", 10, 100000, 0,
+                 cancel="1", dripfeed="1"),
+        _service(108, ig, "Instagram Reels Views", "Default", "0.004", "100", "10000000", False,
+                 dripfeed=True),
+        _service(109, tt, "TikTok Views", "Default", "0.012", "100", "100000000", True,
+                 dripfeed=1),
+        _service(110, tt, "TikTok Likes <Refill>", "Default", "1.6", "10", "100000", "1",
+                 cancel=1),
+        _service(111, tt, "TikTok Followers", "Default", "4.4", 50, 20000, False, cancel=True),
+        _service(112, fb, "Facebook Page Likes", "Default", "5.2", "100", "100000", True,
+                 cancel=0, dripfeed=True),
+        _service(113, tg, "Telegram Channel Members [Backup]", "Default", "1.05", "500", "100000",
+                 False, cancel=True, dripfeed=True),
+        _service(114, tg, "Telegram Post Views", "Default", "0.045", "10", "1000000", "0",
+                 dripfeed="1"),
+        _service(115, tw, "Twitter/X Followers", "Default", "9.5", "100", "50000", True,
+                 cancel=True),
+        _service(116, "Spotify", "Spotify Plays", "Default", "0.99", "1000", "10000000", True,
+                 dripfeed=True),
+        _service(117, "Website Traffic", "Website Traffic from Google", "Default", "0.18", "1000",
+                 "1000000", False, cancel=True, dripfeed=True),
+    ]  # fmt: skip
+
+
+def vnd_services() -> list[dict[str, Any]]:
+    """A Vietnamese 1DG panel: rates in VND per 1000 (25,000 VND per 1000 views), no cancel
+    and no drip-feed, like the seed; names partly in Vietnamese."""
+    yt, fb, ig, tt, tg = "YouTube", "Facebook", "Instagram", "TikTok", "Telegram"
+    return [
+        _service(1, yt, "Tăng view YouTube [VN] 🇻🇳", "Default", "25000", "100", "1000000", True),
+        _service(2, yt, "YouTube Likes", "Default", "85000", "10", "50000", False),
+        _service(3, yt, "Sub YouTube [Bảo hành 30 ngày]", "Default", "720000", "50", "20000", 1),
+        _service(4, yt, "YouTube Views - Suggested Videos", "Special (1DG)", "162500", "1000",
+                 "500000", False),
+        _service(5, yt, "YouTube Views - Suggested + Search", "Special 1 (1DG)", "181250",
+                 "1000", "500000"),
+        _service(6, yt, "Gói 1000 view YouTube 📦", "Package", "47500", "1", "1", False),
+        _service(7, fb, "Like Fanpage Facebook", "Default", "125000", "100", "100000", "1"),
+        _service(8, fb, "Facebook Post Reactions", "Default", "55000", "50", "10000", False),
+        _service(9, fb, "Bình luận Facebook", "Custom Comments", "100000", "10", "1500", False),
+        _service(10, ig, "Instagram Followers", "Default", "22000", "10", "50000", "0"),
+        _service(11, ig, "Instagram Likes", "Default", 7000, 10, 100000, False),
+        _service(12, tt, "TikTok Views", "Default", "312.5", "100", "100000000", True),
+        _service(13, tt, "TikTok Followers", "Default", "99000", "50", "20000", 1),
+        _service(14, tg, "Telegram Members", "Default", "24500", "500", "100000", False),
+    ]  # fmt: skip
+
+
+def vnd_products() -> list[dict[str, Any]]:
+    """Digital products priced in VND per unit."""
+    return [
+        {"product": 1, "name": "Netflix Premium 1 tháng", "require": "Nhập email tài khoản",
+         "rate": 65000, "min": 1, "max": 5, "category": "Netflix", "status": "In stock",
+         "inventory": 12, "type": "Auto"},
+        {"product": 2, "name": "YouTube Premium 1 tháng", "require": "Nhập email tài khoản",
+         "rate": Decimal("45000.5"), "min": 1, "max": 1, "category": "Youtube",
+         "status": "In stock", "inventory": 3, "type": "Auto"},
+    ]  # fmt: skip
+
+
+def no_products() -> list[dict[str, Any]]:
+    return []
 
 
 def make_large_catalog(n_services: int, n_categories: int) -> list[dict[str, Any]]:
@@ -334,6 +440,36 @@ def _in_range(quantity: int, low: int, high: int) -> int:
     return quantity
 
 
+def _bounded(fields: Mapping[str, str], name: str, low: int, high: int) -> int:
+    raw = _required(fields, name).strip()
+    if not _INT_RE.fullmatch(raw):
+        raise _PanelError(ERR_REQUEST)
+    value = int(raw)
+    if value < low:
+        raise _PanelError(f"{name.capitalize()} less than minimal {low}")
+    if value > high:
+        raise _PanelError(f"{name.capitalize()} more than maximum {high}")
+    return value
+
+
+def _drip_feed(
+    fields: Mapping[str, str], service: _Service, quantity: int
+) -> tuple[int, int] | None:
+    """``(runs, interval)`` when ``add`` asks for drip-feed, ``None`` when it does not.
+
+    Only Default services that list ``dripfeed`` take it; ``quantity`` is per run.
+    """
+    if not (fields.get("runs", "").strip() or fields.get("interval", "").strip()):
+        return None
+    if not service.dripfeed or service.type.casefold() != "default":
+        raise _PanelError(ERR_DRIPFEED_DISABLED)
+    runs = _bounded(fields, "runs", DRIP_MIN_RUNS, DRIP_MAX_RUNS)
+    interval = _bounded(fields, "interval", DRIP_MIN_INTERVAL, DRIP_MAX_INTERVAL)
+    if quantity * runs > service.max:
+        raise _PanelError(f"Total quantity more than maximum {service.max}")
+    return runs, interval
+
+
 def _id_list(raw: str) -> list[str]:
     ids = [part.strip() for part in raw.split(",") if part.strip()]
     if not ids:
@@ -364,6 +500,8 @@ class _Service:
     min: int
     max: int
     refill: bool
+    cancel: bool
+    dripfeed: bool
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> _Service:
@@ -374,6 +512,8 @@ class _Service:
             min=_int(raw["min"]),
             max=_int(raw["max"]),
             refill=_truthy(raw.get("refill", False)),
+            cancel=_truthy(raw.get("cancel", False)),
+            dripfeed=_truthy(raw.get("dripfeed", False)),
         )
 
 
@@ -384,7 +524,7 @@ class SimOrder:
     id: int
     service: int
     link: str
-    quantity: int
+    quantity: int  # for drip-feed, the total: quantity per run x runs
     full_charge: Decimal  # what was debited at creation
     charge: Decimal  # what the panel keeps now (less after Partial / Canceled)
     outcome: str  # "Completed", "Partial" or "Canceled"
@@ -395,6 +535,9 @@ class SimOrder:
     start_count: str = "0"
     remains: str = ""
     frozen: bool = False  # set_order() was used: time no longer moves it
+    runs: int | None = None  # drip-feed only
+    interval: int | None = None  # drip-feed only, minutes
+    cancel_requested: bool = False  # the next step ends it Canceled (or Partial)
 
     @property
     def is_final(self) -> bool:
@@ -457,9 +600,11 @@ class PanelSimulator:
         latency_seconds: float = 0.0,
         fault_delay_seconds: float = 30.0,
         balance: Decimal = Decimal("1000"),
+        currency: str = CURRENCY,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.key = key
+        self.currency = currency
         self.tick_seconds = tick_seconds
         self.fail_ratio_partial = fail_ratio_partial
         self.fail_ratio_canceled = fail_ratio_canceled
@@ -501,11 +646,12 @@ class PanelSimulator:
             "products": self._act_products,
             "add_product_order": self._act_add_product_order,
             "product_order_status": self._act_product_order_status,
+            "cancel": self._act_cancel,
         }
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
-        self._app = self._build_app()
+        self._app = self.build_app()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -515,14 +661,16 @@ class PanelSimulator:
 
     @property
     def url(self) -> str:
-        """The API URL, once started: ``http://127.0.0.1:<port>/api/v2``."""
+        """The API URL, once started: ``http://127.0.0.1:<port>/api/v2`` (in a farm
+        ``http://127.0.0.1:<port>/<name>/api/v2``)."""
         if self._url is None:
             raise RuntimeError("simulator not started")
         return self._url
 
     @property
     def base_url(self) -> str:
-        """The server root, for ``/_control/...``: ``http://127.0.0.1:<port>``."""
+        """The root of this panel, for ``/_control/...``: ``http://127.0.0.1:<port>`` (in a
+        farm ``http://127.0.0.1:<port>/<name>``)."""
         return self.url.removesuffix(API_PATH)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -546,6 +694,18 @@ class PanelSimulator:
         if self._runner is not None:
             runner, self._runner, self._url = self._runner, None, None
             await runner.cleanup()
+
+    def attach(self, url: str) -> None:
+        """Served by another server (a ``PanelFarm``) whose API URL for this panel is ``url``."""
+        if self._runner is not None or self._url is not None:
+            raise RuntimeError("simulator already started")
+        self._stopping.clear()
+        self._url = url
+
+    def detach(self) -> None:
+        """The serving farm stops: cut "delay" faults short and forget the URL."""
+        self._stopping.set()
+        self._url = None
 
     # ------------------------------------------------------------------ control (Python API)
 
@@ -667,6 +827,7 @@ class PanelSimulator:
             "request_counts": dict(self.request_counts),
             "multi_sizes": {action: list(sizes) for action, sizes in self.multi_sizes.items()},
             "balance": self._balance_text(),
+            "currency": self.currency,
             "orders": len(self.orders),
             "refills": len(self.refills),
             "product_orders": len(self.product_orders),
@@ -676,7 +837,11 @@ class PanelSimulator:
 
     # ------------------------------------------------------------------ HTTP
 
-    def _build_app(self) -> web.Application:
+    def build_app(self) -> web.Application:
+        """A new aiohttp application serving this panel: ``/api/v2`` and ``/_control/...``.
+
+        Each call builds a fresh one, so a ``PanelFarm`` can mount it as a sub-application.
+        """
         app = web.Application()
         app.router.add_post(API_PATH, self._handle_api)
         app.router.add_get(API_PATH, self._handle_api)
@@ -809,7 +974,7 @@ class PanelSimulator:
         return self._services_json
 
     def _act_balance(self, fields: Mapping[str, str]) -> object:
-        return {"balance": self._balance_text(), "currency": CURRENCY}
+        return {"balance": self._balance_text(), "currency": self.currency}
 
     def _act_add(self, fields: Mapping[str, str]) -> object:
         sid = _parse_id(_required(fields, "service"))
@@ -830,6 +995,10 @@ class PanelSimulator:
                 _required(fields, "suggest")
                 _required(fields, "search")
             quantity = _quantity(fields, service.min, service.max)
+
+        drip = _drip_feed(fields, service, quantity)
+        if drip is not None:
+            quantity *= drip[0]  # from here on, quantity is the total over every run
 
         active_id = self._active_links.get((service.id, link))
         if active_id is not None:
@@ -860,6 +1029,8 @@ class PanelSimulator:
             real_start_count=self._rng.randint(0, 5000),
             anchor=self._clock(),
             remains=str(quantity),
+            runs=None if drip is None else drip[0],
+            interval=None if drip is None else drip[1],
         )
         self._next_order += 1
         self.orders[order.id] = order
@@ -900,6 +1071,22 @@ class PanelSimulator:
                 answer.append({"refill": _json_id(raw), "status": status})
             return answer
         return {"status": self._refill_status(_required(fields, "refill"))}
+
+    def _act_cancel(self, fields: Mapping[str, str]) -> object:
+        """Per id ``{"order": id, "cancel": 1}`` or ``{"order": id, "cancel": {"error": ...}}``.
+
+        The family's docs name only ``orders``; a lone ``order`` is answered the same way.
+        """
+        raw_ids = fields["orders"] if "orders" in fields else _required(fields, "order")
+        answer: list[object] = []
+        for raw in _id_list(raw_ids):
+            try:
+                self._request_cancel(raw)
+            except _PanelError as exc:
+                answer.append({"order": _json_id(raw), "cancel": {"error": exc.message}})
+            else:
+                answer.append({"order": _json_id(raw), "cancel": 1})
+        return answer
 
     def _act_products(self, fields: Mapping[str, str]) -> object:
         return list(self._products.values())
@@ -975,13 +1162,24 @@ class PanelSimulator:
 
     def _order_view(self, raw: str) -> dict[str, str]:
         order = self._find_order(raw)
-        return {
+        view = {
             "charge": _plain(order.charge),
             "start_count": order.start_count,
             "status": order.status,
             "remains": order.remains,
-            "currency": CURRENCY,
+            "currency": self.currency,
         }
+        if order.runs is not None:  # drip-feed panels add the runs; clients ignore what they
+            view["runs"] = str(order.runs)  # do not know, and remains counts every run
+        return view
+
+    def _request_cancel(self, raw: str) -> None:
+        order = self._find_order(raw)
+        if not self._services[order.service].cancel:
+            raise _PanelError(ERR_CANCEL_DISABLED)
+        if order.is_final or order.cancel_requested:
+            raise _PanelError(ERR_NOT_CANCELABLE)
+        order.cancel_requested = True
 
     def _create_refill(self, raw: str) -> int:
         order = self._find_order(raw)
@@ -1055,6 +1253,9 @@ class PanelSimulator:
     def _step_order(self, order: SimOrder) -> None:
         if order.is_final:
             return
+        if order.cancel_requested:
+            self._finish_canceled(order)
+            return
         if order.status == "Pending":
             order.status = "In progress"
             order.start_count = str(order.real_start_count)
@@ -1063,6 +1264,18 @@ class PanelSimulator:
         order.status = order.outcome
         order.remains = str(order.outcome_remains)
         delivered = order.quantity - max(order.outcome_remains, 0)
+        self._recharge_order(order, _charge(order.full_charge * delivered / order.quantity))
+
+    def _finish_canceled(self, order: SimOrder) -> None:
+        """A canceled order that had not started delivers nothing: Canceled, remains = quantity,
+        charge 0. One already in progress keeps what it delivered, as real panels do: Partial."""
+        left = order.quantity
+        if order.status.casefold() not in {"pending", "processing"}:
+            with contextlib.suppress(ValueError):
+                left = min(max(_int(order.remains), 0), order.quantity)
+        delivered = order.quantity - left
+        order.status = "Partial" if delivered else "Canceled"
+        order.remains = str(left)
         self._recharge_order(order, _charge(order.full_charge * delivered / order.quantity))
 
     def _recharge_order(self, order: SimOrder, new_charge: Decimal) -> None:
@@ -1126,28 +1339,206 @@ def _json_response(data: object, status: int = 200) -> web.Response:
     return web.Response(text=_to_json(data), status=status, content_type="application/json")
 
 
+# --------------------------------------------------------------------------- several panels
+
+
+@dataclass(frozen=True, slots=True)
+class PanelPreset:
+    """What tells one demo panel from another."""
+
+    key: str
+    currency: str
+    balance: Decimal
+    services: Callable[[], list[dict[str, Any]]]
+    products: Callable[[], list[dict[str, Any]]]
+
+
+PANEL_PRESETS: Final[Mapping[str, PanelPreset]] = {
+    # The seed panel: neither cancel nor drip-feed.
+    "main": PanelPreset("demo", "USD", Decimal("1000"), default_services, default_products),
+    # Overlaps main under other ids and rates; cancel and drip-feed on some services.
+    "backup": PanelPreset("demo-backup", "USD", Decimal("500"), backup_services, no_products),
+    # Answers in VND at VND-scale rates.
+    "vnd": PanelPreset("demo-vnd", "VND", Decimal("25000000"), vnd_services, vnd_products),
+}
+_PANEL_NAME_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+
+
+def make_panel(name: str, *, key: str | None = None, **options: Any) -> PanelSimulator:
+    """The preset panel ``name`` (see ``PANEL_PRESETS``); ``options`` go to ``PanelSimulator``."""
+    preset = PANEL_PRESETS.get(name)
+    if preset is None:
+        raise ValueError(f"unknown panel {name!r}; one of {sorted(PANEL_PRESETS)}")
+    return PanelSimulator(
+        key=preset.key if key is None else key,
+        currency=preset.currency,
+        balance=preset.balance,
+        services=preset.services(),
+        products=preset.products(),
+        **options,
+    )
+
+
+class PanelFarm:
+    """Several ``PanelSimulator`` on one server, each under its own prefix.
+
+    Panel ``name`` answers at ``/<name>/api/v2`` and is steered at ``/<name>/_control/...``;
+    ``GET /_control/panels`` lists the panels (names, URLs, currencies; never keys). Each
+    panel's ``url`` and ``base_url`` point at its prefix while the farm runs.
+    """
+
+    def __init__(self, panels: Mapping[str, PanelSimulator]) -> None:
+        if not panels:
+            raise ValueError("a farm needs at least one panel")
+        for name in panels:
+            if not _PANEL_NAME_RE.fullmatch(name):
+                raise ValueError(f"bad panel name {name!r}: lowercase letters, digits, - and _")
+        self.panels = dict(panels)
+        self._runner: web.AppRunner | None = None
+        self._base_url: str | None = None
+
+    @classmethod
+    def demo(
+        cls,
+        names: Sequence[str] = tuple(PANEL_PRESETS),
+        *,
+        keys: Mapping[str, str] | None = None,
+        seed: int = 1,
+        **options: Any,
+    ) -> PanelFarm:
+        """The preset panels ``names``; each gets its own seed so their outcomes differ."""
+        keys = keys or {}
+        return cls(
+            {
+                name: make_panel(name, key=keys.get(name), seed=seed + index, **options)
+                for index, name in enumerate(names)
+            }
+        )
+
+    def __getitem__(self, name: str) -> PanelSimulator:
+        return self.panels[name]
+
+    @property
+    def base_url(self) -> str:
+        if self._base_url is None:
+            raise RuntimeError("farm not started")
+        return self._base_url
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Each panel's API URL, once started."""
+        return {name: sim.url for name, sim in self.panels.items()}
+
+    def build_app(self) -> web.Application:
+        root = web.Application()
+        for name, sim in self.panels.items():
+            root.add_subapp(f"/{name}", sim.build_app())
+        root.router.add_get(f"{CONTROL_PATH}/panels", self._handle_panels)
+        return root
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> dict[str, str]:
+        """Serve every panel on host:port (0 = a free port); returns name -> API URL."""
+        if self._runner is not None:
+            raise RuntimeError("farm already started")
+        runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        attached: list[PanelSimulator] = []
+        try:
+            await web.TCPSite(runner, host, port).start()
+            bound_host, bound_port = runner.addresses[0][:2]
+            if ":" in bound_host:
+                bound_host = f"[{bound_host}]"
+            base = f"http://{bound_host}:{bound_port}"
+            for name, sim in self.panels.items():
+                sim.attach(f"{base}/{name}{API_PATH}")  # refuses a panel served elsewhere
+                attached.append(sim)
+        except BaseException:
+            for sim in attached:
+                sim.detach()
+            await runner.cleanup()
+            raise
+        self._runner, self._base_url = runner, base
+        return self.urls
+
+    async def stop(self) -> None:
+        if self._runner is None:
+            return  # never started: its panels may be served elsewhere, leave them be
+        for sim in self.panels.values():
+            sim.detach()
+        runner, self._runner, self._base_url = self._runner, None, None
+        await runner.cleanup()
+
+    async def __aenter__(self) -> PanelFarm:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _handle_panels(self, request: web.Request) -> web.StreamResponse:
+        return _json_response(
+            {name: {"url": sim.url, "currency": sim.currency} for name, sim in self.panels.items()}
+        )
+
+
 # --------------------------------------------------------------------------- standalone
 
 
 def _key_hint(key: str) -> str:
-    if key == "demo":
-        return 'key "demo"'
+    """Demo keys in full (people type them); any other key masked, as it may be a real one."""
+    if key == "demo" or any(key == preset.key for preset in PANEL_PRESETS.values()):
+        return f'key "{key}"'
     return f"key {key[:2]}{'*' * max(len(key) - 2, 0)} ({len(key)} characters)"
 
 
-async def _serve(args: argparse.Namespace) -> None:
-    sim = PanelSimulator(
-        key=args.key, tick_seconds=args.tick or None, seed=args.seed, latency_seconds=args.latency
-    )
-    url = await sim.start(args.host, args.port)
-    log.info("Panel simulator at %s (%s); control under %s", url, _key_hint(args.key), CONTROL_PATH)
+def panel_names(text: str) -> list[str]:
+    """``--panels main,backup,vnd``: preset names, comma-separated, each once."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in PANEL_PRESETS]
+    if not names or unknown or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(
+            f"expected distinct names among {', '.join(PANEL_PRESETS)}, got {text!r}"
+        )
+    return names
+
+
+def describe_farm(farm: PanelFarm) -> list[str]:
+    """One line per panel: name, currency, API URL and key, for the console."""
+    width = max(len(sim.url) for sim in farm.panels.values())
+    return [
+        f"panel {name:<8} {sim.currency:<4} {sim.url:<{width}}  {_key_hint(sim.key)}"
+        for name, sim in farm.panels.items()
+    ]
+
+
+async def _wait_for_signal() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    options: dict[str, Any] = {"tick_seconds": args.tick or None, "latency_seconds": args.latency}
+    if args.panels:
+        farm = PanelFarm.demo(args.panels, keys={"main": args.key}, seed=args.seed, **options)
+        await farm.start(args.host, args.port)
+        try:
+            for line in describe_farm(farm):
+                log.info("%s", line)
+            log.info("Control under <panel root>/_control/...; list at %s/_control/panels",
+                     farm.base_url)  # fmt: skip
+            await _wait_for_signal()
+        finally:
+            await farm.stop()
+        return
+    sim = PanelSimulator(key=args.key, seed=args.seed, **options)
+    url = await sim.start(args.host, args.port)
+    log.info("Panel simulator at %s (%s); control under %s", url, _key_hint(args.key), CONTROL_PATH)
     try:
-        await stop.wait()
+        await _wait_for_signal()
     finally:
         await sim.stop()
 
@@ -1159,7 +1550,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8800, help="port (default: 8800; 0 = any)")
-    parser.add_argument("--key", default="demo", help='the one API key accepted (default: "demo")')
+    parser.add_argument(
+        "--key",
+        default="demo",
+        help='the API key accepted (default: "demo"); with --panels, the key of "main"',
+    )
+    parser.add_argument(
+        "--panels",
+        type=panel_names,
+        default=None,
+        help=(
+            "serve several panels on one port, each at /<name>/api/v2 with its own key: "
+            f"a comma-separated choice of {', '.join(PANEL_PRESETS)} "
+            "(default: one panel at /api/v2)"
+        ),
+    )
     parser.add_argument(
         "--tick",
         type=float,

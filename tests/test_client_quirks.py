@@ -242,6 +242,38 @@ async def test_key_is_posted_but_never_shown(
     assert SECRET not in caplog.text
 
 
+async def test_cancel_answers(panel: CannedPanel, client: PanelClient) -> None:
+    panel.answer(
+        "cancel",
+        '[{"order": 9, "cancel": {"error": "Incorrect order ID"}}, {"order": 2, "cancel": 1},'
+        ' {"order": "3", "cancel": "1"}, {"order": 4, "cancel": true}, {"order": 5, "cancel": 0},'
+        ' {"order": 6, "error": "Order not eligible"}, {"order": 7}, {"order": "x", "cancel": 1},'
+        ' "junk"]',
+    )
+    assert await client.cancel([9, 2, 3, 4, 5, 6, 7, 8]) == {
+        9: ItemError("Incorrect order ID"),
+        2: True,
+        3: True,
+        4: True,
+        5: False,
+        6: ItemError("Order not eligible"),
+        7: ItemError("unreadable answer"),
+    }  # 8 was not mentioned
+    assert panel.requests[-1]["orders"] == "9,2,3,4,5,6,7,8"
+    panel.answers["cancel"].clear()
+    panel.answer("cancel", '{"cancel": "1"}')
+    assert await client.cancel([5]) == {5: True}  # a single answer to one id
+    panel.answers["cancel"].clear()
+    panel.answer("cancel", '{"error": "Incorrect request"}')
+    with pytest.raises(ProviderError, match="Incorrect request"):
+        await client.cancel([5])
+    panel.answers["cancel"].clear()
+    panel.answer("cancel", '{"status": "ok"}')
+    with pytest.raises(ProviderUnavailable):
+        await client.cancel([5, 6])
+    assert sum(r["action"] == "cancel" for r in panel.requests) == 4  # never retried
+
+
 def test_order_request_fields_per_type() -> None:
     def form(kind: ServiceType) -> dict[str, str]:
         return OrderRequest.for_type(
@@ -264,3 +296,19 @@ def test_order_request_fields_per_type() -> None:
         "suggest": "s",
         "search": "k1\nk2",
     }
+
+
+def test_dripfeed_fields_only_when_set_and_only_for_default() -> None:
+    def form(
+        kind: ServiceType, runs: int | None = None, interval: int | None = None
+    ) -> dict[str, str]:
+        request = OrderRequest.for_type(
+            kind, 7, "l", quantity=50, lines=["a"], runs=runs, interval=interval
+        )
+        return request.form()
+
+    base = {"service": "7", "link": "l", "quantity": "50"}
+    assert form(ServiceType.DEFAULT) == base
+    assert form(ServiceType.DEFAULT, runs=3, interval=15) == base | {"runs": "3", "interval": "15"}
+    assert "runs" not in form(ServiceType.SPECIAL, runs=3, interval=15)
+    assert form(ServiceType.PACKAGE, runs=3, interval=15) == {"service": "7", "link": "l"}

@@ -11,7 +11,7 @@ import pytest_asyncio
 from provider.client import PanelClient
 from provider.errors import ProviderError, ProviderUnavailable
 from provider.models import ItemError, OrderRequest, OrderStatus, ServiceType
-from provider.simulator import PanelSimulator
+from provider.simulator import PanelFarm, PanelSimulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -30,6 +30,21 @@ async def client(sim: PanelSimulator) -> AsyncIterator[PanelClient]:
     sim.reset_counters()
     sim.set_balance(Decimal(1000))
     async with PanelClient(sim.url, "demo", timeout=0.5, read_attempts=3, backoff=0.01) as c:
+        yield c
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def farm() -> AsyncIterator[PanelFarm]:
+    async with PanelFarm.demo(tick_seconds=None, fail_ratio_canceled=0) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def backup(farm: PanelFarm) -> AsyncIterator[PanelClient]:
+    sim = farm["backup"]
+    sim.clear_faults()
+    sim.reset_counters()
+    async with PanelClient(sim.url, sim.key, timeout=0.5, read_attempts=3, backoff=0.01) as c:
         yield c
 
 
@@ -152,3 +167,78 @@ async def test_product_orders(client: PanelClient, sim: PanelSimulator) -> None:
     assert isinstance(states[5], ItemError)
     with pytest.raises(ProviderError):
         await client.add_product_order(2, 1, "me@example.com")  # out of stock
+
+
+# ---------------------------------------------------------------- several panels, cancel, drip-feed
+
+
+async def test_each_panel_of_a_farm_with_its_own_key_and_currency(farm: PanelFarm) -> None:
+    for name, currency in [("main", "USD"), ("backup", "USD"), ("vnd", "VND")]:
+        sim = farm[name]
+        async with PanelClient(sim.url, sim.key, backoff=0.01) as panel:
+            assert (await panel.balance()).currency == currency
+        async with PanelClient(sim.url, "demo-other", backoff=0.01) as wrong:
+            with pytest.raises(ProviderError, match="Invalid API key"):
+                await wrong.balance()
+    async with PanelClient(farm["vnd"].url, farm["vnd"].key) as vnd:
+        assert (await vnd.balance()).balance == Decimal(25_000_000)
+        assert (await vnd.services())[0].rate == Decimal(25000)
+
+
+async def test_service_flags_for_cancel_and_dripfeed(backup: PanelClient, farm: PanelFarm) -> None:
+    services = {s.service: s for s in await backup.services()}
+    assert (services[101].cancel, services[101].dripfeed) == (True, True)
+    assert (services[107].cancel, services[107].dripfeed) == (True, True)  # "1" and "1"
+    assert (services[112].cancel, services[112].dripfeed) == (False, True)  # 0 and true
+    assert (services[105].cancel, services[105].dripfeed) == (False, False)  # absent
+    sim = farm["main"]
+    async with PanelClient(sim.url, sim.key) as main:
+        assert not any(s.cancel or s.dripfeed for s in await main.services())
+
+
+async def test_dripfeed_order_through_the_client(backup: PanelClient, farm: PanelFarm) -> None:
+    request = OrderRequest.for_type(
+        ServiceType.DEFAULT, 101, "https://youtu.be/drip", quantity=200, runs=5, interval=30
+    )
+    order_id = await backup.add(request)
+    state = await backup.status(order_id)
+    assert state.charge == Decimal("1.05")  # 1.05 x 200 x 5 / 1000
+    assert state.remains == 1000
+    assert farm["backup"].orders[order_id].interval == 30
+    with pytest.raises(ProviderError, match="Drip-feed is disabled"):
+        await backup.add(OrderRequest(102, "https://youtu.be/x", quantity=100, runs=2, interval=5))
+    with pytest.raises(ProviderError, match="Runs less than minimal 2"):
+        await backup.add(OrderRequest(101, "https://youtu.be/y", quantity=100, runs=1, interval=5))
+
+
+async def test_cancel_through_the_client(backup: PanelClient, farm: PanelFarm) -> None:
+    sim = farm["backup"]
+    before = sim.balance
+    wanted = await backup.add(OrderRequest(106, "https://instagram.com/c1", quantity=100))
+    refused = await backup.add(OrderRequest(108, "https://instagram.com/c2", quantity=100))
+    answers = await backup.cancel([wanted, refused, 424242, wanted])
+    assert answers == {
+        wanted: True,
+        refused: ItemError("Cancel is disabled for this service"),
+        424242: ItemError("Incorrect order ID"),
+    }
+    assert sim.multi_sizes["cancel"] == [3]  # duplicates asked once
+    assert (await backup.status(wanted)).status is OrderStatus.PENDING
+    sim.advance()
+    state = await backup.status(wanted)
+    assert (state.status, state.remains, state.charge) == (OrderStatus.CANCELED, 100, Decimal(0))
+    assert sim.balance == before - sim.orders[refused].charge
+    assert await backup.cancel([wanted]) == {wanted: ItemError("Order not eligible for cancel.")}
+
+
+async def test_cancel_is_chunked_and_never_retried(backup: PanelClient, farm: PanelFarm) -> None:
+    sim = farm["backup"]
+    answers = await backup.cancel(list(range(1, 151)))
+    assert sim.multi_sizes["cancel"] == [100, 50]
+    assert all(isinstance(answer, ItemError) for answer in answers.values())
+    assert len(answers) == 150
+    sim.reset_counters()
+    sim.inject_fault("http500")
+    with pytest.raises(ProviderUnavailable):
+        await backup.cancel([1])
+    assert sim.request_counts["cancel"] == 1
