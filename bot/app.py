@@ -61,7 +61,6 @@ from storage.notifications import NotificationRepository
 from storage.products import ProductRepository
 from storage.resolve_batches import ResolveBatchRepository
 from storage.settings import SettingsRepository
-from storage.users import UserRepository
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +214,8 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
             dispatcher=dispatcher,
             panel=panel,
             services=services,
-            notifier=Notifier(bot, NotificationRepository(db), UserRepository(db)),
+            # The shop's own outbox: its `added` event is what wakes the notifier.
+            notifier=Notifier(bot, services.shop.outbox, services.shop.users),
             in_flight=in_flight,
         )
         stack.push_async_callback(app.stop_background)

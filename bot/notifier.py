@@ -44,7 +44,7 @@ class Notifier:
         per_chat_interval: float = 1.0,
     ) -> None:
         self._bot = bot
-        self._outbox = outbox
+        self.outbox = outbox
         self._users = users
         self._spacing = 1.0 / per_second
         self._per_chat_interval = per_chat_interval
@@ -54,7 +54,7 @@ class Notifier:
     async def run(self) -> None:
         while True:
             # Cleared before looking, so a row committed while we look still wakes us below.
-            self._outbox.added.clear()
+            self.outbox.added.clear()
             try:
                 sent = await self.deliver_due()
             except Exception:
@@ -63,19 +63,19 @@ class Notifier:
             if sent == 0:
                 # Sleep until something is added (or a postponed message comes due).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._outbox.added.wait(), IDLE_CHECK_SECONDS)
+                    await asyncio.wait_for(self.outbox.added.wait(), IDLE_CHECK_SECONDS)
 
     async def deliver_due(self) -> int:
         """Send what is due, paced; returns how many were handled (sent or given up)."""
         handled = 0
-        for notification in await self._outbox.due(limit=200):
+        for notification in await self.outbox.due(limit=200):
             wait = self._per_chat_interval - (
                 time.monotonic() - self._last_by_chat.get(notification.chat_id, -1e9)
             )
             if wait > 0:
                 continue  # this chat had a message less than a second ago: next round
             handled += await self._deliver(notification)
-        if handled == 0 and await self._outbox.due(limit=1):
+        if handled == 0 and await self.outbox.due(limit=1):
             await asyncio.sleep(min(self._per_chat_interval, 0.2))
             return 1  # per-chat pacing held everything back: go round again soon
         return handled
@@ -88,7 +88,7 @@ class Notifier:
 
     async def _deliver(self, notification: Notification) -> int:
         await self._pace()
-        if notification.broadcast_id is not None and not await self._outbox.is_pending(
+        if notification.broadcast_id is not None and not await self.outbox.is_pending(
             notification.id
         ):
             return 1  # the broadcast was canceled while this round was under way
@@ -101,18 +101,18 @@ class Notifier:
             return 0
         except TelegramForbiddenError:
             await self._users.set_blocked_bot(chat_id, True)
-            dropped = await self._outbox.drop_for_chat(chat_id, "blocked the bot")
+            dropped = await self.outbox.drop_for_chat(chat_id, "blocked the bot")
             logger.info("User %s blocked the bot; %d notifications dropped", chat_id, dropped)
             return 1
         except (TelegramBadRequest, TelegramNotFound) as error:
             # Retrying cannot fix a message Telegram rejects (chat gone, bad markup): keep it
             # in the table with the reason, for admins to see.
-            await self._outbox.drop(notification.id, f"rejected: {error.message}"[:500])
+            await self.outbox.drop(notification.id, f"rejected: {error.message}"[:500])
             logger.error("Telegram rejected notification %s: %s", notification.id, error.message)
             return 1
         except (TelegramNetworkError, TelegramServerError) as error:
             delay = min(2.0 ** (notification.attempts + 1), MAX_RETRY_SECONDS)
-            await self._outbox.postpone(notification.id, delay)
+            await self.outbox.postpone(notification.id, delay)
             logger.warning(
                 "Notification %s not sent (%s); retry in %.0fs", notification.id, error, delay
             )
@@ -122,5 +122,5 @@ class Notifier:
         if len(self._last_by_chat) > PACING_MEMORY:  # forget chats that are past their pause
             horizon = now - self._per_chat_interval
             self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > horizon}
-        await self._outbox.mark_sent(notification.id)
+        await self.outbox.mark_sent(notification.id)
         return 1

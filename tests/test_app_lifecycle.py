@@ -54,6 +54,8 @@ async def test_two_applications_start_and_stop_in_any_order(
         create_app(settings_for(shared_world, tmp_path / "b.sqlite3"))
     )
     assert first.dispatcher.sub_routers[0] is not second.dispatcher.sub_routers[0]
+    # A notification committed by the shop wakes the notifier at once: they share one outbox.
+    assert first.notifier.outbox is first.shop.outbox
     await first_stack.aclose()  # the first one started stops first
     assert await second.shop.balance(1) == Decimal(0)  # the second still works
     await second_stack.aclose()
