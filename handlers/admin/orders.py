@@ -140,7 +140,9 @@ async def unconfirmed(message: Message, services: Services) -> None:
     await message.answer("\n".join(lines))
 
 
-async def resolve(message: Message, command: CommandObject, services: Services) -> None:
+async def resolve(
+    message: Message, command: CommandObject, services: Services, person: User
+) -> None:
     """One order settled at once; several (lines, or a range) after a preview and Apply."""
     try:
         parsed = parse_settlements(command.args or "")
@@ -149,14 +151,14 @@ async def resolve(message: Message, command: CommandObject, services: Services) 
         return
     resolutions = services.resolutions
     if isinstance(parsed, list) and len(parsed) == 1:
-        outcome = await resolutions.settle(parsed[0], message.chat.id)
+        outcome = await resolutions.settle(parsed[0], person.id)
         await message.answer(outcome_line(outcome, await services.catalog.currency(), single=True))
         return
     settlements = await resolutions.in_range(parsed) if isinstance(parsed, OrderRange) else parsed
     if not settlements:
         await message.answer("✅ No unconfirmed orders in that range.")
         return
-    preview = await resolutions.preview(message.chat.id, settlements)
+    preview = await resolutions.preview(person.id, settlements)
     currency = await services.catalog.currency()
     await message.answer(
         preview_text(preview, currency), reply_markup=batch_keyboard(preview.batch_id)
