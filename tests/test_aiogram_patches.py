@@ -8,63 +8,26 @@ import weakref
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram import Bot, F, Router
-from aiogram.client.default import DefaultBotProperties
+from aiogram import F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.dispatcher.event.handler import FilterObject, HandlerObject
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.methods import SendDocument, SendMessage
 from aiogram.methods.base import Response
 from aiogram.types import (
-    BufferedInputFile,
     Chat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
 )
 
-from bot.aiogram_patches import TelegramSession, _is_plain_local, run_sync_filters_inline
-from tests.fake_telegram import TEST_TOKEN
+from bot.aiogram_patches import _is_plain_local, run_sync_filters_inline
 
-# ---- 1. the JSON session ----------------------------------------------------------------------
-
-
-def session() -> TelegramSession:
-    return TelegramSession(api=TelegramAPIServer.from_base("http://127.0.0.1:9"))
+# ---- 1. no TLS pause on close for a local plain-http server ----------------------------------
 
 
-def test_aiogram_session_still_has_what_the_json_session_uses() -> None:
-    parameters = inspect.signature(AiohttpSession.prepare_value).parameters
-    assert {"bot", "files", "_dumps_json"} <= set(parameters)
+def test_aiogram_session_still_keeps_its_aiohttp_session_where_the_patch_closes_it() -> None:
     plain = AiohttpSession(api=TelegramAPIServer.from_base("http://x"))
     assert "_session" in vars(plain)
-    for name in ("create_session", "check_response", "json_dumps", "make_request", "close"):
-        assert callable(getattr(plain, name))
-
-
-def test_a_call_becomes_one_json_object_with_the_bots_defaults() -> None:
-    bot = Bot(TEST_TOKEN, session=session(), default=DefaultBotProperties(parse_mode="HTML"))
-    keyboard = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="🛒 Order", callback_data="o:1")]]
-    )
-    method = SendMessage(chat_id=42, text="<b>Hi</b>", reply_markup=keyboard)
-
-    payload = session().json_payload(bot, method)
-
-    assert payload == {
-        "chat_id": 42,
-        "text": "<b>Hi</b>",
-        "parse_mode": "HTML",
-        "reply_markup": {"inline_keyboard": [[{"text": "🛒 Order", "callback_data": "o:1"}]]},
-    }
-
-
-def test_an_upload_is_left_to_multipart() -> None:
-    bot = Bot(TEST_TOKEN, session=session())
-    method = SendDocument(chat_id=42, document=BufferedInputFile(b"a,b\n", filename="x.csv"))
-
-    assert session().json_payload(bot, method) is None
+    assert "asyncio.sleep" in inspect.getsource(AiohttpSession.close)  # the pause skipped
 
 
 def test_only_plain_http_on_this_machine_skips_the_tls_pause() -> None:
