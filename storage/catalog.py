@@ -15,6 +15,7 @@ from decimal import Decimal
 from storage.db import Database
 from storage.memo import Remembering, remembered
 from storage.money import from_micros, to_micros_ceiling
+from storage.search import INDEX_TABLE, NameQuery, fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.
     s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
     c.hidden AS category_hidden, s.active"""
 VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
+ACTIVE = 11  # where `active` is in the rows _store() compares
 HAS_VISIBLE_SERVICES = (
     f"c.hidden = 0 AND EXISTS (SELECT 1 FROM services s WHERE s.category_id = c.id AND {VISIBLE})"
 )
@@ -102,6 +104,7 @@ class CatalogRepository(Remembering):
     def __init__(self, db: Database) -> None:
         super().__init__()
         self._db = db
+        self._indexed: bool | None = None  # has the database the search index? Asked once.
 
     async def sync(self, entries: Sequence[CatalogEntry]) -> SyncResult:
         """Store the panel's catalog; unchanged rows are not written, vanished ones deactivated."""
@@ -111,6 +114,8 @@ class CatalogRepository(Remembering):
             self.forget()
 
     async def _store(self, entries: Sequence[CatalogEntry]) -> SyncResult:
+        # search_name (the name as search compares it) is written with the name it comes from,
+        # in the same statement: the search index follows it by triggers (migration 0007).
         result = SyncResult()
         async with self._db.transaction() as tx:
             categories = {
@@ -127,7 +132,8 @@ class CatalogRepository(Remembering):
                 row[0]: tuple(row)
                 for row in await tx.fetchall(
                     """SELECT id, category_id, name, type, rate, min_quantity, max_quantity,
-                              refill, cancel, description, position, active FROM services"""
+                              refill, cancel, description, position, active, search_name
+                       FROM services"""
                 )
             }
             upserts = []
@@ -145,6 +151,7 @@ class CatalogRepository(Remembering):
                     entry.description,
                     position,
                     1,
+                    fold(entry.name),
                 )
                 old = existing.get(entry.id)
                 if old == values:
@@ -153,25 +160,29 @@ class CatalogRepository(Remembering):
                 if old is None:
                     result.added.append(entry.id)
                     continue
+                if old[:-1] == values[:-1]:  # only search_name differs (first sync after 0007)
+                    continue
                 result.changed.append(entry.id)
                 if values[4] > old[4]:
                     result.rate_rises.append((entry.id, from_micros(old[4]), entry.rate))
             if upserts:
                 await tx.executemany(
                     """INSERT INTO services (id, category_id, name, type, rate, min_quantity,
-                           max_quantity, refill, cancel, description, position, active)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           max_quantity, refill, cancel, description, position, active,
+                           search_name)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (id) DO UPDATE SET category_id = excluded.category_id,
                            name = excluded.name, type = excluded.type, rate = excluded.rate,
                            min_quantity = excluded.min_quantity,
                            max_quantity = excluded.max_quantity, refill = excluded.refill,
                            cancel = excluded.cancel, description = excluded.description,
                            position = excluded.position, active = 1,
+                           search_name = excluded.search_name,
                            updated_at = CAST(strftime('%s', 'now') AS INTEGER)""",
                     upserts,
                 )
             present = {entry.id for entry in entries}
-            result.removed = [i for i, old in existing.items() if old[-1] and i not in present]
+            result.removed = [i for i, old in existing.items() if old[ACTIVE] and i not in present]
             if result.removed:
                 await tx.executemany(
                     "UPDATE services SET active = 0 WHERE id = ?", [(i,) for i in result.removed]
@@ -236,6 +247,47 @@ class CatalogRepository(Remembering):
     async def count_services(self) -> int:
         count: int = await self._db.fetchval("SELECT COUNT(*) FROM services WHERE active = 1")
         return count
+
+    @remembered
+    async def search(self, query: str, offset: int = 0, limit: int = 8) -> list[ServiceRecord]:
+        """Visible services whose name has every word of `query`, best first (see
+        storage/search.py); nothing for a query of only punctuation or emoji."""
+        found = NameQuery.parse(query)
+        if found.empty:
+            return []
+        where, params = found.where(await self._has_index())
+        order, order_params = found.order_by()
+        rows = await self._db.fetchall(
+            f"""SELECT {SERVICE_COLUMNS} FROM services s JOIN categories c ON c.id = s.category_id
+                WHERE {VISIBLE} AND {where} ORDER BY {order} LIMIT :limit OFFSET :offset""",
+            {**params, **order_params, "limit": limit, "offset": offset},
+        )
+        return [ServiceRecord.from_row(row) for row in rows]
+
+    @remembered
+    async def count_found(self, query: str) -> int:
+        """How many services search(query) finds on all its pages together."""
+        found = NameQuery.parse(query)
+        if found.empty:
+            return 0
+        where, params = found.where(await self._has_index())
+        count: int = await self._db.fetchval(
+            f"""SELECT COUNT(*) FROM services s JOIN categories c ON c.id = s.category_id
+                WHERE {VISIBLE} AND {where}""",
+            params,
+        )
+        return count
+
+    async def _has_index(self) -> bool:
+        """Whether migration 0007 could create the trigram index (this SQLite has it)."""
+        if self._indexed is None:
+            self._indexed = bool(
+                await self._db.fetchval(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (INDEX_TABLE,),
+                )
+            )
+        return self._indexed
 
     @remembered
     async def category_by_name(self, name: str) -> Category | None:
