@@ -869,7 +869,7 @@ async def test_broadcast_a_replied_message_with_its_formatting(shop: ShopBot) ->
     bold = {"type": "bold", "offset": 0, "length": utf16_length("Weekend sale")}
     original = message_from(admin, text=text, entities=[bold])
     admin.push("message", original)
-    await admin.wait_reply()  # "please choose from the menu"
+    await admin.wait_reply()  # typed outside any step: searched for
     admin.push("message", broadcast_reply_to(admin, original))
     started = await admin.wait_reply()
     assert "started" in started.content
