@@ -219,8 +219,13 @@ class Catalog:
         """Visible services with every word of the query in their name, best first; a number
         also finds the service with that id, first. Raises BadQuery (see search_terms)."""
         terms = search_terms(query)
-        total = await self._repository.count_found(terms)
-        return await fetch_page(page, total, partial(self._repository.search, terms))
+        page = max(page, 0)
+        found = await self._repository.search(terms, page * PAGE_SIZE, PAGE_SIZE)
+        if found.total and not found.items:  # past the end (an old button): the last page
+            page = clamp_page(page, found.total)
+            found = await self._repository.search(terms, page * PAGE_SIZE, PAGE_SIZE)
+        total = found.total
+        return Page(list(found.items), clamp_page(page, total), page_count(total), total)
 
     async def offer(self, service_id: int) -> Offer | None:
         """The service with our price, or None when it is unknown, hidden or gone."""

@@ -11,11 +11,12 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from storage.db import Database
 from storage.memo import Remembering, remembered
 from storage.money import from_micros, to_micros_ceiling
-from storage.search import INDEX_TABLE, NameQuery, fold
+from storage.search import INDEX_TABLE, NameQuery, fold, write_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,14 @@ class ServiceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Found:
+    """A page of a search, and how many services it finds on every page."""
+
+    items: tuple[ServiceRecord, ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class Category:
     id: int
     name: str
@@ -94,10 +103,19 @@ SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.
     s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
     c.hidden AS category_hidden, s.active"""
 VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
-ACTIVE = 11  # where `active` is in the rows _store() compares
+# Where `active` and `search_name` are in the rows _store() compares.
+ACTIVE, SEARCH_NAME = 11, 12
 HAS_VISIBLE_SERVICES = (
     f"c.hidden = 0 AND EXISTS (SELECT 1 FROM services s WHERE s.category_id = c.id AND {VISIBLE})"
 )
+
+
+def search_name(entry: CatalogEntry, old: tuple[Any, ...] | None) -> str:
+    """The name as search compares it. Folded again only when the name changed or was never
+    folded ('' since migration 0007): a re-sync of 30,000 names folds none of them."""
+    if old is not None and old[2] == entry.name and old[SEARCH_NAME]:
+        return str(old[SEARCH_NAME])
+    return fold(entry.name)
 
 
 class CatalogRepository(Remembering):
@@ -114,9 +132,8 @@ class CatalogRepository(Remembering):
             self.forget()
 
     async def _store(self, entries: Sequence[CatalogEntry]) -> SyncResult:
-        # search_name (the name as search compares it) is written with the name it comes from,
-        # in the same statement: the search index follows it by triggers (migration 0007).
         result = SyncResult()
+        indexed = await self._has_index()
         async with self._db.transaction() as tx:
             categories = {
                 row["name"]: row["id"]
@@ -136,8 +153,10 @@ class CatalogRepository(Remembering):
                        FROM services"""
                 )
             }
-            upserts = []
+            upserts, refolded = [], []
             for position, entry in enumerate(entries):
+                old = existing.get(entry.id)
+                folded = search_name(entry, old)
                 values = (
                     entry.id,
                     categories[entry.category],
@@ -151,16 +170,17 @@ class CatalogRepository(Remembering):
                     entry.description,
                     position,
                     1,
-                    fold(entry.name),
+                    folded,
                 )
-                old = existing.get(entry.id)
                 if old == values:
                     continue
                 upserts.append(values)
+                if old is None or old[SEARCH_NAME] != folded:
+                    refolded.append((entry.id, folded))
                 if old is None:
                     result.added.append(entry.id)
                     continue
-                if old[:-1] == values[:-1]:  # only search_name differs (first sync after 0007)
+                if old[:SEARCH_NAME] == values[:SEARCH_NAME]:  # first folded (after 0007)
                     continue
                 result.changed.append(entry.id)
                 if values[4] > old[4]:
@@ -181,6 +201,8 @@ class CatalogRepository(Remembering):
                            updated_at = CAST(strftime('%s', 'now') AS INTEGER)""",
                     upserts,
                 )
+            if indexed and refolded:
+                await write_index(tx, refolded, replaced=[i for i, _ in refolded if i in existing])
             present = {entry.id for entry in entries}
             result.removed = [i for i, old in existing.items() if old[ACTIVE] and i not in present]
             if result.removed:
@@ -249,33 +271,28 @@ class CatalogRepository(Remembering):
         return count
 
     @remembered
-    async def search(self, query: str, offset: int = 0, limit: int = 8) -> list[ServiceRecord]:
-        """Visible services whose name has every word of `query`, best first (see
-        storage/search.py); nothing for a query of only punctuation or emoji."""
-        found = NameQuery.parse(query)
-        if found.empty:
-            return []
-        where, params = found.where(await self._has_index())
-        order, order_params = found.order_by()
-        rows = await self._db.fetchall(
-            f"""SELECT {SERVICE_COLUMNS} FROM services s JOIN categories c ON c.id = s.category_id
-                WHERE {VISIBLE} AND {where} ORDER BY {order} LIMIT :limit OFFSET :offset""",
-            {**params, **order_params, "limit": limit, "offset": offset},
-        )
-        return [ServiceRecord.from_row(row) for row in rows]
+    async def search(self, query: str, offset: int = 0, limit: int = 8) -> Found:
+        """Visible services whose name has every word of `query`, best first, and how many
+        there are (storage/search.py); nothing for a query of only punctuation or emoji."""
+        name_query = NameQuery.parse(query)
+        if name_query.empty:
+            return Found((), 0)
+        sql, params = name_query.sql(await self._has_index(), SERVICE_COLUMNS)
+        rows = await self._db.fetchall(sql, params | {"limit": limit, "offset": offset})
+        if rows:
+            total: int = rows[0]["total"]
+        else:  # nothing found, or a page past the end (an old button)
+            total = 0 if offset <= 0 else await self.count_found(query)
+        return Found(tuple(ServiceRecord.from_row(row) for row in rows), total)
 
     @remembered
     async def count_found(self, query: str) -> int:
         """How many services search(query) finds on all its pages together."""
-        found = NameQuery.parse(query)
-        if found.empty:
+        name_query = NameQuery.parse(query)
+        if name_query.empty:
             return 0
-        where, params = found.where(await self._has_index())
-        count: int = await self._db.fetchval(
-            f"""SELECT COUNT(*) FROM services s JOIN categories c ON c.id = s.category_id
-                WHERE {VISIBLE} AND {where}""",
-            params,
-        )
+        sql, params = name_query.count_sql(await self._has_index())
+        count: int = await self._db.fetchval(sql, params)
         return count
 
     async def _has_index(self) -> bool:

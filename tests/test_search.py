@@ -20,8 +20,9 @@ from shop.catalog import (
     QueryProblem,
     search_terms,
 )
+from storage import catalog as catalog_module
 from storage import db as db_module
-from storage.catalog import CatalogEntry, CatalogRepository
+from storage.catalog import CatalogEntry, CatalogRepository, Found
 from storage.db import Database
 from storage.markup import MarkupRepository
 from storage.search import INDEX_TABLE, fold
@@ -41,6 +42,8 @@ NAMES = {
     11: ("Россия", "Просмотры Ютуб Ёлка"),
     12: ("Instagram", "Instagram 13 Likes Package"),
     13: ("Instagram", "Instagram Followers [Max 50K] 👥"),
+    14: ("Twitter", "X Views"),
+    15: ("Twitter", "Xbox Live Followers"),
 }
 
 
@@ -54,8 +57,6 @@ def entries(names: dict[int, tuple[str, str]] = NAMES) -> list[CatalogEntry]:
 async def without_index(db: Database) -> None:
     """The database as migrated by a SQLite without the trigram tokenizer."""
     async with db.transaction() as tx:
-        for trigger in ("insert", "update", "delete"):
-            await tx.execute(f"DROP TRIGGER service_search_{trigger}")
         await tx.execute(f"DROP TABLE {INDEX_TABLE}")
 
 
@@ -69,7 +70,9 @@ async def repo(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[Ca
 
 
 async def ids(repo: CatalogRepository, query: str, offset: int = 0, limit: int = 50) -> list[int]:
-    return [service.id for service in await repo.search(query, offset, limit)]
+    found = await repo.search(query, offset, limit)
+    assert found.total == await repo.count_found(query)  # one statement, the same count
+    return [service.id for service in found.items]
 
 
 # ---- folding --------------------------------------------------------------------------------------
@@ -82,6 +85,7 @@ def test_fold_keeps_letters_and_digits_only_in_lower_case_without_accents() -> N
     assert fold("Просмотры Ёлка") == "просмотры елка"
     assert fold("Twitter/X #1234") == "twitter x 1234"
     assert fold("🔥⚡!!! <> &") == ""
+    assert fold("Brand™ ♻️ İstanbul ＦＵＬＬ") == "brandtm istanbul full"  # decomposed, then lower
     for text in ("🔥 YouTube Views [Non Drop]", "Lượt xem", "유튜브 조회수", "Straße ½"):
         assert fold(fold(text)) == fold(text)
 
@@ -114,14 +118,20 @@ async def test_names_starting_with_the_first_word_then_the_words_together_then_s
     assert await ids(repo, "likes") == [7, 4, 12, 6]  # no name starts with it: shorter first
 
 
-async def test_short_words_match_the_start_of_a_word(repo: CatalogRepository) -> None:
+async def test_short_words_match_the_start_of_a_word_or_a_whole_word(
+    repo: CatalogRepository,
+) -> None:
     assert await ids(repo, "ig") == [7]  # not "High" nor "Instagram"
     assert await ids(repo, "instagram hi") == [8]
+    assert await ids(repo, "x") == [14]  # not "Xbox"
+    assert await ids(repo, "xb") == [15]
+    assert await ids(repo, "likes x") == []
 
 
 async def test_a_number_finds_that_service_first(repo: CatalogRepository) -> None:
     assert await ids(repo, "13") == [13, 12]  # the id, then the name with 13 in it
     assert await ids(repo, "#4") == [4]
+    assert await ids(repo, "5") == [5]  # a digit alone is a whole word: not "50K"
     assert await repo.count_found("13") == 2
     assert await ids(repo, "99") == []  # no such id, no such name
     assert await ids(repo, "9" * 30) == []  # no id can be that long
@@ -129,7 +139,7 @@ async def test_a_number_finds_that_service_first(repo: CatalogRepository) -> Non
 
 async def test_punctuation_or_emoji_alone_finds_nothing(repo: CatalogRepository) -> None:
     for query in ("", "   ", "🔥⚡", "!!! ???", "<>&"):
-        assert await repo.search(query) == []
+        assert await repo.search(query) == Found((), 0)
         assert await repo.count_found(query) == 0
 
 
@@ -154,6 +164,8 @@ async def test_pages_of_one_order_and_their_count(repo: CatalogRepository) -> No
     everything = await ids(repo, "youtube")
     assert len(everything) == await repo.count_found("youtube") == 7
     assert await ids(repo, "youtube", 0, 3) + await ids(repo, "youtube", 3, 50) == everything
+    past_the_end = await repo.search("youtube", 21, 3)
+    assert past_the_end == Found((), 7)
 
 
 async def test_the_index_follows_renames_and_a_re_sync_writes_nothing(
@@ -169,16 +181,35 @@ async def test_the_index_follows_renames_and_a_re_sync_writes_nothing(
     assert db.writer.total_changes == before
 
 
-async def test_names_from_before_the_migration_are_refolded_without_being_changes(
+async def test_names_from_before_the_migration_are_folded_without_being_changes(
     db: Database, repo: CatalogRepository
 ) -> None:
+    indexed = await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name = ?", (INDEX_TABLE,))
     async with db.transaction() as tx:  # as migration 0007 leaves them until the next sync
-        await tx.execute("UPDATE services SET search_name = lower(name)")
+        await tx.execute("UPDATE services SET search_name = ''")
+        if indexed:
+            await tx.execute(f"DELETE FROM {INDEX_TABLE}")
+    repo.forget()
+    assert await ids(repo, "youtube views") == []
     result = await repo.sync(entries())
     assert not result.changed and not result.added
     folded = await db.fetchval("SELECT search_name FROM services WHERE id = 2")
     assert folded == "youtube views non drop fast hq"
     assert await ids(repo, "youtube views") == [1, 2, 3, 5]
+
+
+async def test_a_re_sync_folds_only_the_names_that_changed(
+    repo: CatalogRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folded: list[str] = []
+
+    def counting(name: str) -> str:
+        folded.append(name)
+        return fold(name)
+
+    monkeypatch.setattr(catalog_module, "fold", counting)
+    await repo.sync(entries(dict(NAMES) | {4: ("YouTube", "YouTube Dislikes")}))
+    assert folded == ["YouTube Dislikes"]
 
 
 async def test_the_index_holds_one_row_a_service(db: Database) -> None:
