@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 USER_COMMANDS = [
     ("start", N_("Main menu")),
     ("services", N_("Browse and order services")),
+    ("search", N_("Find a service")),
     ("products", N_("Digital products")),
     ("orders", N_("My orders")),
     ("balance", N_("My balance")),

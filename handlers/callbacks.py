@@ -33,6 +33,11 @@ class ServiceCb(CallbackData, prefix="s"):
     page: PageNo = 0  # the category page to go back to
 
 
+class SearchCb(CallbackData, prefix="q"):
+    page: int
+    words: str  # what was searched, folded (never a ':'), cut to fit: handlers/customer/search.py
+
+
 class OrderServiceCb(CallbackData, prefix="os"):
     id: Id
 

@@ -1,4 +1,5 @@
-"""What no other router took: an unknown command, stray text, an expired button. Last in line."""
+"""What no other router took: an unknown command, a message no step wanted (text typed outside
+any step is a search: handlers/customer/search.py), an expired button. Last in line."""
 
 from __future__ import annotations
 

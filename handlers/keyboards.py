@@ -69,6 +69,12 @@ def back_home() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
 
 
+def to_catalog() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(_("🛒 Services"), MenuCb(to="services")), home_button()]]
+    )
+
+
 def pager_row(page: Page[Any], make: Callable[[int], CallbackData]) -> list[InlineKeyboardButton]:
     row = []
     if page.has_previous:

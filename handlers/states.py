@@ -27,5 +27,9 @@ class TopUpInput(StatesGroup):
     amount = State()  # "other amount": the person types how much to top up
 
 
+class SearchInput(StatesGroup):
+    query = State()  # /search without words: the next text is what to look for
+
+
 class PromoInput(StatesGroup):
     code = State()  # the promo code asked for by the balance screen's button

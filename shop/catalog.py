@@ -1,4 +1,4 @@
-"""The catalog: syncing the panel's services into SQLite, and browsing them with our prices."""
+"""The catalog: syncing the panel's services into SQLite; browsing and searching them, priced."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 from functools import partial
 from typing import Generic, TypeVar
 
@@ -15,6 +16,7 @@ from provider.models import Service, ServiceType
 from shop.pricing import service_price
 from storage.catalog import CatalogEntry, CatalogRepository, Category, ServiceRecord, SyncResult
 from storage.markup import MarkupRepository, MarkupRule
+from storage.search import fold
 from storage.settings import SettingsRepository
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,8 @@ MARKUP_KEY = "markup_percent"
 CURRENCY_KEY = "panel_currency"
 DEFAULT_CURRENCY = "USD"
 T = TypeVar("T")
+MAX_QUERY_LENGTH = 100  # characters a search may have
+MIN_QUERY_CHARACTERS = 2  # letters or digits a search needs, unless it is a number (an id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,33 @@ async def fetch_page(
     """Page `page` (clamped to what exists) of `total` items; fetch(offset, limit) reads it."""
     page = clamp_page(page, total)
     return Page(await fetch(page * PAGE_SIZE, PAGE_SIZE), page, page_count(total), total)
+
+
+class QueryProblem(Enum):
+    TOO_SHORT = "too_short"  # fewer than 2 letters or digits, and not a number
+    TOO_LONG = "too_long"  # more than 100 characters
+
+
+class BadQuery(ValueError):
+    """A search that cannot be made; `problem` says why."""
+
+    def __init__(self, problem: QueryProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+def search_terms(query: str) -> str:
+    """The words a search looks for, as names are compared (storage/search.py): "🔥 YouTube
+    Views!" -> "youtube views", "#1234" -> "1234". Searching them finds what the query finds.
+    Raises BadQuery for a query over 100 characters, or with under 2 letters or digits that
+    is not a number."""
+    text = query.strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise BadQuery(QueryProblem.TOO_LONG)
+    terms = fold(text)
+    if not terms.isdigit() and len(terms.replace(" ", "")) < MIN_QUERY_CHARACTERS:
+        raise BadQuery(QueryProblem.TOO_SHORT)
+    return terms
 
 
 def to_entry(service: Service) -> CatalogEntry:
@@ -183,6 +214,18 @@ class Catalog:
         return await fetch_page(
             page, category.service_count, partial(self._repository.services_in, category.id)
         )
+
+    async def search(self, query: str, page: int) -> Page[ServiceRecord]:
+        """Visible services with every word of the query in their name, best first; a number
+        also finds the service with that id, first. Raises BadQuery (see search_terms)."""
+        terms = search_terms(query)
+        page = max(page, 0)
+        found = await self._repository.search(terms, page * PAGE_SIZE, PAGE_SIZE)
+        if found.total and not found.items:  # past the end (an old button): the last page
+            page = clamp_page(page, found.total)
+            found = await self._repository.search(terms, page * PAGE_SIZE, PAGE_SIZE)
+        total = found.total
+        return Page(list(found.items), clamp_page(page, total), page_count(total), total)
 
     async def offer(self, service_id: int) -> Offer | None:
         """The service with our price, or None when it is unknown, hidden or gone."""

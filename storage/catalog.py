@@ -11,10 +11,12 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from storage.db import Database
 from storage.memo import Remembering, remembered
 from storage.money import from_micros, to_micros_ceiling
+from storage.search import INDEX_TABLE, NameQuery, fold, write_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,14 @@ class ServiceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Found:
+    """A page of a search, and how many services it finds on every page."""
+
+    items: tuple[ServiceRecord, ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class Category:
     id: int
     name: str
@@ -93,15 +103,26 @@ SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.
     s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
     c.hidden AS category_hidden, s.active"""
 VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
+# Where `active` and `search_name` are in the rows _store() compares.
+ACTIVE, SEARCH_NAME = 11, 12
 HAS_VISIBLE_SERVICES = (
     f"c.hidden = 0 AND EXISTS (SELECT 1 FROM services s WHERE s.category_id = c.id AND {VISIBLE})"
 )
+
+
+def search_name(entry: CatalogEntry, old: tuple[Any, ...] | None) -> str:
+    """The name as search compares it. Folded again only when the name changed or was never
+    folded ('' since migration 0007): a re-sync of 30,000 names folds none of them."""
+    if old is not None and old[2] == entry.name and old[SEARCH_NAME]:
+        return str(old[SEARCH_NAME])
+    return fold(entry.name)
 
 
 class CatalogRepository(Remembering):
     def __init__(self, db: Database) -> None:
         super().__init__()
         self._db = db
+        self._indexed: bool | None = None  # has the database the search index? Asked once.
 
     async def sync(self, entries: Sequence[CatalogEntry]) -> SyncResult:
         """Store the panel's catalog; unchanged rows are not written, vanished ones deactivated."""
@@ -112,6 +133,7 @@ class CatalogRepository(Remembering):
 
     async def _store(self, entries: Sequence[CatalogEntry]) -> SyncResult:
         result = SyncResult()
+        indexed = await self._has_index()
         async with self._db.transaction() as tx:
             categories = {
                 row["name"]: row["id"]
@@ -127,11 +149,14 @@ class CatalogRepository(Remembering):
                 row[0]: tuple(row)
                 for row in await tx.fetchall(
                     """SELECT id, category_id, name, type, rate, min_quantity, max_quantity,
-                              refill, cancel, description, position, active FROM services"""
+                              refill, cancel, description, position, active, search_name
+                       FROM services"""
                 )
             }
-            upserts = []
+            upserts, refolded = [], []
             for position, entry in enumerate(entries):
+                old = existing.get(entry.id)
+                folded = search_name(entry, old)
                 values = (
                     entry.id,
                     categories[entry.category],
@@ -145,13 +170,17 @@ class CatalogRepository(Remembering):
                     entry.description,
                     position,
                     1,
+                    folded,
                 )
-                old = existing.get(entry.id)
                 if old == values:
                     continue
                 upserts.append(values)
+                if old is None or old[SEARCH_NAME] != folded:
+                    refolded.append((entry.id, folded))
                 if old is None:
                     result.added.append(entry.id)
+                    continue
+                if old[:SEARCH_NAME] == values[:SEARCH_NAME]:  # first folded (after 0007)
                     continue
                 result.changed.append(entry.id)
                 if values[4] > old[4]:
@@ -159,19 +188,23 @@ class CatalogRepository(Remembering):
             if upserts:
                 await tx.executemany(
                     """INSERT INTO services (id, category_id, name, type, rate, min_quantity,
-                           max_quantity, refill, cancel, description, position, active)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           max_quantity, refill, cancel, description, position, active,
+                           search_name)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (id) DO UPDATE SET category_id = excluded.category_id,
                            name = excluded.name, type = excluded.type, rate = excluded.rate,
                            min_quantity = excluded.min_quantity,
                            max_quantity = excluded.max_quantity, refill = excluded.refill,
                            cancel = excluded.cancel, description = excluded.description,
                            position = excluded.position, active = 1,
+                           search_name = excluded.search_name,
                            updated_at = CAST(strftime('%s', 'now') AS INTEGER)""",
                     upserts,
                 )
+            if indexed and refolded:
+                await write_index(tx, refolded, replaced=[i for i, _ in refolded if i in existing])
             present = {entry.id for entry in entries}
-            result.removed = [i for i, old in existing.items() if old[-1] and i not in present]
+            result.removed = [i for i, old in existing.items() if old[ACTIVE] and i not in present]
             if result.removed:
                 await tx.executemany(
                     "UPDATE services SET active = 0 WHERE id = ?", [(i,) for i in result.removed]
@@ -236,6 +269,42 @@ class CatalogRepository(Remembering):
     async def count_services(self) -> int:
         count: int = await self._db.fetchval("SELECT COUNT(*) FROM services WHERE active = 1")
         return count
+
+    @remembered
+    async def search(self, query: str, offset: int = 0, limit: int = 8) -> Found:
+        """Visible services whose name has every word of `query`, best first, and how many
+        there are (storage/search.py); nothing for a query of only punctuation or emoji."""
+        name_query = NameQuery.parse(query)
+        if name_query.empty:
+            return Found((), 0)
+        sql, params = name_query.sql(await self._has_index(), SERVICE_COLUMNS)
+        rows = await self._db.fetchall(sql, params | {"limit": limit, "offset": offset})
+        if rows:
+            total: int = rows[0]["total"]
+        else:  # nothing found, or a page past the end (an old button)
+            total = 0 if offset <= 0 else await self.count_found(query)
+        return Found(tuple(ServiceRecord.from_row(row) for row in rows), total)
+
+    @remembered
+    async def count_found(self, query: str) -> int:
+        """How many services search(query) finds on all its pages together."""
+        name_query = NameQuery.parse(query)
+        if name_query.empty:
+            return 0
+        sql, params = name_query.count_sql(await self._has_index())
+        count: int = await self._db.fetchval(sql, params)
+        return count
+
+    async def _has_index(self) -> bool:
+        """Whether migration 0007 could create the trigram index (this SQLite has it)."""
+        if self._indexed is None:
+            self._indexed = bool(
+                await self._db.fetchval(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (INDEX_TABLE,),
+                )
+            )
+        return self._indexed
 
     @remembered
     async def category_by_name(self, name: str) -> Category | None:

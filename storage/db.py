@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
 MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
+OPTIONAL_PART = re.compile(r"^-- optional\b", re.MULTILINE)
 BUSY_TIMEOUT_MS = 5000
 MAX_INTEGER = 2**63 - 1  # SQLite's largest INTEGER: an id above it cannot exist
 CLOSE_SECONDS = 5.0  # how long close() waits for a write to finish, then for each connection
@@ -282,16 +283,33 @@ class Database:
             if number <= current:
                 continue
             logger.info("Applying database migration %04d", number)
+            required, optional = split_optional(script)
             # executescript would COMMIT on its own; the script runs inside our BEGIN instead.
             await connection.execute("BEGIN IMMEDIATE")
             try:
-                for statement in split_statements(script):
+                for statement in split_statements(required):
                     await connection.execute(statement)
+                if optional:
+                    await _apply_optional(connection, number, optional)
                 await connection.execute(f"PRAGMA user_version={number}")
             except BaseException:
                 await connection.rollback()
                 raise
             await connection.commit()
+
+
+async def _apply_optional(connection: aiosqlite.Connection, number: int, script: str) -> None:
+    """Apply a migration's optional part, or none of it: what it needs may be missing from
+    this SQLite (e.g. FTS5's trigram tokenizer), and the code that would use it checks
+    whether it is there. Undone alone, by a savepoint, when SQLite refuses it."""
+    await connection.execute("SAVEPOINT optional")
+    try:
+        for statement in split_statements(script):
+            await connection.execute(statement)
+    except sqlite3.OperationalError as error:
+        await connection.execute("ROLLBACK TO optional")
+        logger.warning("Migration %04d: its optional part was skipped: %s", number, error)
+    await connection.execute("RELEASE optional")
 
 
 async def _wait_to_end(task: asyncio.Future[Any]) -> bool:
@@ -321,6 +339,13 @@ def available_migrations() -> list[tuple[int, str]]:
         if match:
             found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+def split_optional(script: str) -> tuple[str, str]:
+    """A migration's required part, and its optional part: what follows a line that starts
+    with `-- optional` (see _apply_optional); "" when it has none."""
+    match = OPTIONAL_PART.search(script)
+    return (script, "") if match is None else (script[: match.start()], script[match.start() :])
 
 
 def split_statements(script: str) -> list[str]:

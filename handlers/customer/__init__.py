@@ -12,6 +12,7 @@ from handlers.customer import (
     products,
     promos,
     referrals,
+    search,
     services,
     start,
     topup,
@@ -31,5 +32,6 @@ def create_router() -> Router:
         balance.create_router(),
         language.create_router(),
         ordering.create_router(),  # its steps take plain text: after every command and button
+        search.create_router(),  # text typed outside any step: after every step that takes text
     )
     return router

@@ -28,7 +28,8 @@ def greeting(person: User) -> str:
 def help_text() -> str:
     return _(
         "<b>How ordering works</b>\n"
-        "1. Open 🛒 Services, pick a category and a service.\n"
+        "1. Open 🛒 Services, pick a category and a service, or just type what you are "
+        "looking for (e.g. <i>youtube views</i>) or the service's number.\n"
         "2. Send the link to your post, video or profile (it must be public).\n"
         "3. Send the quantity (or your comments, one per line).\n"
         "4. Check the price and press ✅ Confirm. It is paid from your balance.\n\n"
@@ -41,7 +42,7 @@ def help_text() -> str:
         "<b>Your balance</b>\n"
         "Top it up with Telegram Stars (/topup), redeem a promo code (/promo), "
         "or invite friends and earn a share of their top-ups (/referral).\n\n"
-        "Commands: /services /orders /balance /topup /cancel\n"
+        "Commands: /services /search /orders /balance /topup /cancel\n"
         "Questions? Write to the shop's support."
     )
 
