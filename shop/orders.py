@@ -346,12 +346,17 @@ class Shop:
         logger.info("Order %s refused by the panel: %s", order_id, error.message)
         return Refused(order, error.message, error.is_out_of_funds)
 
-    async def _hold(self, order_id: int, reason: str) -> Held:
+    async def _hold(self, order_id: int, reason: str, *, tell_customer: bool = False) -> Held:
+        """Unconfirmed, the money held; admins alerted. The customer reads it in the chat when
+        they are waiting for the result, or (tell_customer) gets a notification."""
         async with self._db.transaction() as tx:
             await self.orders.set_stage(tx, order_id, Stage.UNCONFIRMED, reason)
             order = await self.orders.get_in(tx, order_id)
             assert order is not None
             await self.alerts.always(tx, texts.admin_order_unconfirmed(order, reason))
+            if tell_customer:
+                language = await self.users.language_in(tx, order.user_id)
+                await self.outbox.add(tx, order.user_id, texts.order_held(order, language))
         logger.warning("Order %s unconfirmed: %s", order_id, reason)
         return Held(order)
 
@@ -359,7 +364,9 @@ class Shop:
         """Orders left `submitting` by a crash may or may not exist on the panel: hold them."""
         stranded = await self.orders.in_stage(Stage.SUBMITTING, limit=10_000)
         for order in stranded:
-            await self._hold(order.id, "the bot stopped while placing this order")
+            await self._hold(
+                order.id, "the bot stopped while placing this order", tell_customer=True
+            )
         return len(stranded)
 
     # ---- refills and unconfirmed orders -------------------------------------------------------

@@ -100,6 +100,15 @@ def unconfirmed_refunded(
         ).format(id=order.id, amount=format_money(amount, currency))
 
 
+def order_held(order: OrderRecord, language: str | None) -> str:
+    """An order the bot was placing when it stopped: it may or may not exist on the panel."""
+    with in_language(language):
+        return _(
+            "⏳ Order #{id} is being checked: the bot restarted while placing it. "
+            "Your money is held, not lost; we will confirm or refund it soon."
+        ).format(id=order.id)
+
+
 def refill_finished(order_id: int, completed: bool, language: str | None) -> str:
     with in_language(language):
         if completed:

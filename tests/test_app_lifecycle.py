@@ -14,11 +14,16 @@ import pytest
 
 from bot.app import create_app
 from bot.config import Settings
+from storage.db import Database
+from storage.ledger import Ledger
+from storage.orders import NewOrder, OrderRepository, Stage
+from storage.users import UserRepository
 from tests.fake_telegram import TEST_TOKEN
 from tests.harness import ShopBot, World, running_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 THREAD_END_SECONDS = 5.0
+CUSTOMER = 555_000_777
 
 
 def settings_for(shared: World, database: Path, **overrides: Any) -> Settings:
@@ -87,3 +92,27 @@ async def test_a_bot_after_a_failed_start_answers(shared_world: World, tmp_path:
 async def answers_start(shop: ShopBot) -> None:
     person = shop.person()
     assert "Hello" in (await shop.ask(person, "/start")).content
+
+
+async def test_an_order_cut_short_by_a_stop_is_held_and_its_customer_told(
+    shared_world: World, tmp_path: Path
+) -> None:
+    database = tmp_path / "held.sqlite3"
+    db = Database(database)
+    await db.connect()
+    await UserRepository(db).register(CUSTOMER, "Ann", None, "ru")
+    await Ledger(db).change(CUSTOMER, Decimal(10), "credit", "seed")
+    async with db.transaction() as tx:  # written, the panel never answered: a crash
+        order = NewOrder(CUSTOMER, 1, "Youtube views", "Default", "https://youtu.be/cut",
+                         1000, Decimal("3.25"), "cut-draft")  # fmt: skip
+        order_id = await OrderRepository(db).create(tx, order)
+        await Ledger(db).apply(tx, CUSTOMER, Decimal("-3.25"), "order", str(order_id))
+    await db.close()
+    async with create_app(settings_for(shared_world, database)) as app:
+        held = await app.shop.order(order_id)
+        told = await app.db.fetchall(
+            "SELECT text FROM notifications WHERE chat_id = ?", (CUSTOMER,)
+        )
+    assert held is not None and held.stage is Stage.UNCONFIRMED
+    assert len(told) == 1  # in the customer's language (ru): the bot restarted, money held
+    assert f"#{order_id}" in told[0]["text"] and "перезапустился" in told[0]["text"]
