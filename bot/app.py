@@ -294,13 +294,12 @@ def create_services(settings: Settings, db: Database, panel: PanelClient, bot: B
 
 
 def create_dispatcher(
-    services: Services, storage: BaseStorage, in_flight: UpdatesInFlight | None = None
+    services: Services, storage: BaseStorage, in_flight: UpdatesInFlight
 ) -> Dispatcher:
     """A Dispatcher with a fresh tree of routers (handlers/__init__.py): two in one process
     never share one."""
     dispatcher = Dispatcher(storage=storage)
-    if in_flight is not None:
-        dispatcher.update.outer_middleware(in_flight)
+    dispatcher.update.outer_middleware(in_flight)
     person = PersonMiddleware(services.shop)
     throttle = ThrottleMiddleware()
     for observer in (dispatcher.message, dispatcher.callback_query):

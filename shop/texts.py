@@ -67,8 +67,10 @@ def admin_order_settled(order: OrderRecord) -> str:
     who = f" by admin {order.resolved_by}" if order.resolved_by else ""
     if order.stage is Stage.FAILED and order.refunded >= order.price:
         done = f"it was already refunded in full{who}"
-    elif order.panel_order_id is not None:
+    elif order.resolved_by and order.panel_order_id is not None:
         done = f"it was already attached{who} to panel order {order.panel_order_id}"
+    elif order.panel_order_id is not None:
+        done = f"it is panel order {order.panel_order_id}, {order.stage.value}"
     else:
         done = f"it is {order.stage.value}"
     return f"order #{order.id} is not unconfirmed any more: {done}"

@@ -147,7 +147,8 @@ async def resolve(
     try:
         parsed = parse_settlements(command.args or "")
     except ResolveInputError as error:
-        await message.answer(f"⚠️ {html.quote(str(error))}.\n{RESOLVE_USAGE}")
+        reason = str(error)
+        await message.answer(f"⚠️ {html.quote(reason[:1].upper() + reason[1:])}.\n{RESOLVE_USAGE}")
         return
     resolutions = services.resolutions
     if isinstance(parsed, list) and len(parsed) == 1:
