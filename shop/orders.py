@@ -200,6 +200,10 @@ class Shop:
             lock = self._draft_locks[draft_key] = asyncio.Lock()
         return lock
 
+    def panel_for(self, order: OrderRecord) -> PanelClient:
+        """The client of the panel that holds the order (refills, cancels, refreshes)."""
+        return self._panel
+
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.alerts.admin_ids
 
@@ -380,7 +384,7 @@ class Shop:
                 return RefillRefused(texts.refill_already_pending())
             assert order.panel_order_id is not None
             try:
-                panel_refill_id = await self._panel.refill(order.panel_order_id)
+                panel_refill_id = await self.panel_for(order).refill(order.panel_order_id)
             except ProviderError as error:
                 return RefillRefused(texts.refill_refused(error.message))
             except ProviderUnavailable:

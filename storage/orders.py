@@ -58,6 +58,11 @@ class NewOrder:
     search: str | None = None
     kind: OrderKind = OrderKind.SERVICE
     require_text: str | None = None
+    panel: str = "main"  # the panel it is sent to first (failover records the next one)
+    panel_service_id: int | None = None
+    runs: int | None = None  # drip-feed: `quantity` is per run, paid for quantity x runs
+    interval: int | None = None  # drip-feed: minutes between runs
+    cancel_allowed: bool = False  # the panel's service took cancel requests when ordered
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,13 @@ class OrderRecord:
     created_at: int
     updated_at: int
     resolved_by: int | None = None  # the admin who settled it while it was unconfirmed
+    panel: str = "main"  # the panel that holds it (the one tried last while unconfirmed)
+    panel_service_id: int | None = None
+    runs: int | None = None
+    interval: int | None = None
+    cancel_allowed: bool = False
+    cancel_requested_at: int | None = None  # the person asked the panel to cancel it
+    cancel_error: str | None = None  # the panel refused that request, in its words
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> OrderRecord:
@@ -125,6 +137,13 @@ class OrderRecord:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             resolved_by=row["resolved_by"],
+            panel=row["panel"],
+            panel_service_id=row["panel_service_id"],
+            runs=row["runs"],
+            interval=row["interval"],
+            cancel_allowed=bool(row["cancel_allowed"]),
+            cancel_requested_at=row["cancel_requested_at"],
+            cancel_error=row["cancel_error"],
         )
 
 
@@ -167,8 +186,9 @@ class OrderRepository:
         return await tx.execute(
             """INSERT INTO orders (kind, user_id, service_id, service_name, service_type, link,
                    quantity, comments, list, suggest, search, require_text, price, status,
-                   draft_key, refill_allowed)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   draft_key, refill_allowed, panel, panel_service_id, runs, interval,
+                   cancel_allowed)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 order.kind,
                 order.user_id,
@@ -186,6 +206,11 @@ class OrderRepository:
                 Stage.SUBMITTING,
                 order.draft_key,
                 int(order.refill_allowed),
+                order.panel,
+                order.panel_service_id,
+                order.runs,
+                order.interval,
+                int(order.cancel_allowed),
             ),
         )
 
