@@ -116,6 +116,7 @@ def to_entry(service: Service) -> CatalogEntry:
         refill=service.refill,
         cancel=service.cancel,
         description=service.description,
+        dripfeed=service.dripfeed,
     )
 
 

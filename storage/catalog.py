@@ -33,6 +33,7 @@ class CatalogEntry:
     refill: bool = False
     cancel: bool = False
     description: str = ""
+    dripfeed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class ServiceRecord:
     description: str
     hidden: bool
     active: bool
+    dripfeed: bool = False  # drip-feed: the order may be split in runs at an interval
 
     @property
     def orderable(self) -> bool:
@@ -71,6 +73,7 @@ class ServiceRecord:
             description=row["description"],
             hidden=bool(row["hidden"] or row["category_hidden"]),
             active=bool(row["active"]),
+            dripfeed=bool(row["dripfeed"]),
         )
 
 
@@ -101,10 +104,10 @@ class SyncResult:
 
 SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.rate,
     s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
-    c.hidden AS category_hidden, s.active"""
+    c.hidden AS category_hidden, s.active, s.dripfeed"""
 VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
 # Where `active` and `search_name` are in the rows _store() compares.
-ACTIVE, SEARCH_NAME = 11, 12
+ACTIVE, SEARCH_NAME = 12, 13
 HAS_VISIBLE_SERVICES = (
     f"c.hidden = 0 AND EXISTS (SELECT 1 FROM services s WHERE s.category_id = c.id AND {VISIBLE})"
 )
@@ -149,7 +152,8 @@ class CatalogRepository(Remembering):
                 row[0]: tuple(row)
                 for row in await tx.fetchall(
                     """SELECT id, category_id, name, type, rate, min_quantity, max_quantity,
-                              refill, cancel, description, position, active, search_name
+                              refill, cancel, description, dripfeed, position, active,
+                              search_name
                        FROM services"""
                 )
             }
@@ -168,6 +172,7 @@ class CatalogRepository(Remembering):
                     int(entry.refill),
                     int(entry.cancel),
                     entry.description,
+                    int(entry.dripfeed),
                     position,
                     1,
                     folded,
@@ -188,15 +193,15 @@ class CatalogRepository(Remembering):
             if upserts:
                 await tx.executemany(
                     """INSERT INTO services (id, category_id, name, type, rate, min_quantity,
-                           max_quantity, refill, cancel, description, position, active,
-                           search_name)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           max_quantity, refill, cancel, description, dripfeed, position,
+                           active, search_name)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (id) DO UPDATE SET category_id = excluded.category_id,
                            name = excluded.name, type = excluded.type, rate = excluded.rate,
                            min_quantity = excluded.min_quantity,
                            max_quantity = excluded.max_quantity, refill = excluded.refill,
                            cancel = excluded.cancel, description = excluded.description,
-                           position = excluded.position, active = 1,
+                           dripfeed = excluded.dripfeed, position = excluded.position, active = 1,
                            search_name = excluded.search_name,
                            updated_at = CAST(strftime('%s', 'now') AS INTEGER)""",
                     upserts,
