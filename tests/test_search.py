@@ -20,7 +20,7 @@ from shop.catalog import (
     QueryProblem,
     search_terms,
 )
-from storage import catalog as catalog_module
+from storage import routing as routing_module
 from storage import db as db_module
 from storage.catalog import CatalogEntry, CatalogRepository, Found
 from storage.db import Database
@@ -207,7 +207,7 @@ async def test_a_re_sync_folds_only_the_names_that_changed(
         folded.append(name)
         return fold(name)
 
-    monkeypatch.setattr(catalog_module, "fold", counting)
+    monkeypatch.setattr(routing_module, "fold", counting)
     await repo.sync(entries(dict(NAMES) | {4: ("YouTube", "YouTube Dislikes")}))
     assert folded == ["YouTube Dislikes"]
 
