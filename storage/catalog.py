@@ -140,6 +140,8 @@ SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.
     s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
     c.hidden AS category_hidden, s.active, s.dripfeed"""
 VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
+# What a route reads of its panel service (ps), beside the route's own columns.
+ROUTE_COLUMNS = ", ".join(f"ps.{column.strip()}" for column in PANEL_COLUMNS.split(","))
 HAS_VISIBLE_SERVICES = (
     f"c.hidden = 0 AND EXISTS (SELECT 1 FROM services s WHERE s.category_id = c.id AND {VISIBLE})"
 )
@@ -153,20 +155,23 @@ class CatalogRepository(Remembering):
 
     async def sync(self, entries: Sequence[CatalogEntry]) -> SyncResult:
         """The main panel, mirrored, lists `entries` (as a one-panel shop syncs)."""
-        return await self.sync_panel(MAIN, entries, {MAIN: PanelTerms(True, Decimal(1), True)})
+        return await self.sync_panels({MAIN: entries}, {MAIN: PanelTerms(True, Decimal(1), True)})
 
-    async def sync_panel(
-        self, panel: str, entries: Sequence[CatalogEntry], terms: Mapping[str, PanelTerms]
+    async def sync_panels(
+        self, lists: Mapping[str, Sequence[CatalogEntry]], terms: Mapping[str, PanelTerms]
     ) -> SyncResult:
-        """Store what `panel` lists; a mirrored panel's new services become shop services;
-        then every shop service is described again by its routes (storage/routing.py)."""
+        """Store what each panel lists; a mirrored panel's new services become shop services;
+        then every shop service is described again by its routes (storage/routing.py). One
+        transaction, and one rebuild however many panels answered."""
         indexed = await self._has_index()
         try:
             async with self._db.transaction() as tx:
-                await store_panel_services(tx, panel, entries)
                 new: list[NewService] = []
-                if panel in terms and terms[panel].mirror:
-                    new = await self._new_services(tx, panel, await unrouted(tx, panel))
+                for panel, entries in lists.items():
+                    await store_panel_services(tx, panel, entries)
+                    if panel in terms and terms[panel].mirror:
+                        fresh = await unrouted(tx, panel)
+                        new += await self._new_services(tx, panel, fresh, taken=new)
                 return await rebuild_services(tx, terms, indexed, new)
         finally:
             self.forget()
@@ -187,9 +192,15 @@ class CatalogRepository(Remembering):
             self.forget()
 
     async def _new_services(
-        self, tx: Transaction, panel: str, panel_ids: Sequence[int], category: str | None = None
+        self,
+        tx: Transaction,
+        panel: str,
+        panel_ids: Sequence[int],
+        category: str | None = None,
+        taken: Sequence[NewService] = (),
     ) -> list[NewService]:
-        ids = await new_ids(tx, panel, panel_ids)
+        """New shop services for these of `panel`'s; `taken`: others being created with them."""
+        ids = await new_ids(tx, panel, panel_ids, {s.id for s in taken})
         return [NewService(i, panel, p, category) for i, p in zip(ids, panel_ids, strict=True)]
 
     async def import_services(
@@ -291,7 +302,7 @@ class CatalogRepository(Remembering):
         """The service's routes in order, with what each panel lists for it (None: nothing)."""
         rows = await self._db.fetchall(
             f"""SELECT r.panel AS route_panel, r.panel_service_id AS route_service_id,
-                       ps.service_id, {PANEL_COLUMNS}
+                       ps.service_id, {ROUTE_COLUMNS}
                 FROM routes r LEFT JOIN panel_services ps
                     ON ps.panel = r.panel AND ps.service_id = r.panel_service_id
                 WHERE r.service_id = ? ORDER BY r.position""",

@@ -161,6 +161,7 @@ class TrackedOrder:
     start_count: int | None
     remains: int | None
     result: str | None
+    panel: str = "main"
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +256,22 @@ class OrderRepository:
             (Stage.PENDING, panel_order_id, order_id),
         )
 
+    async def set_route(
+        self,
+        tx: Transaction,
+        order_id: int,
+        panel: str,
+        panel_service_id: int,
+        refill_allowed: bool,
+        cancel_allowed: bool,
+    ) -> None:
+        """The order is about to be sent to another route: it names that panel from now on."""
+        await tx.execute(
+            f"""UPDATE orders SET panel = ?, panel_service_id = ?, refill_allowed = ?,
+                   cancel_allowed = ?, updated_at = {NOW} WHERE id = ?""",
+            (panel, panel_service_id, int(refill_allowed), int(cancel_allowed), order_id),
+        )
+
     async def set_stage(
         self, tx: Transaction, order_id: int, stage: Stage, error: str | None = None
     ) -> None:
@@ -318,13 +335,13 @@ class OrderRepository:
     async def open_of_kind(self, kind: OrderKind) -> list[TrackedOrder]:
         """Placed orders the panel has not finished: what the tracker asks about."""
         rows = await self._db.fetchall(
-            """SELECT id, panel_order_id, status, start_count, remains, result FROM orders
+            """SELECT id, panel_order_id, status, start_count, remains, result, panel FROM orders
                WHERE status IN ('pending', 'processing', 'in_progress')
                AND kind = ? AND panel_order_id IS NOT NULL ORDER BY id""",
             (kind,),
         )
-        return [TrackedOrder(id, panel_id, Stage(status), start, remains, result)
-                for id, panel_id, status, start, remains, result in rows]  # fmt: skip
+        return [TrackedOrder(id, panel_id, Stage(status), start, remains, result, panel)
+                for id, panel_id, status, start, remains, result, panel in rows]  # fmt: skip
 
     async def any_stuck(self, tx: Transaction, older_than: int) -> bool:
         found = await tx.fetchval(
@@ -368,9 +385,10 @@ class OrderRepository:
         return [OrderRecord.from_row(row) for row in rows]
 
     async def by_panel_id_in(
-        self, tx: Transaction, kind: OrderKind, panel_order_id: int
+        self, tx: Transaction, kind: OrderKind, panel: str, panel_order_id: int
     ) -> OrderRecord | None:
         row = await tx.fetchone(
-            "SELECT * FROM orders WHERE kind = ? AND panel_order_id = ?", (kind, panel_order_id)
+            "SELECT * FROM orders WHERE kind = ? AND panel = ? AND panel_order_id = ?",
+            (kind, panel, panel_order_id),
         )
         return None if row is None else OrderRecord.from_row(row)

@@ -10,6 +10,7 @@ description and category win. A service with no route that sells is hidden, neve
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -129,10 +130,13 @@ async def unrouted(tx: Transaction, panel: str) -> list[int]:
     return [row[0] for row in rows]
 
 
-async def new_ids(tx: Transaction, panel: str, panel_ids: Sequence[int]) -> list[int]:
-    """Shop ids for new services of `panel`'s. The main panel's keep their own number where it
-    is free, so a one-panel shop shows the panel's numbers; the rest follow the highest id."""
-    taken = {row[0] for row in await tx.fetchall("SELECT id FROM services")}
+async def new_ids(
+    tx: Transaction, panel: str, panel_ids: Sequence[int], pending: AbstractSet[int] = frozenset()
+) -> list[int]:
+    """Shop ids for new services of `panel`'s (`pending`: ids given out but not yet written).
+    The main panel's keep their own number where it is free, so a one-panel shop shows the
+    panel's numbers; the rest follow the highest id."""
+    taken = {row[0] for row in await tx.fetchall("SELECT id FROM services")} | pending
     wanted = set(panel_ids) - taken if panel == MAIN else set()
     following = max(taken | wanted | {0}) + 1
     ids = []
