@@ -14,6 +14,7 @@ from handlers.admin import (
     files,
     orders,
     panel,
+    panels,
     payments,
     people,
     pricing,
@@ -39,6 +40,7 @@ def create_router() -> Router:
         orders.create_router(),
         pricing.create_router(),
         panel.create_router(),
+        panels.create_router(),
         broadcasts.create_router(),
         files.create_router(),
         payments.create_router(),  # /promo create|list|off; an admin's /promo CODE falls through

@@ -1,4 +1,5 @@
-"""The panel: /provider (does it answer, its balance), /sync now, /alerts balance."""
+"""The panels' health: /provider (does the main panel answer, its balance), /sync now (every
+panel), /alerts balance [PANEL] AMOUNT."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from provider.errors import PanelError
 from shop.formatting import format_money, format_number
 
 ALERTS_USAGE = (
-    "Usage: /alerts balance AMOUNT (alert when the panel balance is below) or /alerts balance off"
+    "Usage: /alerts balance [PANEL] AMOUNT (alert when that panel's balance, in its currency, "
+    "is below; PANEL is main when left out) or /alerts balance [PANEL] off"
 )
 
 
@@ -35,41 +37,59 @@ async def sync(message: Message, command: CommandObject, services: Services) -> 
     if not await takes_no_arguments(message, command, "Usage: /sync (refreshes the catalog now)"):
         return
     progress = await message.answer("⏳ Syncing the catalog…")
-    try:
-        result = await services.catalog.sync()
-        product_count = await services.products.sync()
-    except PanelError as error:
-        await progress.edit_text(f"❌ Sync failed: {html.quote(str(error))}")
-        return
-    await progress.edit_text(
-        f"✅ Catalog synced: {len(result.added)} services added, {len(result.changed)} changed, "
-        f"{len(result.removed)} removed, {result.categories_added} new categories; "
-        f"{product_count} products listed."
-    )
+    outcomes = await services.catalog.sync_each()
+    failed = {name: o for name, o in outcomes.items() if isinstance(o, PanelError)}
+    results = [o for o in outcomes.values() if not isinstance(o, PanelError)]
+    lines = [f"❌ Sync of panel {name} failed: {html.quote(str(e))}" for name, e in failed.items()]
+    if results:
+        result = results[0]
+        try:
+            products = f"{await services.products.sync()} products listed"
+        except PanelError as error:
+            products = f"products not synced ({html.quote(str(error))})"
+        panels = ", ".join(name for name in outcomes if name not in failed)
+        lines.insert(
+            0,
+            f"✅ Catalog synced ({panels}): {len(result.added)} services added, "
+            f"{len(result.changed)} changed, {len(result.removed)} removed, "
+            f"{result.categories_added} new categories; {products}.",
+        )
+    await progress.edit_text("\n".join(lines) or "No panel is on: /panels")
 
 
 async def alerts(message: Message, command: CommandObject, services: Services) -> None:
-    health, currency = services.health, await services.catalog.currency()
-    what, _, level = (command.args or "").strip().partition(" ")
-    if not what:
-        threshold = await health.threshold()
-        shown = format_money(threshold, currency) if threshold is not None else "off"
-        await message.answer(f"Panel balance alert: {shown}.\n{ALERTS_USAGE}")
+    health, panels = services.health, services.catalog.panels
+    words = (command.args or "").split()
+    if not words:
+        levels = []
+        for each in panels.all():
+            threshold = await health.threshold(each.name)
+            currency = each.record.currency or await services.catalog.currency()
+            shown = format_money(threshold, currency) if threshold is not None else "off"
+            levels.append(f"{each.name}: {shown}")
+        await message.answer("Panel balance alerts: " + ", ".join(levels) + f".\n{ALERTS_USAGE}")
         return
-    if what != "balance" or not level.strip():
+    if words[0] != "balance" or len(words) not in (2, 3):
         await message.answer(ALERTS_USAGE)
         return
-    if level.strip() == "off":
-        await health.set_threshold(None)
-        await message.answer("✅ Panel balance alert switched off.")
+    name = words[1] if len(words) == 3 else "main"
+    panel = panels.get(name)
+    if panel is None:
+        await message.answer(f"⚠️ There is no panel {html.quote(name)}. {ALERTS_USAGE}")
+        return
+    level = words[-1]
+    if level == "off":
+        await health.set_threshold(None, panel.name)
+        await message.answer(f"✅ Balance alert of panel {panel.name} switched off.")
         return
     amount = read_amount(level)
     if isinstance(amount, str):
         await message.answer(f"{amount}\n{ALERTS_USAGE}")
         return
-    await health.set_threshold(amount)
+    await health.set_threshold(amount, panel.name)
+    currency = panel.record.currency or await services.catalog.currency()
     await message.answer(
-        "✅ You will be alerted (at most hourly) when the panel balance is below "
+        f"✅ You will be alerted (at most hourly) when panel {panel.name}'s balance is below "
         f"{format_money(amount, currency)}."
     )
 

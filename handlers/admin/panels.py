@@ -1,0 +1,366 @@
+"""Several panels: /panels, /panel add|on|off|remove|rate|mode, /import, /route, /rename,
+/describe. Every command answers its usage line on a mistake."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from aiogram import Router, html
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from handlers.admin.common import counted, read_amount, whole_number
+from handlers.deps import Services
+from shop.catalog import Catalog
+from shop.formatting import format_money, format_number
+from shop.order_input import is_control
+from shop.panels import Panel, PanelProblem, mask
+from storage.panels import MAIN, PanelMode
+from storage.routing import SyncResult
+
+PANEL_USAGE = (
+    "Usage: /panel add NAME URL KEY · /panel on NAME · /panel off NAME · /panel remove NAME · "
+    "/panel rate NAME RATE (one unit of its currency in the shop's, e.g. 0.00004) · "
+    "/panel mode NAME all|picked. /panels lists them."
+)
+IMPORT_USAGE = (
+    "Usage: /import PANEL PANEL_SERVICE_ID [CATEGORY] or /import PANEL 1,2,5-9 [CATEGORY] "
+    "(at most 500 at once)"
+)
+ROUTE_USAGE = (
+    "Usage: /route SERVICE_ID (shows its routes), /route SERVICE_ID PANEL:ID [PANEL:ID ...] "
+    "(tried in this order), /route SERVICE_ID cheapest"
+)
+RENAME_USAGE = "Usage: /rename SERVICE_ID New name (up to 100 characters; - = the panel's name)"
+DESCRIBE_USAGE = (
+    "Usage: /describe SERVICE_ID text (up to 1000 characters; - = the panel's description)"
+)
+MAX_IMPORT = 500
+MAX_ROUTES = 10
+
+
+def ago(moment: float | None) -> str:
+    if moment is None:
+        return "never since start"
+    seconds = int(time.time() - moment)
+    if seconds < 120:
+        return f"{seconds} s ago"
+    return f"{seconds // 60} min ago"
+
+
+def rate_line(panel: Panel, currency: str) -> str:
+    theirs = panel.record.currency or "?"
+    if Catalog.conversion(panel, currency) == Decimal(1):
+        return f"currency {theirs}"
+    if panel.record.rate is None:
+        return (
+            f"⚠️ currency {theirs}, no rate: its services are not sold until "
+            f"/panel rate {panel.name} RATE"
+        )
+    return f"1 {theirs} = {panel.record.rate} {currency}"
+
+
+def panel_block(panel: Panel, services: int, currency: str) -> str:
+    record = panel.record
+    state = "🟢 on" if record.enabled else "🔴 off"
+    mode = "mirrored (all its services)" if record.mode is PanelMode.ALL else "picked (/import)"
+    balance = "unknown"
+    if record.balance is not None:
+        balance = format_money(record.balance, record.currency or currency)
+    where = "PROVIDER_URL, PROVIDER_KEY" if panel.name == MAIN else (
+        f"{urlsplit(record.url).netloc or record.url} · key {mask(record.api_key)}"
+    )  # fmt: skip
+    return (
+        f"<b>{panel.name}</b> — {state}, {mode}\n"
+        f"  Balance {balance} · {counted(services, 'service', 'services')} · "
+        f"{rate_line(panel, currency)}\n"
+        f"  Last answer {ago(panel.activity.last_answer)} · errors in the last hour: "
+        f"{panel.activity.errors_last_hour()}\n"
+        f"  {html.quote(where)}"
+    )
+
+
+async def list_panels(message: Message, services: Services) -> None:
+    catalog = services.catalog
+    counts = await catalog.panels.service_counts()
+    currency = await catalog.currency()
+    blocks = [panel_block(p, counts.get(p.name, 0), currency) for p in catalog.panels.all()]
+    await message.answer(
+        f"🏭 Panels (shop currency {currency}):\n\n" + "\n\n".join(blocks) + f"\n\n{PANEL_USAGE}"
+    )
+
+
+async def panels_command(message: Message, command: CommandObject, services: Services) -> None:
+    if (command.args or "").strip():
+        await message.answer(f"⚠️ /panels takes nothing after it. {PANEL_USAGE}")
+        return
+    await list_panels(message, services)
+
+
+def changes_line(result: SyncResult) -> str:
+    shown = len(result.added) + len(result.changed)
+    return f"Services now sold or changed: {shown}; hidden: {len(result.removed)}."
+
+
+async def panel_command(message: Message, command: CommandObject, services: Services) -> None:
+    words = (command.args or "").split()
+    action = words[0].lower() if words else ""
+    try:
+        match action, words[1:]:
+            case "add", [name, url, key]:
+                await add_panel(message, services, name, url, key)
+            case "add", _:  # the message may hold a key all the same
+                deleted = await forget_key_message(message)
+                await message.answer(f"{deleted}\n⚠️ /panel add needs NAME URL KEY. {PANEL_USAGE}")
+            case ("on" | "off") as switch, [name]:
+                result = await services.catalog.set_panel_enabled(name, switch == "on")
+                note = "new orders may go to it" if switch == "on" else "no new order goes to it"
+                await message.answer(
+                    f"✅ Panel {html.quote(name.lower())} is {switch}: {note}; its open orders "
+                    f"are followed as before. {changes_line(result)}"
+                )
+            case "remove", [name]:
+                result = await services.catalog.remove_panel(name)
+                await message.answer(
+                    f"✅ Panel {html.quote(name.lower())} removed with its routes. "
+                    f"{changes_line(result)}"
+                )
+            case "rate", [name, rate_text]:
+                await set_rate(message, services, name, rate_text)
+            case "mode", [name, mode] if mode.lower() in ("all", "picked"):
+                result = await services.catalog.set_panel_mode(name, PanelMode(mode.lower()))
+                what = (
+                    "every service it lists is sold"
+                    if mode.lower() == "all"
+                    else "only the services you /import are sold (those sold so far stay)"
+                )
+                await message.answer(
+                    f"✅ Panel {html.quote(name.lower())}: {what}. {changes_line(result)}"
+                )
+            case _:
+                await message.answer(PANEL_USAGE)
+    except PanelProblem as problem:
+        await message.answer(f"⚠️ {html.quote(str(problem))}\n{PANEL_USAGE}")
+
+
+async def forget_key_message(message: Message) -> str:
+    """Delete the admin's message that may hold a key; say whether it worked."""
+    try:
+        await message.delete()
+    except TelegramAPIError:
+        return "⚠️ I could not delete your message with the key: please delete it yourself."
+    return "🗑 I deleted your message with the key from this chat."
+
+
+async def add_panel(message: Message, services: Services, name: str, url: str, key: str) -> None:
+    deleted = await forget_key_message(message)
+    progress = await message.answer(f"{deleted}\n⏳ Checking panel {html.quote(name.lower())}…")
+    try:
+        checked = await services.catalog.add_panel(name, url, key)
+    except PanelProblem as problem:
+        await progress.edit_text(f"{deleted}\n❌ {html.quote(str(problem))}\n{PANEL_USAGE}")
+        return
+    panel, balance = checked.panel, checked.balance
+    currency = await services.catalog.currency()
+    lines = [
+        deleted,
+        f"✅ Panel <b>{panel.name}</b> added (key {mask(panel.record.api_key)}): balance "
+        f"{format_money(balance.balance, balance.currency)}, "
+        f"{counted(len(checked.services), 'service', 'services')} listed.",
+        f"It is picked: sell its services with /import {panel.name} ID [CATEGORY], or all of "
+        f"them with /panel mode {panel.name} all.",
+    ]
+    if Catalog.conversion(panel, currency) is None:
+        lines.append(
+            f"Its currency is {balance.currency}, the shop's is {currency}: set how much one "
+            f"{balance.currency} is worth with /panel rate {panel.name} RATE, or its services "
+            "are not sold."
+        )
+    await progress.edit_text("\n".join(lines))
+
+
+async def set_rate(message: Message, services: Services, name: str, text: str) -> None:
+    rate = read_amount(text)
+    if isinstance(rate, str):
+        await message.answer(f"{rate}\n{PANEL_USAGE}")
+        return
+    panel = services.catalog.panels.named(name)
+    currency = await services.catalog.currency()
+    if panel.name == MAIN:
+        raise PanelProblem(f"The main panel's currency is the shop's ({currency}): no rate.")
+    result = await services.catalog.set_panel_rate(panel.name, rate)
+    await message.answer(
+        f"✅ 1 {panel.record.currency or 'unit'} of panel {panel.name} = {rate} {currency}. "
+        f"{changes_line(result)}"
+    )
+
+
+def parse_ids(text: str) -> list[int] | None:
+    """'101', '1,2,5-9' -> the ids in order; None when it is not such a list (or too long)."""
+    ids: list[int] = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        first, last = whole_number(low), whole_number(high) if dash else whole_number(low)
+        if first is None or last is None or last < first or last - first >= MAX_IMPORT:
+            return None
+        ids.extend(range(first, last + 1))
+        if len(ids) > MAX_IMPORT:
+            return None
+    return ids
+
+
+async def import_command(message: Message, command: CommandObject, services: Services) -> None:
+    words = (command.args or "").split(maxsplit=2)
+    ids = parse_ids(words[1]) if len(words) >= 2 else None
+    if ids is None:
+        await message.answer(IMPORT_USAGE)
+        return
+    category = words[2].strip() if len(words) == 3 else None
+    if category is not None and (len(category) > 100 or any(map(is_control, category))):
+        await message.answer(f"⚠️ A category name is up to 100 plain characters. {IMPORT_USAGE}")
+        return
+    try:
+        imported = await services.catalog.import_services(words[0], ids, category)
+    except PanelProblem as problem:
+        await message.answer(f"⚠️ {html.quote(str(problem))}\n{IMPORT_USAGE}")
+        return
+    panel = services.catalog.panels.named(words[0])
+    lines = []
+    if imported.created:
+        pairs = ", ".join(f"{panel.name}:{p} → {s}" for p, s in imported.created.items())
+        lines.append(
+            f"✅ Imported {counted(len(imported.created), 'service', 'services')}: {pairs}"
+        )
+    if imported.already:
+        pairs = ", ".join(f"{panel.name}:{p} (service {s})" for p, s in imported.already.items())
+        lines.append(f"Already sold: {pairs}")
+    if imported.unknown:
+        listed = ", ".join(str(i) for i in imported.unknown[:50])
+        lines.append(f"⚠️ Not listed by {panel.name} (try /sync): {listed}")
+    currency = await services.catalog.currency()
+    if imported.created and Catalog.conversion(panel, currency) is None:
+        lines.append(f"⚠️ Not sold until /panel rate {panel.name} RATE is set.")
+    if imported.created and not panel.record.enabled:
+        lines.append(f"⚠️ Panel {panel.name} is off: not sold until /panel on {panel.name}.")
+    await message.answer("\n".join(lines))
+
+
+def parse_route(text: str) -> tuple[str, int] | None:
+    name, colon, number = text.partition(":")
+    panel_service_id = whole_number(number)
+    if not colon or not name or panel_service_id is None:
+        return None
+    return name.strip().lower(), panel_service_id
+
+
+async def route_command(message: Message, command: CommandObject, services: Services) -> None:
+    words = (command.args or "").split()
+    service_id = whole_number(words[0]) if words else None
+    service = await services.catalog.service(service_id) if service_id is not None else None
+    if service is None:
+        known = "" if service_id is None else f"⚠️ There is no service {service_id}. "
+        await message.answer(known + ROUTE_USAGE)
+        return
+    choice = words[1:]
+    try:
+        if choice == ["cheapest"]:
+            await services.catalog.set_routes(service.id, None)
+        elif choice:
+            routes = [parse_route(word) for word in choice]
+            if None in routes or len(routes) > MAX_ROUTES:
+                await message.answer(
+                    f"⚠️ Write each route as PANEL:ID, up to {MAX_ROUTES}. {ROUTE_USAGE}"
+                )
+                return
+            await services.catalog.set_routes(service.id, [r for r in routes if r is not None])
+    except PanelProblem as problem:
+        await message.answer(f"⚠️ {html.quote(str(problem))}\n{ROUTE_USAGE}")
+        return
+    await message.answer(await routes_text(services, service.id, changed=bool(choice)))
+
+
+async def routes_text(services: Services, service_id: int, *, changed: bool) -> str:
+    catalog = services.catalog
+    routing, routes = await catalog.routes_of(service_id)
+    service = await catalog.service(service_id)
+    assert service is not None
+    currency = await catalog.currency()
+    order = "cheapest first, at each order" if routing == "cheapest" else "in this order"
+    lines = [
+        f"{'✅ ' if changed else ''}Service {service.id} «{html.quote(service.name)}» is sold "
+        f"through (tried {order}):"
+    ]
+    for number, route in enumerate(routes, 1):
+        panel = catalog.panels.get(route.panel)
+        label = f"{number}. {route.panel}:{route.panel_service_id}"
+        if panel is None or not route.listed:
+            lines.append(f"{label} — ⚠️ not listed by the panel now")
+            continue
+        conversion = catalog.conversion(panel, currency)
+        price = format_money(route.rate, panel.record.currency or currency)
+        if conversion is not None and conversion != Decimal(1):
+            price += f" = {format_money(route.rate * conversion, currency)}"
+        state = "" if panel.record.enabled else " — 🔴 panel off"
+        if conversion is None:
+            state += " — ⚠️ no rate"
+        limits = f"{format_number(route.min_quantity)}-{format_number(route.max_quantity)}"
+        lines.append(f"{label} — {price} per 1000, {limits}{state}")
+    if not routes:
+        lines.append("no route: it is not sold.")
+    if not service.active:
+        lines.append("⚠️ No route sells it now: customers do not see it.")
+    return "\n".join(lines) + f"\n{ROUTE_USAGE}"
+
+
+async def own_text(
+    message: Message, command: CommandObject, services: Services, limit: int, usage: str
+) -> tuple[int, str | None] | None:
+    """The service id and the text of /rename or /describe ('-': None), or None when answered."""
+    words = (command.args or "").split(maxsplit=1)
+    service_id = whole_number(words[0]) if words else None
+    text = words[1].strip() if len(words) == 2 else ""
+    if service_id is None or not text:
+        await message.answer(usage)
+        return None
+    if await services.catalog.service(service_id) is None:
+        await message.answer(f"⚠️ There is no service {service_id}. {usage}")
+        return None
+    if len(text) > limit or any(is_control(ch) for ch in text if ch != "\n"):
+        await message.answer(f"⚠️ Up to {limit} plain characters. {usage}")
+        return None
+    return service_id, None if text == "-" else text
+
+
+async def rename_command(message: Message, command: CommandObject, services: Services) -> None:
+    found = await own_text(message, command, services, 100, RENAME_USAGE)
+    if found is None:
+        return
+    service_id, name = found
+    await services.catalog.rename(service_id, name)
+    service = await services.catalog.service(service_id)
+    assert service is not None
+    await message.answer(f"✅ Service {service_id} is now called «{html.quote(service.name)}».")
+
+
+async def describe_command(message: Message, command: CommandObject, services: Services) -> None:
+    found = await own_text(message, command, services, 1000, DESCRIBE_USAGE)
+    if found is None:
+        return
+    service_id, text = found
+    await services.catalog.describe(service_id, text)
+    shown = "the panel's description" if text is None else "your description"
+    await message.answer(f"✅ Service {service_id} now shows {shown}.")
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(panels_command, Command("panels"))
+    router.message.register(panel_command, Command("panel"))
+    router.message.register(import_command, Command("import"))
+    router.message.register(route_command, Command("route"))
+    router.message.register(rename_command, Command("rename"))
+    router.message.register(describe_command, Command("describe"))
+    return router
