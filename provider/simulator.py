@@ -620,6 +620,7 @@ class PanelSimulator:
         self._services_raw = raw_services
         self._services = {s.id: s for s in map(_Service.parse, raw_services)}
         self._services_json: _RawJson | None = None
+        self._disabled: set[int] = set()  # switched off: not listed, refused on `add`
         raw_products = copy.deepcopy(default_products() if products is None else products)
         self._products: dict[int, dict[str, Any]] = {_int(p["product"]): p for p in raw_products}
 
@@ -715,6 +716,15 @@ class PanelSimulator:
 
     def set_balance(self, balance: Decimal | str | int) -> None:
         self._balance = _decimal(balance)
+
+    def set_service_enabled(self, service_id: int, enabled: bool) -> None:
+        """Switch a service off (gone from `services`, `add` answers "Incorrect service ID",
+        as panels do for a disabled service) or on again."""
+        if enabled:
+            self._disabled.discard(service_id)
+        else:
+            self._disabled.add(service_id)
+        self._services_json = None
 
     def set_product_stock(self, product_id: int, inventory: int) -> None:
         product = self._products[product_id]
@@ -970,7 +980,10 @@ class PanelSimulator:
 
     def _act_services(self, fields: Mapping[str, str]) -> object:
         if self._services_json is None:
-            self._services_json = _RawJson(_to_json(self._services_raw))
+            listed = [
+                s for s in self._services_raw if _parse_id(str(s["service"])) not in self._disabled
+            ]
+            self._services_json = _RawJson(_to_json(listed))
         return self._services_json
 
     def _act_balance(self, fields: Mapping[str, str]) -> object:
@@ -979,7 +992,7 @@ class PanelSimulator:
     def _act_add(self, fields: Mapping[str, str]) -> object:
         sid = _parse_id(_required(fields, "service"))
         service = self._services.get(sid) if sid is not None else None
-        if service is None:
+        if service is None or service.id in self._disabled:
             raise _PanelError(ERR_SERVICE)
         link = _required(fields, "link").strip()
         kind = service.type.casefold()
