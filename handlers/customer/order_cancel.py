@@ -67,9 +67,9 @@ async def cancel_order(
     if not callback_data.sure:
         if not services.shop.can_cancel(order):  # an old card: show how things stand now
             await show_card(callback, order, page, services)
-            callback_answer.text = outcome_text(CancelNotOffered(order))
-            if order.cancel_requested_at is not None:
-                callback_answer.text = outcome_text(CancelAlreadyRequested(order))
+            made = order.cancel_requested_at is not None
+            stale = CancelAlreadyRequested(order) if made else CancelNotOffered(order)
+            callback_answer.text = outcome_text(stale)
             return
         await show(callback, are_you_sure(order), keyboards.confirm_cancel(order, page))
         return
