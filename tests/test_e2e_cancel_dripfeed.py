@@ -98,6 +98,8 @@ async def open_card(shop: ShopBot, person: Person, order_id: int) -> BotMessage:
     assert button is not None
     query = await person.click_data(button["callback_data"], listing.message_id)
     card = await person.wait_reply()
+    while card.message_id != listing.message_id:  # the list is edited into the card
+        card = await person.wait_reply()
     await person.wait_answer(query)
     return card
 
