@@ -47,6 +47,11 @@ class DraftCb(CallbackData, prefix="d"):
     key: str
 
 
+class DripModeCb(CallbackData, prefix="dm"):
+    drip: bool  # True: drip-feed it; False: all at once
+    key: str  # the draft the choice belongs to: an older choice has expired
+
+
 class CancelFlowCb(CallbackData, prefix="x"):
     key: str = ""  # the draft the prompt belongs to: an older prompt's Cancel has expired
 
@@ -68,6 +73,12 @@ class RefreshOrderCb(CallbackData, prefix="or"):
 class RefillOrderCb(CallbackData, prefix="rf"):
     id: Id
     page: PageNo = 0
+
+
+class CancelOrderCb(CallbackData, prefix="co"):
+    id: Id
+    page: PageNo = 0
+    sure: bool = False  # False: ask "are you sure?"; True: send the request
 
 
 class ProductCategoriesCb(CallbackData, prefix="pcs"):

@@ -11,8 +11,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callbacks import (
     CancelFlowCb,
+    CancelOrderCb,
     CategoryCb,
     DraftCb,
+    DripModeCb,
     LanguageCb,
     MenuCb,
     OrderCb,
@@ -115,6 +117,18 @@ def cancel_flow(draft_key: str = "") -> InlineKeyboardMarkup:
     )
 
 
+def dripfeed_choice(draft_key: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(_("⚡ All at once"), DripModeCb(drip=False, key=draft_key)),
+                button(_("💧 Drip-feed"), DripModeCb(drip=True, key=draft_key)),
+            ],
+            [button(_("✖️ Cancel"), CancelFlowCb(key=draft_key))],
+        ]
+    )
+
+
 def confirm(draft_key: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -140,7 +154,9 @@ def orders(page: Page[OrderRecord], titles: Sequence[str]) -> InlineKeyboardMark
     return rows_with_pager(items, page, lambda p: OrdersCb(page=p), home_button())
 
 
-def order_card(order: OrderRecord, page: int, *, can_refill: bool = False) -> InlineKeyboardMarkup:
+def order_card(
+    order: OrderRecord, page: int, *, can_refill: bool = False, can_cancel: bool = False
+) -> InlineKeyboardMarkup:
     rows = []
     if order.result:
         rows.append([button(_("🎁 Show the result"), ShowResultCb(id=order.id))])
@@ -148,8 +164,22 @@ def order_card(order: OrderRecord, page: int, *, can_refill: bool = False) -> In
         rows.append([button(_("🔄 Refresh"), RefreshOrderCb(id=order.id, page=page))])
     if can_refill:
         rows.append([button(_("♻️ Refill"), RefillOrderCb(id=order.id, page=page))])
+    if can_cancel:
+        rows.append([button(_("✖️ Cancel order"), CancelOrderCb(id=order.id, page=page))])
     rows.append([button(_("⬅️ My orders"), OrdersCb(page=page)), home_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def confirm_cancel(order: OrderRecord, page: int) -> InlineKeyboardMarkup:
+    """Yes sends the cancel request; No goes back to the card."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(_("✅ Yes, cancel it"), CancelOrderCb(id=order.id, page=page, sure=True)),
+                button(_("↩️ No, keep it"), OrderCb(id=order.id, page=page)),
+            ]
+        ]
+    )
 
 
 def product_card(product: ProductRecord, page: int) -> InlineKeyboardMarkup:

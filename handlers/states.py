@@ -10,6 +10,9 @@ class Ordering(StatesGroup):
     list = State()  # Special (1DG): suggested videos or keywords
     suggest = State()  # Special 1 (1DG): suggested videos
     search = State()  # Special 1 (1DG): search keywords
+    mode = State()  # drip-feed services: all at once, or drip-feed (a button pair)
+    runs = State()  # drip-feed: how many runs
+    interval = State()  # drip-feed: minutes between runs
     confirm = State()
 
 

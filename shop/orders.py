@@ -23,16 +23,17 @@ from pydantic import BaseModel, Field
 from provider.client import PanelClient
 from provider.errors import ProviderError, ProviderUnavailable
 from provider.models import OrderRequest, ServiceType
-from shop import texts
+from shop import cancels, texts
 from shop.alerts import Alerts
 from shop.catalog import Catalog, Offer, Page, Route, fetch_page
+from shop.dripfeed import total_quantity
 from shop.panels import Panels
 from storage.db import Database, Transaction
 from storage.errors import InsufficientFunds
 from storage.ledger import Ledger, LedgerEntry
 from storage.notifications import NotificationRepository
 from storage.orders import NewOrder, OrderRecord, OrderRepository, Stage
-from storage.refills import RefillRepository
+from storage.refills import RefillRecord, RefillRepository
 from storage.users import User, UserRepository
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class OrderDraft(Draft):
     lines: list[str] = Field(default_factory=list)  # comments, or the Special (1DG) list
     suggest: list[str] = Field(default_factory=list)
     search: list[str] = Field(default_factory=list)
+    runs: int | None = None  # drip-feed: `quantity` is then per run, paid for quantity x runs
+    interval: int | None = None  # drip-feed: minutes between runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +196,7 @@ def effective_quantity(offer: Offer, draft: OrderDraft) -> int:
         return 1
     if offer.kind is ServiceType.CUSTOM_COMMENTS:
         return len(draft.lines)
-    return draft.quantity
+    return total_quantity(draft.quantity, draft.runs)  # drip-feed: paid for every run
 
 
 def order_request(offer: Offer, draft: OrderDraft) -> OrderRequest:
@@ -205,6 +208,8 @@ def order_request(offer: Offer, draft: OrderDraft) -> OrderRequest:
         lines=draft.lines,
         suggest=draft.suggest,
         search=draft.search,
+        runs=draft.runs,
+        interval=draft.interval,
     )
 
 
@@ -324,7 +329,7 @@ class Shop:
             service_name=offer.service.name,
             service_type=offer.kind.value,
             link=draft.link,
-            quantity=quote.quantity,
+            quantity=draft.quantity if request.runs else quote.quantity,  # drip-feed: per run
             price=quote.price,
             draft_key=draft.key,
             refill_allowed=quote.route.refill,
@@ -334,6 +339,8 @@ class Shop:
             search=request.search,
             panel=quote.route.panel,
             panel_service_id=quote.route.panel_service_id,
+            runs=request.runs,
+            interval=request.interval,
             cancel_allowed=quote.route.cancel,
         )
         return await self.charge_and_submit(
@@ -480,6 +487,19 @@ class Shop:
             async with self._db.transaction() as tx:
                 await self.refills.add(tx, order.id, panel_refill_id)
         return RefillRequested(panel_refill_id)
+
+    async def latest_refill(self, order_id: int) -> RefillRecord | None:
+        """The order's newest refill request (the order card shows its state)."""
+        return await self.refills.latest_for_order(order_id)
+
+    # ---- cancel requests (shop/cancels.py) ----------------------------------------------------
+
+    def can_cancel(self, order: OrderRecord) -> bool:
+        return cancels.can_cancel(order)
+
+    async def request_cancel(self, order: OrderRecord) -> cancels.CancelResult:
+        """Ask the panel holding the order to cancel it, once; the refund follows its status."""
+        return await cancels.request_cancel(self._db, self.orders, self.panel_for(order), order)
 
     async def resolve_with_panel_order(
         self, order_id: int, panel_order_id: int, admin_id: int

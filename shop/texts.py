@@ -62,6 +62,8 @@ def admin_order_unconfirmed(order: OrderRecord, reason: str) -> str:
     service = f"{quote(order.service_name)} ({order.service_id})"
     with in_language(None):  # admin alerts read English, whoever's order raised them
         quantity = format_number(order.quantity)
+    if order.runs:  # drip-feed: the panel shows the total
+        quantity += f" x {order.runs} runs every {order.interval} min"
     return (
         f"⚠️ Order #{order.id} is <b>unconfirmed</b> on panel {order.panel}: {quote(reason)}.\n"
         f"User {order.user_id}, service {service}, "

@@ -20,6 +20,7 @@ from provider.errors import PanelError
 from provider.models import ItemError, OrderState, OrderStatus, ProductOrderState
 from shop import texts
 from shop.catalog import DEFAULT_CURRENCY, Catalog
+from shop.dripfeed import order_total
 from shop.formatting import format_money, format_number, quote
 from shop.i18n import _, in_language
 from shop.orders import Shop
@@ -300,8 +301,8 @@ class Tracker:
     ) -> None:
         """An order reached a final status: refund what was not delivered, tell the person."""
         refund = Decimal(0)
-        if stage is Stage.PARTIAL:
-            refund = refund_for_remains(order.price, state.remains, order.quantity)
+        if stage is Stage.PARTIAL:  # remains count every run of a drip-fed order
+            refund = refund_for_remains(order.price, state.remains, order_total(order))
         elif stage is Stage.CANCELED:
             refund = order.price
         refund = min(refund, order.price - order.refunded)  # the shop may have refunded some
@@ -336,10 +337,10 @@ class Tracker:
     def _service_final_text(
         self, order: OrderRecord, stage: Stage, state: OrderState, refund: Decimal
     ) -> str:
-        service = quote(order.service_name)
+        service, total = quote(order.service_name), order_total(order)
         if stage is Stage.COMPLETED:
             text = _("✅ Order #{id} is completed.\n{service}\nQuantity: {quantity}").format(
-                id=order.id, service=service, quantity=format_number(order.quantity)
+                id=order.id, service=service, quantity=format_number(total)
             )
             if state.start_count is not None:
                 text += "\n" + _("Start count: {count}").format(
@@ -347,18 +348,21 @@ class Tracker:
                 )
             return text
         if stage is Stage.PARTIAL:
-            remains = min(max(state.remains or 0, 0), order.quantity)
+            remains = min(max(state.remains or 0, 0), total)
             return _(
                 "⚠️ Order #{id} was partially completed.\n{service}\n"
                 "Delivered: {delivered} of {quantity}\nRefunded to your balance: {refund}"
             ).format(
                 id=order.id,
                 service=service,
-                delivered=format_number(order.quantity - remains),
-                quantity=format_number(order.quantity),
+                delivered=format_number(total - remains),
+                quantity=format_number(total),
                 refund=format_money(refund, self.currency),
             )
-        return _(
-            "❌ Order #{id} was canceled by the provider.\n{service}\n"
-            "Refunded to your balance: {refund}"
-        ).format(id=order.id, service=service, refund=format_money(refund, self.currency))
+        if order.cancel_requested_at is not None:
+            text = _("✖️ Order #{id} was canceled as you asked.\n{service}\n"
+                     "Refunded to your balance: {refund}")  # fmt: skip
+        else:
+            text = _("❌ Order #{id} was canceled by the provider.\n{service}\n"
+                     "Refunded to your balance: {refund}")  # fmt: skip
+        return text.format(id=order.id, service=service, refund=format_money(refund, self.currency))

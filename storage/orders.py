@@ -376,6 +376,23 @@ class OrderRepository:
     async def set_resolved_by(self, tx: Transaction, order_id: int, admin_id: int) -> None:
         await tx.execute("UPDATE orders SET resolved_by = ? WHERE id = ?", (admin_id, order_id))
 
+    async def claim_cancel(self, tx: Transaction, order_id: int) -> bool:
+        """Record a cancel request before the panel is asked; False if one was made already
+        (or the order can no longer be canceled), so the panel is asked at most once.
+        `updated_at` is left alone: it is the panel's progress, which stuck orders go by."""
+        changed = await tx.execute(
+            f"""UPDATE orders SET cancel_requested_at = {NOW}, cancel_error = NULL
+               WHERE id = ? AND cancel_allowed = 1 AND cancel_requested_at IS NULL
+               AND panel_order_id IS NOT NULL
+               AND status IN ('pending', 'processing', 'in_progress')""",
+            (order_id,),
+        )
+        return changed > 0
+
+    async def set_cancel_error(self, tx: Transaction, order_id: int, error: str) -> None:
+        """The panel refused the cancel request: its words, for the order card."""
+        await tx.execute("UPDATE orders SET cancel_error = ? WHERE id = ?", (error, order_id))
+
     async def unconfirmed_between(self, first: int, last: int, limit: int) -> list[OrderRecord]:
         rows = await self._db.fetchall(
             f"""SELECT * FROM orders WHERE {OPEN} AND status = 'unconfirmed'

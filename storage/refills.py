@@ -63,6 +63,13 @@ class RefillRepository:
         )
         return None if row is None else RefillRecord.from_row(row)
 
+    async def latest_for_order(self, order_id: int) -> RefillRecord | None:
+        """The order's newest refill request, whatever its stage (the order card shows it)."""
+        row = await self._db.fetchone(
+            f"{SELECT} WHERE r.order_id = ? ORDER BY r.id DESC LIMIT 1", (order_id,)
+        )
+        return None if row is None else RefillRecord.from_row(row)
+
     async def open_refills(self) -> list[RefillRecord]:
         rows = await self._db.fetchall(
             f"{SELECT} WHERE r.status IN ('pending', 'in_progress') ORDER BY r.id"

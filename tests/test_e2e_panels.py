@@ -14,9 +14,10 @@ import pytest_asyncio
 
 from provider.models import Balance
 from provider.simulator import PANEL_PRESETS, make_panel
-from shop.orders import Held, OrderDraft, Placed, Refused
+from shop.orders import Held, OrderDraft, Placed, PlaceResult, PriceChanged, Refused
 from storage.orders import OrderRecord, Stage
 from storage.routing import CatalogEntry
+from tests.fake_telegram import Person
 from tests.harness import ShopBot, World, running_bot, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -62,7 +63,9 @@ async def with_backup(shop: ShopBot, farm: Farm, routes: str = "main:1 backup:10
     assert reply.content.startswith("✅"), reply.content
 
 
-async def place(shop: ShopBot, quantity: int = 1000, service_id: int = 1, balance: str = "10"):  # type: ignore[no-untyped-def]
+async def place(
+    shop: ShopBot, quantity: int = 1000, service_id: int = 1, balance: str = "10"
+) -> tuple[Person, PlaceResult | PriceChanged]:
     person = await shop.customer(balance=balance)
     user = await shop.app.shop.person(person.user_id)
     assert user is not None

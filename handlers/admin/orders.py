@@ -61,6 +61,13 @@ def order_details(order: OrderRecord, currency: str) -> str:
         f"remains: {order.remains if order.remains is not None else '—'}",
         f"Created: {created} UTC",
     ]
+    if order.runs:
+        total = format_number(order.quantity * order.runs)
+        lines.insert(5, f"Drip-feed: {order.runs} runs every {order.interval} min, {total} in all")
+    if order.cancel_requested_at is not None:
+        asked = dt.datetime.fromtimestamp(order.cancel_requested_at, tz=dt.UTC)
+        refused = f"; refused: {html.quote(order.cancel_error)}" if order.cancel_error else ""
+        lines.append(f"Cancel requested: {asked:%Y-%m-%d %H:%M} UTC{refused}")
     if order.error:
         lines.append(f"Error: {html.quote(order.error)}")
     if order.last_answer:

@@ -6,7 +6,9 @@ from aiogram import Router
 
 from handlers.customer import (
     balance,
+    dripfeed,
     language,
+    order_cancel,
     ordering,
     orders,
     products,
@@ -29,8 +31,10 @@ def create_router() -> Router:
         services.create_router(),
         products.create_router(),
         orders.create_router(),
+        order_cancel.create_router(),
         balance.create_router(),
         language.create_router(),
+        dripfeed.create_router(),  # the drip-feed steps of a service order
         ordering.create_router(),  # its steps take plain text: after every command and button
         search.create_router(),  # text typed outside any step: after every step that takes text
     )

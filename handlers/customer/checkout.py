@@ -17,6 +17,7 @@ from handlers import keyboards
 from handlers.common import cancel_markup, interim, show
 from handlers.deps import Services
 from handlers.middlewares import answer_now
+from shop.dripfeed import dripfeed_lines
 from shop.formatting import format_money, format_number, quote
 from shop.i18n import _, ngettext
 from shop.order_input import InputError, Problem
@@ -190,6 +191,16 @@ def not_enough_text(bill: Bill) -> str:
 
 def result_text(result: PlaceResult | OutOfStock) -> str:
     match result:
+        case Placed(order=order, currency=currency) if order.runs and order.interval:
+            return _(
+                "✅ <b>Order #{id} placed.</b>\n{service}\n{dripfeed}\nPaid: {price}\n\n"
+                "I will tell you when it is done. Follow it in 📦 My orders."
+            ).format(
+                id=order.id,
+                service=quote(order.service_name),
+                dripfeed="\n".join(dripfeed_lines(order.quantity, order.runs, order.interval)),
+                price=format_money(order.price, currency),
+            )
         case Placed(order=order, currency=currency):
             return _(
                 "✅ <b>Order #{id} placed.</b>\n{service}\nQuantity: {quantity}\nPaid: {price}\n\n"

@@ -26,6 +26,7 @@ from handlers.deps import Services
 from handlers.states import Ordering
 from provider.models import ServiceType
 from shop.catalog import Offer
+from shop.dripfeed import dripfeed_lines, offers_dripfeed
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
 from shop.order_input import InputError, parse_lines, parse_link, parse_quantity
@@ -40,6 +41,7 @@ TEXT_STEPS = (
     Ordering.list,
     Ordering.suggest,
     Ordering.search,
+    Ordering.mode,
 )
 
 
@@ -56,6 +58,8 @@ def confirm_text(draft: OrderDraft, quote: Quote) -> str:
                 "Comments: {count} comment", "Comments: {count} comments", quote.quantity
             ).format(count=format_number(quote.quantity))
         )
+    elif draft.runs and draft.interval:
+        lines += dripfeed_lines(draft.quantity, draft.runs, draft.interval)
     elif not quote.offer.is_package:
         lines.append(_("Quantity: {quantity}").format(quantity=format_number(quote.quantity)))
     if draft.lines and quote.offer.kind is ServiceType.SPECIAL:
@@ -162,11 +166,44 @@ async def got_quantity(
         return await SERVICE_ORDER.gone(message, state)
     draft, offer = found
     try:
-        draft.quantity = parse_quantity(
+        quantity = parse_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
         )
     except InputError as error:
         return await prompt(message, state, problem_text(error))
+    await take_quantity(message, state, services, person, draft, offer, quantity)
+
+
+async def got_quantity_at_choice(
+    message: Message, state: FSMContext, services: Services, person: User
+) -> None:
+    """Text while the drip-feed choice is asked: a new quantity, or a reminder of the choice."""
+    found = await current(state, services)
+    if found is None:
+        return await SERVICE_ORDER.gone(message, state)
+    draft, offer = found
+    try:
+        quantity = parse_quantity(
+            message.text, offer.service.min_quantity, offer.service.max_quantity
+        )
+    except InputError:
+        text = _("Please choose ⚡ All at once or 💧 Drip-feed above, or send another quantity.")
+        await message.answer(text, reply_markup=keyboards.dripfeed_choice(draft.key))
+        return None
+    await take_quantity(message, state, services, person, draft, offer, quantity)
+
+
+async def take_quantity(
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: OrderDraft,
+    offer: Offer,
+    quantity: int,
+) -> None:
+    draft.quantity = quantity
+    draft.runs = draft.interval = None  # a new quantity: the drip-feed choice is asked again
     if offer.kind is ServiceType.SPECIAL:
         await SERVICE_ORDER.save(state, draft, Ordering.list)
         text = _("Send the list of suggested videos or search keywords, one per line.")
@@ -174,7 +211,20 @@ async def got_quantity(
     if offer.kind is ServiceType.SPECIAL_1:
         await SERVICE_ORDER.save(state, draft, Ordering.suggest)
         return await prompt(message, state, _("Send the suggested videos (links), one per line."))
+    if offers_dripfeed(offer):
+        return await ask_mode(message, state, draft, offer)
     return await ask_confirm(message, state, services, person, draft)
+
+
+async def ask_mode(message: Message, state: FSMContext, draft: OrderDraft, offer: Offer) -> None:
+    """A drip-feed service: all at once, or in runs at an interval (handlers/customer/dripfeed)."""
+    await SERVICE_ORDER.save(state, draft, Ordering.mode)
+    text = _(
+        "💧 This service can be drip-fed: {quantity} delivered in each of several runs, "
+        "at an interval you choose. You pay for every run (at most {max} in all).\n"
+        "How should it be delivered?"
+    ).format(quantity=format_number(draft.quantity), max=format_number(offer.service.max_quantity))
+    await message.answer(text, reply_markup=keyboards.dripfeed_choice(draft.key))
 
 
 async def got_lines(
@@ -284,6 +334,7 @@ def create_router() -> Router:
     router.callback_query.register(begin, OrderServiceCb.filter())
     router.message.register(got_link, Ordering.link, NOT_A_COMMAND)
     router.message.register(got_quantity, Ordering.quantity, NOT_A_COMMAND)
+    router.message.register(got_quantity_at_choice, Ordering.mode, NOT_A_COMMAND)
     router.message.register(got_comments, Ordering.comments, NOT_A_COMMAND)
     router.message.register(got_list, Ordering.list, NOT_A_COMMAND)
     router.message.register(got_suggest, Ordering.suggest, NOT_A_COMMAND)

@@ -16,11 +16,13 @@ from handlers.common import show
 from handlers.deps import Services
 from provider.errors import PanelError, ProviderError
 from shop import texts
+from shop.dripfeed import quantity_lines
 from shop.formatting import format_money, format_number
 from shop.i18n import _, ngettext
 from shop.orders import RefillRefused
 from shop.texts import stage_label
 from storage.orders import OrderKind, OrderRecord, Stage
+from storage.refills import RefillRecord, RefillStage
 from storage.users import User
 
 STAGE_ICONS = {
@@ -38,7 +40,8 @@ STAGE_ICONS = {
 
 def list_title(order: OrderRecord) -> str:
     product = "🎁 " if order.kind is OrderKind.PRODUCT else ""
-    return f"{STAGE_ICONS[order.stage]} #{order.id} · {product}{order.service_name}"
+    drip = f"💧×{order.runs} " if order.runs else ""  # drip-fed: how many runs
+    return f"{STAGE_ICONS[order.stage]} #{order.id} · {product}{drip}{order.service_name}"
 
 
 async def show_orders(
@@ -77,15 +80,44 @@ async def orders_page(
     await show_orders(callback, services, person, callback_data.page)
 
 
-def order_card_text(order: OrderRecord, currency: str) -> str:
-    created = dt.datetime.fromtimestamp(order.created_at, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+def when(timestamp: int) -> str:
+    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def refill_line(refill: RefillRecord) -> str:
+    states = {
+        RefillStage.PENDING: _("in progress"),
+        RefillStage.IN_PROGRESS: _("in progress"),
+        RefillStage.COMPLETED: _("completed"),
+        RefillStage.REJECTED: _("rejected by the provider"),
+    }
+    return _("♻️ Refill requested {when} — {state}").format(
+        when=when(refill.created_at), state=states[refill.stage]
+    )
+
+
+def cancel_line(order: OrderRecord) -> str | None:
+    """Where the person's cancel request stands, if they made one."""
+    if order.cancel_requested_at is None:
+        return None
+    asked = when(order.cancel_requested_at)
+    if order.cancel_error:
+        return _("✖️ Cancel refused: {reason}").format(reason=html.quote(order.cancel_error))
+    if order.stage in (Stage.CANCELED, Stage.PARTIAL):
+        return _("✖️ Canceled as you asked ({when})").format(when=asked)
+    if order.stage.is_final:
+        return _("✖️ Cancel requested {when}, but the order was finished first").format(when=asked)
+    return _("✖️ Cancel requested {when} — waiting for the provider").format(when=asked)
+
+
+def order_card_text(order: OrderRecord, currency: str, refill: RefillRecord | None = None) -> str:
     lines = [
         _("📦 <b>Order #{id}</b>").format(id=order.id),
         html.quote(order.service_name),
         _("Link: {link}").format(link=html.quote(order.link))
         if order.kind is OrderKind.SERVICE
         else _("Product order"),
-        _("Quantity: {quantity}").format(quantity=format_number(order.quantity)),
+        *quantity_lines(order),
         _("Price: {price}").format(price=format_money(order.price, currency)),
         _("Status: {status}").format(
             status=f"{STAGE_ICONS[order.stage]} {stage_label(order.stage)}"
@@ -111,8 +143,9 @@ def order_card_text(order: OrderRecord, currency: str) -> str:
             else order.error
         )
         lines.append(_("Reason: {reason}").format(reason=html.quote(reason)))
-    lines.append(_("Placed: {when}").format(when=created))
-    return "\n".join(lines)
+    lines.append(_("Placed: {when}").format(when=when(order.created_at)))
+    requests = [refill_line(refill) if refill else None, cancel_line(order)]
+    return "\n".join(lines + [line for line in requests if line])
 
 
 async def own_order(
@@ -127,9 +160,14 @@ async def own_order(
 async def show_card(
     callback: CallbackQuery, order: OrderRecord, page: int, services: Services
 ) -> None:
+    """The card, with where a refill or cancel request stands (re-read: it may have moved)."""
     can_refill = await services.shop.can_refill(order)
-    text = order_card_text(order, await services.catalog.currency())
-    await show(callback, text, keyboards.order_card(order, page, can_refill=can_refill))
+    refill = await services.shop.latest_refill(order.id)
+    text = order_card_text(order, await services.catalog.currency(), refill)
+    markup = keyboards.order_card(
+        order, page, can_refill=can_refill, can_cancel=services.shop.can_cancel(order)
+    )
+    await show(callback, text, markup)
 
 
 async def order_card(
@@ -174,10 +212,11 @@ async def refill_order(
     if order is None:
         return
     result = await services.shop.request_refill(order)
+    # The card itself says where the refill stands, not only a toast that vanishes.
+    await show_card(callback, order, callback_data.page, services)
     if isinstance(result, RefillRefused):
         callback_answer.text = result.reason
         return
-    await show_card(callback, order, callback_data.page, services)
     callback_answer.text = _("Refill requested. I will tell you when it is done.")
 
 

@@ -16,6 +16,7 @@ from handlers.customer.browsing import Shelf, register_shelf, show_categories
 from handlers.deps import Services
 from provider.models import ServiceType
 from shop.catalog import Offer
+from shop.dripfeed import offers_dripfeed
 from shop.formatting import format_money, format_number
 from shop.i18n import _
 from storage.catalog import ServiceRecord
@@ -67,6 +68,10 @@ def service_card_text(offer: Offer) -> str:
             )
         )
     lines.append(_("Refill: yes") if service.refill else _("Refill: no"))
+    if offers_dripfeed(offer):
+        lines.append(_("💧 Drip-feed: can be delivered in runs at an interval"))
+    if service.cancel:
+        lines.append(_("✖️ Can be canceled while the order is open"))
     if service.description:
         # Panels break lines with <br>: shown escaped it would read as "<br>".
         description = BREAK.sub("\n", service.description)

@@ -1,0 +1,173 @@
+"""Drip-feed steps of a service order: all at once or drip-feed, then runs, then the interval.
+
+Asked only for a Default service the panel lists with `dripfeed` (handlers/customer/ordering.py
+asks the choice after the quantity). Each bad input keeps the person at the same step and says
+what is allowed; the total (quantity x runs) stays within the service's max.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from handlers import keyboards
+from handlers.callbacks import DripModeCb
+from handlers.common import NOT_A_COMMAND, cancel_markup, show
+from handlers.customer.checkout import not_text
+from handlers.customer.ordering import SERVICE_ORDER, ask_confirm, current, prompt
+from handlers.deps import Services
+from handlers.states import Ordering
+from shop.dripfeed import MAX_INTERVAL, MAX_RUNS, MIN_INTERVAL, MIN_RUNS, max_runs
+from shop.formatting import format_number
+from shop.i18n import _
+from shop.order_input import InputError, Problem, parse_quantity
+from storage.users import User
+
+
+def runs_prompt(quantity: int, limit: int) -> str:
+    return _(
+        "How many runs? Send a whole number from {min} to {max}.\n"
+        "Each run delivers {quantity}; you pay for {quantity} × runs."
+    ).format(
+        min=format_number(MIN_RUNS), max=format_number(limit), quantity=format_number(quantity)
+    )
+
+
+def interval_prompt() -> str:
+    return _(
+        "How many minutes between runs? Send a whole number from {min} to {max} (24 hours)."
+    ).format(min=format_number(MIN_INTERVAL), max=format_number(MAX_INTERVAL))
+
+
+def runs_problem(error: InputError, limit: int) -> str:
+    texts = {
+        Problem.NOT_WHOLE: _("The number of runs must be a whole number from {min} to {max}."),
+        Problem.NOT_POSITIVE: _("Drip-feed needs at least {min} runs: send from {min} to {max}."),
+        Problem.TOO_SMALL: _("Drip-feed needs at least {min} runs: send from {min} to {max}."),
+        Problem.TOO_LARGE: _("That is too many runs: send a number from {min} to {max}."),
+    }
+    text = texts.get(
+        error.problem, _("Send the number of runs as a whole number from {min} to {max}.")
+    )
+    return "⚠️ " + text.format(min=format_number(MIN_RUNS), max=format_number(limit))
+
+
+def total_too_large(quantity: int, runs: int, maximum: int, limit: int) -> str:
+    return "⚠️ " + _(
+        "{runs} runs × {quantity} = {total}: more than this service's maximum of {max} in all. "
+        "Send at most {limit} runs."
+    ).format(
+        runs=format_number(runs),
+        quantity=format_number(quantity),
+        total=format_number(runs * quantity),
+        max=format_number(maximum),
+        limit=format_number(limit),
+    )
+
+
+def interval_problem(error: InputError) -> str:
+    texts = {
+        Problem.NOT_WHOLE: _("The interval must be whole minutes, from {min} to {max}."),
+        Problem.NOT_POSITIVE: _("The interval must be at least {min} minute: send {min} to {max}."),
+        Problem.TOO_SMALL: _("The interval must be at least {min} minute: send {min} to {max}."),
+        Problem.TOO_LARGE: _("The interval can be at most {max} minutes (24 hours)."),
+    }
+    text = texts.get(
+        error.problem, _("Send the interval in minutes, a whole number from {min} to {max}.")
+    )
+    return "⚠️ " + text.format(min=format_number(MIN_INTERVAL), max=format_number(MAX_INTERVAL))
+
+
+def cannot_split(quantity: int, maximum: int) -> str:
+    return "⚠️ " + _(
+        "Drip-feed needs at least {runs} runs, and {runs} × {quantity} = {total} is more than "
+        "this service's maximum of {max}. Send a smaller quantity per run (at most {most}), "
+        "or choose ⚡ All at once."
+    ).format(
+        runs=format_number(MIN_RUNS),
+        quantity=format_number(quantity),
+        total=format_number(MIN_RUNS * quantity),
+        max=format_number(maximum),
+        most=format_number(maximum // MIN_RUNS),
+    )
+
+
+# ---- the choice: all at once, or drip-feed -----------------------------------------------------
+
+
+async def chose_mode(
+    callback: CallbackQuery,
+    callback_data: DripModeCb,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    callback_answer: CallbackAnswer,
+) -> None:
+    found = await current(state, services)
+    message = callback.message
+    at_choice = await state.get_state() == Ordering.mode.state
+    if found is None or not at_choice or found[0].key != callback_data.key:
+        callback_answer.text = _("This button has expired. Please start the order again.")
+        return
+    if not isinstance(message, Message):  # too old for Telegram to show: nothing to answer in
+        callback_answer.text = _("This button has expired. Please start the order again.")
+        return
+    draft, offer = found
+    if not callback_data.drip:
+        draft.runs = draft.interval = None
+        chosen = _("⚡ All at once: {quantity}.").format(quantity=format_number(draft.quantity))
+        await show(callback, chosen)
+        return await ask_confirm(message, state, services, person, draft)
+    limit = max_runs(offer, draft.quantity)
+    if limit < MIN_RUNS:
+        text = cannot_split(draft.quantity, offer.service.max_quantity)
+        return await show(callback, text, keyboards.dripfeed_choice(draft.key))
+    await SERVICE_ORDER.save(state, draft, Ordering.runs)
+    await show(callback, "💧 " + runs_prompt(draft.quantity, limit), await cancel_markup(state))
+
+
+# ---- runs and interval --------------------------------------------------------------------------
+
+
+async def got_runs(message: Message, state: FSMContext, services: Services) -> None:
+    found = await current(state, services)
+    if found is None:
+        return await SERVICE_ORDER.gone(message, state)
+    draft, offer = found
+    limit = max(max_runs(offer, draft.quantity), MIN_RUNS)
+    try:
+        runs = parse_quantity(message.text, MIN_RUNS, MAX_RUNS)
+    except InputError as error:
+        return await prompt(message, state, runs_problem(error, limit))
+    if runs > limit:
+        maximum = offer.service.max_quantity
+        return await prompt(message, state, total_too_large(draft.quantity, runs, maximum, limit))
+    draft.runs = runs
+    await SERVICE_ORDER.save(state, draft, Ordering.interval)
+    await prompt(message, state, interval_prompt())
+
+
+async def got_interval(
+    message: Message, state: FSMContext, services: Services, person: User
+) -> None:
+    found = await current(state, services)
+    if found is None:
+        return await SERVICE_ORDER.gone(message, state)
+    draft, _offer = found
+    try:
+        draft.interval = parse_quantity(message.text, MIN_INTERVAL, MAX_INTERVAL)
+    except InputError as error:
+        return await prompt(message, state, interval_problem(error))
+    await ask_confirm(message, state, services, person, draft)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(chose_mode, DripModeCb.filter())
+    router.message.register(got_runs, Ordering.runs, NOT_A_COMMAND, F.text)
+    router.message.register(got_interval, Ordering.interval, NOT_A_COMMAND, F.text)
+    router.message.register(not_text, Ordering.runs, ~F.text)
+    router.message.register(not_text, Ordering.interval, ~F.text)
+    return router
