@@ -13,6 +13,7 @@ import contextlib
 import gc
 import logging
 import signal
+import time
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -140,16 +141,35 @@ class App:
         self._tasks.clear()
 
     async def _sync_catalog_forever(self) -> None:
+        """Each panel on its own schedule: synced every CATALOG_SYNC_MINUTES; one that fails is
+        retried sooner (1, 2, 4... minutes, up to the interval) without holding up the others."""
+        interval = self.settings.catalog_sync_minutes * 60
+        due: dict[str, float] = {}
+        failures: dict[str, int] = {}
         while True:
+            now = time.monotonic()
+            names = [
+                p.name for p in self.catalog.panels.all()
+                if p.record.enabled and due.get(p.name, 0) <= now
+            ]  # fmt: skip
             try:
-                result = await self.catalog.sync()
-                await self.products.sync()
-                await self.report_catalog_changes(result)
+                outcomes = await self.catalog.sync_each(names) if names else {}
+                for name, outcome in outcomes.items():
+                    failed = isinstance(outcome, PanelError)
+                    failures[name] = failures.get(name, 0) + 1 if failed else 0
+                    retry = min(interval, 60 * 2 ** (failures[name] - 1)) if failed else interval
+                    due[name] = now + retry
+                results = [o for o in outcomes.values() if isinstance(o, SyncResult)]
+                if results:
+                    await self.report_catalog_changes(results[0])
+                if "main" in outcomes and not failures.get("main"):
+                    await self.products.sync()
             except PanelError as error:
                 logger.warning("Catalog sync failed: %s", error)
             except Exception:
                 logger.exception("Catalog sync crashed")
-            await asyncio.sleep(self.settings.catalog_sync_minutes * 60)
+            next_due = min(due.values(), default=time.monotonic() + 60)
+            await asyncio.sleep(min(60.0, max(1.0, next_due - time.monotonic())))
 
     async def report_catalog_changes(self, result: SyncResult) -> None:
         """Admins hear when services disappear or rates rise (prices follow the new rates)."""

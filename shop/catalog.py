@@ -258,6 +258,7 @@ class Catalog:
         if balance.currency and balance.currency != await self.currency():
             await self._settings.set(CURRENCY_KEY, balance.currency)
             self._cached.pop(CURRENCY_KEY, None)
+            await self._repository.rebuild(await self.terms())  # every other panel's rate
 
     async def terms(self) -> dict[str, PanelTerms]:
         currency = await self.currency()

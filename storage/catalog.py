@@ -24,6 +24,7 @@ from storage.routing import (
     SyncResult,
     new_ids,
     rebuild_services,
+    routed_to,
     store_panel_services,
     unrouted,
 )
@@ -167,12 +168,18 @@ class CatalogRepository(Remembering):
         try:
             async with self._db.transaction() as tx:
                 new: list[NewService] = []
+                touched: set[int] = set()
                 for panel, entries in lists.items():
-                    await store_panel_services(tx, panel, entries)
+                    changed = await store_panel_services(tx, panel, entries)
+                    touched |= await routed_to(tx, panel, changed) if changed else set()
                     if panel in terms and terms[panel].mirror:
                         fresh = await unrouted(tx, panel)
                         new += await self._new_services(tx, panel, fresh, taken=new)
-                return await rebuild_services(tx, terms, indexed, new)
+                if await tx.fetchval("SELECT 1 FROM services WHERE search_name = '' LIMIT 1"):
+                    return await rebuild_services(tx, terms, indexed, new)  # never folded
+                if not touched and not new:
+                    return SyncResult()  # nothing a panel lists changed: nothing to describe
+                return await rebuild_services(tx, terms, indexed, new, only=touched)
         finally:
             self.forget()
 

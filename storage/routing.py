@@ -9,7 +9,8 @@ description and category win. A service with no route that sells is hidden, neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,6 +39,7 @@ class CatalogEntry:
     description: str = ""
     dripfeed: bool = False
     active: bool = True
+    position: int | None = None  # where it is listed; None: its place in what is stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +84,9 @@ RATE, ACTIVE, SEARCH_NAME = 4, 12, 13
 
 async def store_panel_services(
     tx: Transaction, panel: str, entries: Sequence[CatalogEntry]
-) -> None:
-    """A panel's list as it answered; unchanged rows are not written, vanished ones inactive."""
+) -> set[int]:
+    """A panel's list as it answered; unchanged rows are not written, vanished ones inactive.
+    Returns the panel's ids that changed."""
     existing = {
         row[0]: tuple(row[1:])
         for row in await tx.fetchall(
@@ -116,6 +119,7 @@ async def store_panel_services(
     await tx.executemany(
         "UPDATE panel_services SET active = 0 WHERE panel = ? AND service_id = ?", gone
     )
+    return {row[1] for row in upserts} | {i for _, i in gone}
 
 
 async def unrouted(tx: Transaction, panel: str) -> list[int]:
@@ -150,40 +154,54 @@ async def new_ids(
     return ids
 
 
+async def routed_to(tx: Transaction, panel: str, panel_ids: AbstractSet[int]) -> set[int]:
+    """The shop services with a route to any of these services of `panel`."""
+    rows = await tx.fetchall(
+        """SELECT DISTINCT service_id FROM routes
+           WHERE panel = ? AND panel_service_id IN (SELECT value FROM json_each(?))""",
+        (panel, json.dumps(sorted(panel_ids))),
+    )
+    return {row[0] for row in rows}
+
+
 async def rebuild_services(
     tx: Transaction,
     terms: Mapping[str, PanelTerms],
     indexed: bool,
     new: Sequence[NewService] = (),
+    only: AbstractSet[int] | None = None,
 ) -> SyncResult:
-    """Describe every shop service by its routes (see the module's doc); create `new` ones."""
+    """Describe the shop services by their routes (see the module's doc): every one, or `only`
+    these (what a few changed panel services touch); create `new` ones."""
+    scope = None if only is None else json.dumps(sorted(only))
+    within = "" if scope is None else "WHERE service_id IN (SELECT value FROM json_each(:scope))"
     routes: dict[int, list[tuple[str, int]]] = {}
     for service_id, panel, panel_service_id in await tx.fetchall(
-        "SELECT service_id, panel, panel_service_id FROM routes ORDER BY service_id, position"
+        f"""SELECT service_id, panel, panel_service_id FROM routes {within}
+            ORDER BY service_id, position""",
+        {"scope": scope},
     ):
         routes.setdefault(service_id, []).append((panel, panel_service_id))
     own: dict[int, tuple[Any, ...]] = {
         row[0]: tuple(row[1:])
         for row in await tx.fetchall(
-            "SELECT id, own_name, own_description, own_category, routing FROM services"
+            f"""SELECT id, own_name, own_description, own_category, routing FROM services
+                {within.replace("service_id", "id")}""",
+            {"scope": scope},
         )
     }
     for service in new:
         routes.setdefault(service.id, []).append((service.panel, service.panel_service_id))
         own[service.id] = (None, None, service.category, "ordered")
-    listed = {
-        (row[0], row[1]): tuple(row[2:])
-        for row in await tx.fetchall(
-            f"SELECT panel, service_id, {PANEL_COLUMNS} FROM panel_services"
-        )
-    }
-    ranked = []
+    listed = await panel_rows(tx, None if scope is None else routes.values())
+    entries = []
     for service_id, its_routes in routes.items():
-        described = describe(service_id, its_routes, listed, terms, own.get(service_id))
-        if described is not None:
-            ranked.append(described)
-    ranked.sort(key=lambda pair: pair[0])
-    result = await store_services(tx, [entry for _, entry in ranked], indexed)
+        entry = describe(service_id, its_routes, listed, terms, own.get(service_id))
+        if entry is not None:
+            entries.append(entry)
+    if scope is None:
+        entries.sort(key=lambda entry: entry.position or 0)
+    result = await store_services(tx, entries, indexed, None if only is None else set(routes))
     if new:
         await tx.executemany(
             """INSERT INTO routes (service_id, panel, panel_service_id, position)
@@ -197,46 +215,76 @@ async def rebuild_services(
     return result
 
 
+async def panel_rows(
+    tx: Transaction, routes: Iterable[list[tuple[str, int]]] | None
+) -> dict[tuple[str, int], tuple[Any, ...]]:
+    """Panel services by (panel, id): all of them, or those these routes lead to."""
+    if routes is None:
+        rows = await tx.fetchall(f"SELECT panel, service_id, {PANEL_COLUMNS} FROM panel_services")
+    else:
+        pairs = json.dumps([pair for its_routes in routes for pair in its_routes])
+        rows = await tx.fetchall(
+            f"""SELECT panel, service_id, {PANEL_COLUMNS} FROM panel_services
+                WHERE (panel, service_id) IN (SELECT json_extract(value, '$[0]'),
+                                                     json_extract(value, '$[1]')
+                                              FROM json_each(?))""",
+            (pairs,),
+        )
+    return {(row[0], row[1]): tuple(row[2:]) for row in rows}
+
+
 def describe(
     service_id: int,
     routes: Sequence[tuple[str, int]],
     listed: Mapping[tuple[str, int], tuple[Any, ...]],
     terms: Mapping[str, PanelTerms],
     own: tuple[Any, ...] | None,
-) -> tuple[tuple[int, int, int, int], CatalogEntry] | None:
-    """The service as its route describes it, and where it is listed (sold first, then by its
-    panel's order and the panel's own). None when no route has a panel service behind it."""
-    known = [(route[0], listed[route]) for route in routes if route in listed]
-    if not known:
+) -> CatalogEntry | None:
+    """The service as its route describes it, listed where its route's panel lists it (sold
+    first, then by the panels' order and each panel's own). None when no route has a panel
+    service behind it."""
+    chosen: tuple[str, tuple[Any, ...]] | None = None
+    selling = False
+    cheapest = own is not None and own[3] == "cheapest"
+    best = Decimal(0)
+    for route in routes:
+        row = listed.get(route)
+        if row is None:
+            continue
+        panel_terms = terms.get(route[0])
+        if row[PS_ACTIVE] and panel_terms is not None and panel_terms.sells:
+            if not cheapest:
+                chosen, selling = (route[0], row), True
+                break
+            cost = from_micros(row[PS_RATE]) * (panel_terms.conversion or 1)
+            if not selling or cost < best:
+                chosen, selling, best = (route[0], row), True, cost
+        elif chosen is None:
+            chosen = (route[0], row)  # described by it while no route sells
+    if chosen is None:
         return None
-    selling = [(p, row) for p, row in known if row[PS_ACTIVE] and p in terms and terms[p].sells]
-    own_name, own_description, own_category, routing = own or (None, None, None, "ordered")
-
-    def cost(pair: tuple[str, tuple[Any, ...]]) -> Decimal:
-        conversion = terms[pair[0]].conversion
-        return from_micros(pair[1][PS_RATE]) * (conversion or Decimal(1))
-
-    if selling:
-        panel, row = min(selling, key=cost) if routing == "cheapest" else selling[0]
-    else:
-        panel, row = known[0]
-    (name, kind, category, _, low, high, refill, cancel, dripfeed, description, position, _) = row
-    entry = CatalogEntry(
+    panel, row = chosen
+    own_name, own_description, own_category, _ = own or (None, None, None, "ordered")
+    (name, kind, category, rate, low, high, refill, cancel, dripfeed, description, place, _) = row
+    panel_terms = terms.get(panel)
+    conversion = panel_terms.conversion if panel_terms and panel_terms.conversion else Decimal(1)
+    last = (1 << 20) - 1  # panels listed after every other
+    panel_position = min(panel_terms.position, last) if panel_terms else last
+    return CatalogEntry(
         id=service_id,
         name=own_name or name,
         type=kind,
         category=own_category or category,
-        rate=cost((panel, row)),
+        rate=from_micros(rate) * conversion,
         min_quantity=low,
         max_quantity=high,
         refill=bool(refill),
         cancel=bool(cancel),
         description=own_description if own_description is not None else description,
         dripfeed=bool(dripfeed),
-        active=bool(selling),
+        active=selling,
+        position=(int(not selling) << 44) | (panel_position << 24) | min(place, (1 << 24) - 1),
     )
-    panel_position = terms[panel].position if panel in terms else 1 << 30
-    return (int(not selling), panel_position, position, service_id), entry
 
 
 def search_name(entry: CatalogEntry, old: tuple[Any, ...] | None) -> str:
@@ -248,26 +296,32 @@ def search_name(entry: CatalogEntry, old: tuple[Any, ...] | None) -> str:
 
 
 async def store_services(
-    tx: Transaction, entries: Sequence[CatalogEntry], indexed: bool
+    tx: Transaction,
+    entries: Sequence[CatalogEntry],
+    indexed: bool,
+    scope: AbstractSet[int] | None = None,
 ) -> SyncResult:
     """Write the shop's services; unchanged rows are not written, services missing from
-    `entries` hidden (inactive). Says what was added, changed, hidden and which rates rose."""
+    `entries` hidden (inactive): any of them, or (`scope`) any of those ids. Says what was
+    added, changed, hidden and which rates rose."""
     result = SyncResult()
-    categories = {
-        row["name"]: row["id"] for row in await tx.fetchall("SELECT id, name FROM categories")
-    }
-    for position, name in enumerate(dict.fromkeys(e.category for e in entries)):
+    rows = await tx.fetchall("SELECT id, name FROM categories")
+    categories = {row["name"]: row["id"] for row in rows}
+    first = 0 if scope is None else len(categories)  # a few new ones are listed last
+    for position, name in enumerate(dict.fromkeys(e.category for e in entries), first):
         if name not in categories:
             categories[name] = await tx.execute(
                 "INSERT INTO categories (name, position) VALUES (?, ?)", (name, position)
             )
             result.categories_added += 1
+    within = "" if scope is None else "WHERE id IN (SELECT value FROM json_each(?))"
     existing = {
         row[0]: tuple(row)
         for row in await tx.fetchall(
-            """SELECT id, category_id, name, type, rate, min_quantity, max_quantity, refill,
-                      cancel, description, dripfeed, position, active, search_name
-               FROM services"""
+            f"""SELECT id, category_id, name, type, rate, min_quantity, max_quantity, refill,
+                       cancel, description, dripfeed, position, active, search_name
+                FROM services {within}""",
+            () if scope is None else (json.dumps(sorted(scope)),),
         )
     }
     upserts, refolded = [], []
@@ -278,7 +332,7 @@ async def store_services(
             entry.id, categories[entry.category], entry.name, entry.type,
             to_micros_ceiling(entry.rate), entry.min_quantity, entry.max_quantity,
             int(entry.refill), int(entry.cancel), entry.description, int(entry.dripfeed),
-            position, int(entry.active), folded,
+            position if entry.position is None else entry.position, int(entry.active), folded,
         )  # fmt: skip
         if old == values:
             continue
