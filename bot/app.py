@@ -32,6 +32,8 @@ from bot.config import Settings
 from bot.in_flight import UpdatesInFlight
 from bot.logging_setup import setup_logging
 from bot.notifier import Notifier
+from bot.payment_methods import create_topups
+from bot.review_desk import ReviewDesk
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.telegram_stars import TelegramStars
 from handlers import create_root_router
@@ -131,6 +133,10 @@ class App:
             self.spawn(self.health.run(), "health")
         self.spawn(self.notifier.run(), "notifier")
         self.spawn(BroadcastFollower(self.bot, self.console).run(), "broadcast-progress")
+        desk = ReviewDesk(self.bot, self.services, self.settings.admin_ids)
+        self.spawn(desk.run(), "payment-reviews")
+        if self.services.topups.crypto is not None:
+            self.spawn(self.services.topups.crypto.run(), "crypto-pay-polling")
 
     async def stop_background(self) -> None:
         for task in self._tasks:
@@ -203,6 +209,7 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
         stack.push_async_callback(bot.session.close)
         panel = await connect_panel(settings, stack)
         services = create_services(settings, db, panel, bot)
+        stack.push_async_callback(services.topups.close)
         conversations = SqliteStorage(db)
         stack.push_async_callback(conversations.close)  # the last second of typing, written
         in_flight = UpdatesInFlight()
@@ -290,6 +297,7 @@ def create_services(settings: Settings, db: Database, panel: PanelClient, bot: B
         referrals=Referrals(db, shop, settings.referral_percent),
         resolutions=Resolutions(shop, catalog, ResolveBatchRepository(db)),
         support_contact=settings.support_contact.strip(),
+        topups=create_topups(settings, db, shop, catalog, stored_settings, alerts),
     )
 
 
@@ -341,8 +349,7 @@ async def run(
 
 
 def main(settings: Settings) -> None:
-    secrets = [settings.bot_token.get_secret_value(), settings.provider_key.get_secret_value()]
-    setup_logging(secrets)
+    setup_logging(settings.secrets())
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(run(settings))
     logger.info("Stopped")

@@ -17,6 +17,7 @@ from handlers.admin import (
     payments,
     people,
     pricing,
+    topups,
 )
 from handlers.deps import Services
 from handlers.middlewares import LeaveFlowOnCommand
@@ -41,6 +42,7 @@ def create_router() -> Router:
         panel.create_router(),
         broadcasts.create_router(),
         files.create_router(),
+        topups.create_router(),
         payments.create_router(),  # /promo create|list|off; an admin's /promo CODE falls through
     )
     return router

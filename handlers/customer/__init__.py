@@ -9,6 +9,7 @@ from handlers.customer import (
     language,
     ordering,
     orders,
+    pay,
     products,
     promos,
     referrals,
@@ -24,6 +25,7 @@ def create_router() -> Router:
     router.include_routers(
         start.create_router(),
         topup.create_router(),
+        pay.create_router(),
         promos.create_router(),
         referrals.create_router(),
         services.create_router(),
