@@ -179,13 +179,13 @@ async def answer_decision(
         text = "⚠️ No VND rate is set: set one with /payrate vnd RATE first."
     else:
         text = "This button has expired."
+    if isinstance(decision, Decided | AlreadyDecided):
+        await refresh_cards(bot, decision.subject, services)
     if callback_answer is not None:
         callback_answer.text = text
         callback_answer.show_alert = isinstance(decision, AlreadyDecided)
     if message is not None:
         await message.answer(html.quote(text))
-    if isinstance(decision, Decided | AlreadyDecided):
-        await refresh_cards(bot, decision.subject, services)
 
 
 async def review_pressed(
