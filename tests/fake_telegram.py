@@ -219,7 +219,9 @@ class BotMessage:
             "caption_entities": list(self.caption_entities),
             "reply_markup": self.reply_markup,
             "document": self.document.as_document() if self.document else None,
-            "photo": [_photo_size(0, 800) | {"file_id": self.photo.file_id}] if self.photo else None,
+            "photo": [_photo_size(0, 800) | {"file_id": self.photo.file_id}]
+            if self.photo
+            else None,
             "invoice": self.invoice,
             "edit_date": self.edit_date,
         }

@@ -107,17 +107,19 @@ async def webhooks_server(shop: ShopBot) -> AsyncIterator[str]:
 async def payments_bot(
     shared: World, crypto: CryptoPaySimulator, tmp_path: Path
 ) -> AsyncIterator[Payments]:
-    async with running_bot(shared, tmp_path, **settings_for(crypto)) as shop:
-        async with webhooks_server(shop) as base:
-            paths = webhook_paths(shop.app.services)
-            crypto.webhook_url = base + paths["cryptopay"]
-            sender = SePaySender(base + paths["sepay"], SEPAY_KEY)
-            deputy = shared.fake.person(user_id=DEPUTY_ID, first_name="Deputy")
-            try:
-                yield Payments(shop, crypto, sender, deputy)
-            finally:
-                await sender.close()
-                crypto.webhook_url = None
+    async with (
+        running_bot(shared, tmp_path, **settings_for(crypto)) as shop,
+        webhooks_server(shop) as base,
+    ):
+        paths = webhook_paths(shop.app.services)
+        crypto.webhook_url = base + paths["cryptopay"]
+        sender = SePaySender(base + paths["sepay"], SEPAY_KEY)
+        deputy = shared.fake.person(user_id=DEPUTY_ID, first_name="Deputy")
+        try:
+            yield Payments(shop, crypto, sender, deputy)
+        finally:
+            await sender.close()
+            crypto.webhook_url = None
 
 
 @pytest_asyncio.fixture(loop_scope="module")
