@@ -33,6 +33,7 @@ from bot.in_flight import UpdatesInFlight
 from bot.logging_setup import setup_logging
 from bot.notifier import Notifier
 from bot.payment_methods import create_topups
+from bot.payment_webhooks import log_webhook_paths
 from bot.review_desk import ReviewDesk
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.telegram_stars import TelegramStars
@@ -210,6 +211,7 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
         panel = await connect_panel(settings, stack)
         services = create_services(settings, db, panel, bot)
         stack.push_async_callback(services.topups.close)
+        log_webhook_paths(services, settings.public_url)
         conversations = SqliteStorage(db)
         stack.push_async_callback(conversations.close)  # the last second of typing, written
         in_flight = UpdatesInFlight()

@@ -38,6 +38,13 @@ def webhook_paths(services: Services) -> dict[str, str]:
     return paths
 
 
+def log_webhook_paths(services: Services, public_url: str) -> None:
+    """Where to point Crypto Pay and SePay (the paths reveal nothing of the secrets)."""
+    for service, path in webhook_paths(services).items():
+        where = f"{public_url}{path}" if public_url else f"<PUBLIC_URL>{path}"
+        logger.info("Payment webhook for %s: POST %s", service, where)
+
+
 def add_payment_webhooks(app: web.Application, services: Services) -> None:
     paths = webhook_paths(services)
     if services.topups.crypto is not None:
