@@ -34,6 +34,7 @@ from bot.logging_setup import setup_logging
 from bot.notifier import Notifier
 from bot.payment_methods import create_topups
 from bot.payment_webhooks import log_webhook_paths
+from bot.payments_demo import PaymentsDemo
 from bot.review_desk import ReviewDesk
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.telegram_stars import TelegramStars
@@ -209,8 +210,13 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
         bot = create_bot(settings)
         stack.push_async_callback(bot.session.close)
         panel = await connect_panel(settings, stack)
+        demo = PaymentsDemo() if settings.payments_demo else None
+        if demo is not None:
+            settings = await demo.settings(settings, stack)
         services = create_services(settings, db, panel, bot)
         stack.push_async_callback(services.topups.close)
+        if demo is not None:
+            await demo.serve(services, stack)
         log_webhook_paths(services, settings.public_url)
         conversations = SqliteStorage(db)
         stack.push_async_callback(conversations.close)  # the last second of typing, written

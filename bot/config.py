@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     bank_min: Amount = Decimal(1)
     bank_max: Amount = Decimal(10_000)
     manual_payment_text: str = Field(default="", max_length=2000)
+    # Every top-up method on simulators, for demos (`make run`): no money is real.
+    payments_demo: bool = False
     manual_payment_min: Amount = Decimal(1)
     manual_payment_max: Amount = Decimal(10_000)
 

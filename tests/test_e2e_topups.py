@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
@@ -463,3 +464,22 @@ async def test_banned_people_are_credited_and_referrers_earn_from_every_method(
     listing = await shop.ask(shop.admin, "/payments")
     assert "Crypto Pay (offered)" in text_of(listing)
     assert f"{request.code} · user {joe.user_id} · 10.00 USD · paid" in text_of(listing)
+
+
+async def test_the_demo_runs_every_method_on_simulators(
+    shared_world: World, tmp_path: Path
+) -> None:
+    """PAYMENTS_DEMO=true (make run): a person pays on the simulator's page and is credited."""
+    async with running_bot(shared_world, tmp_path, payments_demo=True) as shop:
+        kim = await shop.customer()
+        screen = await shop.ask(kim, "/balance")
+        assert ["🏦 Bank transfer", "💳 Card transfer"] in screen.buttons  # a VND rate is set
+        await shop.press(kim, "💎 Crypto")
+        await kim.click("5.00 USD")
+        invoice = await shop.expect(kim, "Invoice")
+        button = invoice.find_button("💎 Pay 5.00 USD")
+        assert button is not None
+        async with aiohttp.ClientSession() as http, http.post(button["url"]) as page:
+            assert "paid" in await page.text()
+        await shop.expect(kim, "Crypto payment received")
+        assert await shop.balance(kim) == 5
