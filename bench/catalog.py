@@ -50,9 +50,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from provider.client import PanelClient
 from provider.simulator import PanelSimulator, make_large_catalog
 from shop.catalog import Catalog
+from shop.panels import Panels
 from storage.catalog import CatalogRepository, SyncResult
 from storage.db import Database, Transaction
 from storage.markup import MarkupRepository
+from storage.panels import PanelRepository
 from storage.search import INDEX_TABLE
 from storage.settings import SettingsRepository
 
@@ -246,7 +248,8 @@ class SyncRow:
 def build_catalog(db: Database, panel: PanelClient) -> tuple[Catalog, CatalogRepository]:
     """Wired as in bot/app.py create_services()."""
     repository = CatalogRepository(db)
-    catalog = Catalog(repository, SettingsRepository(db), panel, Decimal(30), MarkupRepository(db))
+    panels = Panels(PanelRepository(db), panel)
+    catalog = Catalog(repository, SettingsRepository(db), panels, Decimal(30), MarkupRepository(db))
     return catalog, repository
 
 

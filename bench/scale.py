@@ -63,12 +63,14 @@ from shop.alerts import Alerts
 from shop.catalog import PAGE_SIZE, Catalog
 from shop.console import Console
 from shop.orders import Shop
+from shop.panels import Panels
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.ledger import Ledger
 from storage.markup import MarkupRepository
 from storage.notifications import NotificationRepository
 from storage.orders import OrderKind, OrderRepository
+from storage.panels import PanelRepository
 from storage.settings import SettingsRepository
 
 KEY = "bench"
@@ -408,10 +410,11 @@ async def measure(
 def build_console(db: Database, panel: PanelClient) -> Console:
     """Wired as in bot/app.py create_services() (no admins)."""
     outbox = NotificationRepository(db)
+    panels = Panels(PanelRepository(db), panel)
     catalog = Catalog(
-        CatalogRepository(db), SettingsRepository(db), panel, Decimal(30), MarkupRepository(db)
+        CatalogRepository(db), SettingsRepository(db), panels, Decimal(30), MarkupRepository(db)
     )
-    shop = Shop(db, catalog, panel, outbox, Alerts(db, outbox, ()))
+    shop = Shop(db, catalog, panels, outbox, Alerts(db, outbox, ()))
     return Console(db, shop, catalog, panel, STUCK_HOURS)
 
 

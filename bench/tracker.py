@@ -41,12 +41,14 @@ from provider.simulator import PanelSimulator
 from shop.alerts import Alerts
 from shop.catalog import Catalog
 from shop.orders import Shop
+from shop.panels import Panels
 from shop.tracker import CycleReport, Tracker
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.markup import MarkupRepository
 from storage.notifications import NotificationRepository
 from storage.orders import NewOrder, OrderRepository
+from storage.panels import PanelRepository
 from storage.settings import SettingsRepository
 from storage.users import UserRepository
 
@@ -216,15 +218,16 @@ async def measure(
 def build_tracker(db: Database, panel: PanelClient) -> Tracker:
     """Wired as in bot/app.py create_services() (no admins: no alert rows)."""
     outbox = NotificationRepository(db)
+    panels = Panels(PanelRepository(db), panel)
     catalog = Catalog(
         CatalogRepository(db),
         SettingsRepository(db),
-        panel,
+        panels,
         Decimal(30),
         MarkupRepository(db),
     )
-    shop = Shop(db, catalog, panel, outbox, Alerts(db, outbox, ()))
-    return Tracker(db, panel, shop, catalog, poll_seconds=60)
+    shop = Shop(db, catalog, panels, outbox, Alerts(db, outbox, ()))
+    return Tracker(db, shop, catalog, poll_seconds=60)
 
 
 async def bench_size(n: int, workdir: Path) -> list[Row]:

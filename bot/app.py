@@ -44,13 +44,14 @@ from handlers.middlewares import AnswerEveryButton, PersonMiddleware
 from handlers.throttling import ThrottleMiddleware
 from provider.client import PanelClient
 from provider.errors import PanelError
-from provider.simulator import PanelSimulator
+from provider.simulator import PANEL_PRESETS, PanelFarm
 from shop import texts
 from shop.alerts import Alerts
 from shop.catalog import Catalog
 from shop.console import Console
 from shop.health import HealthMonitor
 from shop.orders import Shop
+from shop.panels import Panels
 from shop.payments import Payments
 from shop.products import Products
 from shop.promos import Promos
@@ -62,13 +63,13 @@ from storage.conversations import SqliteStorage
 from storage.db import Database
 from storage.markup import MarkupRepository
 from storage.notifications import NotificationRepository
+from storage.panels import PanelRepository
 from storage.products import ProductRepository
 from storage.resolve_batches import ResolveBatchRepository
 from storage.settings import SettingsRepository
 
 logger = logging.getLogger(__name__)
 
-SIMULATOR_KEY = "demo"
 TELEGRAM_RETRY_MAX_SECONDS = 60.0
 # How long a stop lets the updates in hand finish; a stop as a whole stays under 5 s.
 UPDATES_GRACE_SECONDS = 3.0
@@ -210,10 +211,13 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
         bot = create_bot(settings)
         stack.push_async_callback(bot.session.close)
         panel = await connect_panel(settings, stack)
+        panels = Panels(PanelRepository(db), panel)
+        stack.push_async_callback(panels.close)
+        await panels.load()
         demo = PaymentsDemo() if settings.payments_demo else None
         if demo is not None:
             settings = await demo.settings(settings, stack)
-        services = create_services(settings, db, panel, bot)
+        services = create_services(settings, db, panels, bot)
         stack.push_async_callback(services.topups.close)
         if demo is not None:
             await demo.serve(services, stack)
@@ -253,45 +257,53 @@ def create_bot(settings: Settings) -> Bot:
 
 
 async def connect_panel(settings: Settings, stack: AsyncExitStack) -> PanelClient:
-    """The panel in PROVIDER_URL, or the built-in simulator when it is empty."""
+    """The main panel: the one in PROVIDER_URL, or the built-in simulator when it is empty. The
+    simulator serves two more demo panels that admins can add with /panel add."""
     if not settings.uses_simulator:
         panel = PanelClient(settings.provider_url, settings.provider_key)
     else:
-        simulator = PanelSimulator(key=SIMULATOR_KEY)
-        stack.push_async_callback(simulator.stop)
-        url = await simulator.start()
+        farm = PanelFarm.demo()
+        stack.push_async_callback(farm.stop)
+        urls = await farm.start()
         logger.warning(
             "PROVIDER_URL is empty: using the built-in SIMULATED panel at %s. "
             "Orders are NOT real. Set PROVIDER_URL and PROVIDER_KEY to sell for real.",
-            url,
+            urls["main"],
         )
-        panel = PanelClient(url, SIMULATOR_KEY)
+        for name, url in urls.items():
+            if name != "main":
+                logger.warning(
+                    "Demo panel %s (simulated): /panel add %s %s %s",
+                    name, name, url, PANEL_PRESETS[name].key,
+                )  # fmt: skip
+        panel = PanelClient(urls["main"], PANEL_PRESETS["main"].key)
     stack.push_async_callback(panel.close)
     return panel
 
 
-def create_services(settings: Settings, db: Database, panel: PanelClient, bot: Bot) -> Services:
-    """The shop's services, wired to one database and one panel."""
+def create_services(settings: Settings, db: Database, panels: Panels, bot: Bot) -> Services:
+    """The shop's services, wired to one database and the panels."""
     outbox = NotificationRepository(db)
     stored_settings = SettingsRepository(db)
     catalog = Catalog(
         CatalogRepository(db),
         stored_settings,
-        panel,
+        panels,
         settings.markup_percent,
         MarkupRepository(db),
     )
     alerts = Alerts(db, outbox, settings.admin_ids)
-    shop = Shop(db, catalog, panel, outbox, alerts)
+    shop = Shop(db, catalog, panels, outbox, alerts)
+    panel = panels.main.client
     return Services(
         shop=shop,
         catalog=catalog,
         products=Products(ProductRepository(db), catalog, panel, shop),
         tracker=Tracker(
-            db, panel, shop, catalog, settings.status_poll_seconds, settings.stuck_order_hours
+            db, shop, catalog, settings.status_poll_seconds, settings.stuck_order_hours
         ),
         console=Console(db, shop, catalog, panel, settings.stuck_order_hours),
-        health=HealthMonitor(panel, alerts, stored_settings),
+        health=HealthMonitor(panels, alerts, stored_settings),
         payments=Payments(
             db,
             shop,

@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 MULTI_LIMIT = 100  # ids per multi request, the panel's limit
 Model = TypeVar("Model", bound=BaseModel)
 T = TypeVar("T")
+# Told of every call: the action, and whether the panel answered (a JSON refusal is an answer).
+CallObserver = Callable[[str, bool], None]
 
 
 class PanelClient:
@@ -48,8 +50,12 @@ class PanelClient:
         read_attempts: int = 3,
         backoff: float = 1.0,
         concurrency: int = 8,
+        name: str = "main",
+        observer: CallObserver | None = None,
     ) -> None:
         self.url = url
+        self.name = name
+        self.observer = observer
         self._key = key if isinstance(key, SecretStr) else SecretStr(key)
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
         self._read_attempts = max(1, read_attempts)
@@ -58,7 +64,7 @@ class PanelClient:
         self._session: aiohttp.ClientSession | None = None
 
     def __repr__(self) -> str:
-        return f"PanelClient(url={self.url!r})"
+        return f"PanelClient(name={self.name!r}, url={self.url!r})"
 
     async def __aenter__(self) -> PanelClient:
         return self
@@ -81,18 +87,26 @@ class PanelClient:
     async def _call_once(self, action: str, params: dict[str, str]) -> Any:
         form = {"key": self._key.get_secret_value(), "action": action, **params}
         started = time.monotonic()
+        answered = False
         try:
             async with self._http().post(self.url, data=form) as response:
                 body = await response.text(errors="replace")
                 status = response.status
+            data = parse_body(action, status, body)
+            answered = True
+            return data
+        except ProviderError:
+            answered = True
+            raise
         except TimeoutError:
             raise ProviderUnavailable(f"the panel did not answer {action!r} in time") from None
         except aiohttp.ClientError as error:
             reason = type(error).__name__
             raise ProviderUnavailable(f"cannot reach the panel ({reason})") from None
         finally:
-            logger.debug("panel %s took %.3fs", action, time.monotonic() - started)
-        return parse_body(action, status, body)
+            logger.debug("panel %s %s took %.3fs", self.name, action, time.monotonic() - started)
+            if self.observer is not None:
+                self.observer(action, answered)
 
     async def _read(self, action: str, params: dict[str, str] | None = None) -> Any:
         """A read-only call: retried with exponential backoff while the panel is unavailable."""

@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 NO_FUNDS_MARKERS = ("not enough funds", "insufficient funds", "not enough balance")
+# Refusals about the panel's side of an order (its service, its funds, its quantity range):
+# another panel may well take the same order. Anything else (a bad link, an active order with
+# this link) is about the order itself and would be refused everywhere.
+ROUTE_MARKERS = (
+    *NO_FUNDS_MARKERS,
+    "incorrect service",
+    "invalid service",
+    "unknown service",
+    "service not found",
+    "service is disabled",
+    "service disabled",
+    "service is not active",
+    "service inactive",
+    "quantity less than",
+    "quantity more than",
+    "minimal",
+    "maximal",
+    "minimum quantity",
+    "maximum quantity",
+)
 
 
 class PanelError(Exception):
@@ -21,6 +41,12 @@ class ProviderError(PanelError):
         """The reseller's own panel balance is empty: admins must top it up."""
         lowered = self.message.lower()
         return any(marker in lowered for marker in NO_FUNDS_MARKERS)
+
+    @property
+    def is_route_refusal(self) -> bool:
+        """A refusal another panel's route may not share: the order may fail over."""
+        lowered = self.message.lower()
+        return any(marker in lowered for marker in ROUTE_MARKERS)
 
 
 class ProviderUnavailable(PanelError):

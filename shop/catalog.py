@@ -1,21 +1,36 @@
-"""The catalog: syncing the panel's services into SQLite; browsing and searching them, priced."""
+"""The catalog: syncing the panels' services into SQLite; browsing and searching them, priced.
+
+A shop service is sold through its routes (storage/routing.py). An offer lists the routes that
+sell now, in the order they are tried: the routes' order, or cheapest first.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
 from functools import partial
 from typing import Generic, TypeVar
 
-from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.models import Service, ServiceType
+from shop.panels import Checked, Panel, PanelProblem, Panels
 from shop.pricing import service_price
-from storage.catalog import CatalogEntry, CatalogRepository, Category, ServiceRecord, SyncResult
+from storage.catalog import (
+    CatalogEntry,
+    CatalogRepository,
+    Category,
+    Imported,
+    PanelTerms,
+    RouteRecord,
+    ServiceRecord,
+    SyncResult,
+)
 from storage.markup import MarkupRepository, MarkupRule
+from storage.panels import MAIN, PanelMode
 from storage.search import fold
 from storage.settings import SettingsRepository
 
@@ -47,18 +62,58 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
-class Offer:
-    """A service as a customer sees it: our price after markup."""
+class Route:
+    """A way to buy a service now: a panel's service, what it costs in the shop's currency."""
 
-    service: ServiceRecord
+    panel: str
+    panel_service_id: int
     kind: ServiceType
-    unit_price: Decimal  # per 1000, or the package price
-    currency: str
-    markup_percent: Decimal  # the rule that applies to this service
+    rate: Decimal  # per 1000 (a Package: the package), converted to the shop's currency
+    min_quantity: int
+    max_quantity: int
+    refill: bool
+    cancel: bool
+    dripfeed: bool
+    panel_balance: Decimal | None  # converted; None when the panel has not said
+
+    def cost(self, quantity: int) -> Decimal:
+        """What the panel charges for `quantity` (a Package: for the package)."""
+        return service_price(self.rate, quantity, Decimal(0), is_package=self.is_package)
 
     @property
     def is_package(self) -> bool:
         return self.kind is ServiceType.PACKAGE
+
+    def takes(self, quantity: int) -> bool:
+        return self.is_package or self.min_quantity <= quantity <= self.max_quantity
+
+    def affords(self, cost: Decimal) -> bool:
+        """Our own check of the panel's balance, as it last answered."""
+        return self.panel_balance is None or self.panel_balance >= cost
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A service as a customer sees it: our price after markup, through its first route."""
+
+    service: ServiceRecord  # as its first route describes it
+    kind: ServiceType
+    unit_price: Decimal  # per 1000, or the package price
+    currency: str
+    markup_percent: Decimal  # the rule that applies to this service
+    routes: tuple[Route, ...] = ()  # those that sell now, in the order they are tried
+
+    @property
+    def is_package(self) -> bool:
+        return self.kind is ServiceType.PACKAGE
+
+    def route_for(self, quantity: int) -> Route | None:
+        """The route an order of `quantity` is quoted and sent by: the first that takes the
+        quantity and whose panel can pay for it."""
+        for route in self.routes:
+            if route.takes(quantity) and route.affords(route.cost(quantity)):
+                return route
+        return self.routes[0] if self.routes else None
 
 
 def page_count(total: int, size: int = PAGE_SIZE) -> int:
@@ -104,6 +159,22 @@ def search_terms(query: str) -> str:
     return terms
 
 
+def route_from(record: RouteRecord, panel: Panel, conversion: Decimal) -> Route:
+    balance = panel.record.balance
+    return Route(
+        panel=record.panel,
+        panel_service_id=record.panel_service_id,
+        kind=ServiceType.parse(record.type),
+        rate=record.rate * conversion,
+        min_quantity=max(1, record.min_quantity),
+        max_quantity=max(1, record.min_quantity, record.max_quantity),
+        refill=record.refill,
+        cancel=record.cancel,
+        dripfeed=record.dripfeed,
+        panel_balance=None if balance is None else balance * conversion,
+    )
+
+
 def to_entry(service: Service) -> CatalogEntry:
     return CatalogEntry(
         id=service.service,
@@ -116,6 +187,7 @@ def to_entry(service: Service) -> CatalogEntry:
         refill=service.refill,
         cancel=service.cancel,
         description=service.description,
+        dripfeed=service.dripfeed,
     )
 
 
@@ -124,39 +196,148 @@ class Catalog:
         self,
         repository: CatalogRepository,
         settings: SettingsRepository,
-        panel: PanelClient,
+        panels: Panels,
         default_markup: Decimal,
         markup_rules: MarkupRepository,
     ) -> None:
         self._repository = repository
         self._markup_rules = markup_rules
         self._settings = settings
-        self._panel = panel
+        self.panels = panels
         self._default_markup = default_markup
         self._cached: dict[str, str | None] = {}
 
+    # ---- syncing the panels -------------------------------------------------------------------
+
     async def sync(self) -> SyncResult:
-        """Fetch the panel's services and store them. Raises PanelError when the panel fails."""
-        services = await self._panel.services()
-        unique = list({service.service: service for service in services}.values())
-        result = await self._repository.sync([to_entry(service) for service in unique])
-        await self._refresh_currency()
-        logger.info(
-            "Catalog synced: %d added, %d changed, %d removed",
-            len(result.added),
-            len(result.changed),
-            len(result.removed),
+        """Sync every panel that is on. Raises the main panel's PanelError when no panel
+        answered (a panel that fails does not stop the others)."""
+        outcomes = await self.sync_each()
+        failures = [o for o in outcomes.values() if isinstance(o, PanelError)]
+        if failures and len(failures) == len(outcomes):
+            raise failures[0]
+        return next((o for o in outcomes.values() if isinstance(o, SyncResult)), SyncResult())
+
+    async def sync_each(self, names: list[str] | None = None) -> dict[str, SyncResult | PanelError]:
+        """Fetch the panels' services at once, then store every answer in one transaction.
+        Per panel: what changed in the shop (the same for every panel stored), or its error."""
+        wanted = [
+            p for p in self.panels.all() if p.record.enabled and (names is None or p.name in names)
+        ]
+        answers = await asyncio.gather(
+            *(p.client.services() for p in wanted), return_exceptions=True
         )
-        return result
+        lists: dict[str, list[CatalogEntry]] = {}
+        outcomes: dict[str, SyncResult | PanelError] = {}
+        for panel, answer in zip(wanted, answers, strict=True):
+            if isinstance(answer, PanelError):
+                logger.warning("Catalog sync of panel %s failed: %s", panel.name, answer)
+                outcomes[panel.name] = answer
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                unique = {service.service: service for service in answer}.values()
+                lists[panel.name] = [to_entry(service) for service in unique]
+        if MAIN in lists:
+            await self._refresh_currency()
+        if lists:
+            result = await self._repository.sync_panels(lists, await self.terms())
+            outcomes.update(dict.fromkeys(lists, result))
+            logger.info(
+                "Catalog synced (%s): %d added, %d changed, %d removed",
+                ", ".join(lists), len(result.added), len(result.changed), len(result.removed),
+            )  # fmt: skip
+        return outcomes
 
     async def _refresh_currency(self) -> None:
         try:
-            balance = await self._panel.balance()
+            balance = await self.panels.main.client.balance()
         except PanelError:
             return
+        await self.panels.record_balance(MAIN, balance)
         if balance.currency and balance.currency != await self.currency():
             await self._settings.set(CURRENCY_KEY, balance.currency)
             self._cached.pop(CURRENCY_KEY, None)
+
+    async def terms(self) -> dict[str, PanelTerms]:
+        currency = await self.currency()
+        return {
+            panel.name: PanelTerms(
+                enabled=panel.record.enabled,
+                conversion=self.conversion(panel, currency),
+                mirror=panel.record.mode is PanelMode.ALL,
+                position=panel.record.position,
+            )
+            for panel in self.panels.all()
+        }
+
+    @staticmethod
+    def conversion(panel: Panel, currency: str) -> Decimal | None:
+        """One unit of the panel's currency in the shop's: 1 for the same currency (and for
+        main, whose currency is the shop's), the admin's rate else; None: not sold."""
+        theirs = panel.record.currency.strip().upper()
+        if panel.name == MAIN or not theirs or theirs == currency.strip().upper():
+            return Decimal(1)
+        return panel.record.rate
+
+    # ---- the panels, as admins change them ----------------------------------------------------
+
+    async def add_panel(self, name: str, url: str, key: str) -> Checked:
+        """Check the panel answers, keep it (picked: nothing sold until imported), store its
+        list so /import can name its services."""
+        checked = await self.panels.check_and_add(name, url, key)
+        unique = {service.service: service for service in checked.services}.values()
+        await self._repository.sync_panels(
+            {checked.panel.name: [to_entry(service) for service in unique]}, await self.terms()
+        )
+        return checked
+
+    async def set_panel_enabled(self, name: str, enabled: bool) -> SyncResult:
+        await self.panels.set_enabled(name, enabled)
+        return await self._repository.rebuild(await self.terms())
+
+    async def set_panel_rate(self, name: str, rate: Decimal) -> SyncResult:
+        await self.panels.set_rate(name, rate)
+        return await self._repository.rebuild(await self.terms())
+
+    async def set_panel_mode(self, name: str, mode: PanelMode) -> SyncResult:
+        panel = await self.panels.set_mode(name, mode)
+        mirror = panel.name if mode is PanelMode.ALL else ""
+        return await self._repository.rebuild(await self.terms(), mirror=mirror)
+
+    async def remove_panel(self, name: str) -> SyncResult:
+        await self.panels.remove(name)
+        return await self._repository.rebuild(await self.terms())
+
+    async def import_services(
+        self, name: str, panel_ids: list[int], category: str | None
+    ) -> Imported:
+        panel = self.panels.named(name)
+        return await self._repository.import_services(
+            panel.name, panel_ids, category, await self.terms()
+        )
+
+    async def set_routes(self, service_id: int, routes: list[tuple[str, int]] | None) -> None:
+        """Raises PanelProblem naming an unknown panel or a service a panel does not list."""
+        for panel_name, _ in routes or ():
+            self.panels.named(panel_name)
+        unknown = await self._repository.set_routes(service_id, routes, await self.terms())
+        if unknown:
+            listed = ", ".join(f"{panel}:{panel_id}" for panel, panel_id in unknown)
+            raise PanelProblem(f"Not in the panels' lists (try /sync first): {listed}.")
+
+    async def rename(self, service_id: int, name: str | None) -> None:
+        await self._repository.set_own_text(service_id, "own_name", name, await self.terms())
+
+    async def describe(self, service_id: int, text: str | None) -> None:
+        await self._repository.set_own_text(service_id, "own_description", text, await self.terms())
+
+    async def routes_of(self, service_id: int) -> tuple[str, list[RouteRecord]]:
+        """How a service is routed ('ordered' or 'cheapest') and its routes, for admins."""
+        return (
+            await self._repository.routing(service_id),
+            await self._repository.routes(service_id),
+        )
 
     async def _setting(self, key: str) -> str | None:
         """Settings change only through this class, so they are read once and kept."""
@@ -228,21 +409,50 @@ class Catalog:
         return Page(list(found.items), clamp_page(page, total), page_count(total), total)
 
     async def offer(self, service_id: int) -> Offer | None:
-        """The service with our price, or None when it is unknown, hidden or gone."""
+        """The service with our price, or None when it is unknown, hidden or sold nowhere."""
         service = await self._repository.service(service_id)
         if service is None or not service.orderable:
             return None
-        kind = ServiceType.parse(service.type)
+        routes = await self.selling_routes(service_id)
+        if not routes:
+            return None
+        first = routes[0]
+        service = replace(
+            service,
+            type=first.kind.value,
+            rate=first.rate,
+            min_quantity=first.min_quantity,
+            max_quantity=first.max_quantity,
+            refill=first.refill,
+            cancel=first.cancel,
+            dripfeed=first.dripfeed,
+        )
         markup = await self.markup_for(service)
-        is_package = kind is ServiceType.PACKAGE
-        unit_price = service_price(service.rate, 1000, markup, is_package=is_package)
-        return Offer(service, kind, unit_price, await self.currency(), markup)
+        unit_price = service_price(first.rate, 1000, markup, is_package=first.is_package)
+        return Offer(service, first.kind, unit_price, await self.currency(), markup, routes)
+
+    async def selling_routes(self, service_id: int) -> tuple[Route, ...]:
+        """The routes that sell now (panel on, rate known, service listed), in the order they
+        are tried: the routes' own, or cheapest first."""
+        routing = await self._repository.routing(service_id)
+        currency = await self.currency()
+        routes = []
+        for record in await self._repository.routes(service_id):
+            panel = self.panels.get(record.panel)
+            if panel is None or not panel.record.enabled or not record.listed:
+                continue
+            conversion = self.conversion(panel, currency)
+            if conversion is not None:
+                routes.append(route_from(record, panel, conversion))
+        if routing == "cheapest":
+            routes.sort(key=lambda route: route.rate)  # stable: equal rates keep their order
+        return tuple(routes)
 
     async def count_services(self) -> int:
         return await self._repository.count_services()
 
-    async def price(self, offer: Offer, quantity: int) -> Decimal:
-        """Always from the current rate and rule, so a rate rise never sells at a loss."""
-        return service_price(
-            offer.service.rate, quantity, offer.markup_percent, is_package=offer.is_package
-        )
+    async def price(self, offer: Offer, quantity: int, route: Route | None = None) -> Decimal:
+        """Always from the current rate and rule, so a rate rise never sells at a loss; from
+        `route`'s rate when given (the route the order is quoted by)."""
+        rate = offer.service.rate if route is None else route.rate
+        return service_price(rate, quantity, offer.markup_percent, is_package=offer.is_package)

@@ -1,4 +1,8 @@
-"""Watches the panel for the owner: its balance below a threshold, or no answer for 5 minutes."""
+"""Watches each panel for the owner: its balance below a threshold, or no answer for 5 minutes.
+
+Each check also records every panel's balance: /panels shows it, and placing an order skips a
+panel whose balance is known to be below the order's cost.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ import logging
 import time
 from decimal import Decimal
 
-from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.models import Balance
 from shop.alerts import Alerts
 from shop.formatting import format_money
+from shop.panels import Panel, Panels
+from storage.panels import MAIN
 from storage.settings import SettingsRepository
 
 logger = logging.getLogger(__name__)
@@ -21,30 +26,38 @@ UNREACHABLE_ALERT_SECONDS = 300
 CHECK_SECONDS = 60
 
 
+def per_panel(key: str, name: str) -> str:
+    """The main panel keeps the key it had when it was the only one."""
+    return key if name == MAIN else f"{key}:{name}"
+
+
 class HealthMonitor:
     def __init__(
         self,
-        panel: PanelClient,
+        panels: Panels,
         alerts: Alerts,
         settings: SettingsRepository,
         check_seconds: float = CHECK_SECONDS,
     ) -> None:
-        self._panel = panel
+        self._panels = panels
         self._alerts = alerts
         self._settings = settings
         self._check_seconds = check_seconds
-        self.down_since: float | None = None
+        self.down_since: dict[str, float] = {}
 
-    async def panel_balance(self) -> Balance:
-        """Asked now (an admin's /provider). Raises PanelError when the panel does not answer."""
-        return await self._panel.balance()
+    async def panel_balance(self, name: str = MAIN) -> Balance:
+        """Asked now (an admin's /provider, /panels). Raises PanelError when it does not answer."""
+        balance = await self._panels.named(name).client.balance()
+        await self._panels.record_balance(name, balance)
+        return balance
 
-    async def threshold(self) -> Decimal | None:
-        stored = await self._settings.get(BALANCE_THRESHOLD_KEY)
+    async def threshold(self, name: str = MAIN) -> Decimal | None:
+        stored = await self._settings.get(per_panel(BALANCE_THRESHOLD_KEY, name))
         return Decimal(stored) if stored else None
 
-    async def set_threshold(self, amount: Decimal | None) -> None:
-        await self._settings.set(BALANCE_THRESHOLD_KEY, "" if amount is None else str(amount))
+    async def set_threshold(self, amount: Decimal | None, name: str = MAIN) -> None:
+        key = per_panel(BALANCE_THRESHOLD_KEY, name)
+        await self._settings.set(key, "" if amount is None else str(amount))
 
     async def run(self) -> None:
         while True:
@@ -55,27 +68,34 @@ class HealthMonitor:
             await asyncio.sleep(self._check_seconds)
 
     async def check(self) -> None:
+        """Every panel that is on, at once."""
+        panels = [panel for panel in self._panels.all() if panel.record.enabled]
+        await asyncio.gather(*(self.check_panel(panel) for panel in panels))
+
+    async def check_panel(self, panel: Panel) -> None:
+        name = panel.name
+        label = "The panel" if name == MAIN else f"Panel {name}"
         try:
-            balance = await self._panel.balance()
+            balance = await panel.client.balance()
         except PanelError as error:
             now = time.monotonic()
-            self.down_since = self.down_since or now
-            if now - self.down_since >= UNREACHABLE_ALERT_SECONDS:
-                minutes = int((now - self.down_since) // 60)
+            since = self.down_since.setdefault(name, now)
+            if now - since >= UNREACHABLE_ALERT_SECONDS:
+                minutes = int((now - since) // 60)
                 await self._alerts.throttled(
-                    "panel_unreachable",
-                    f"🔴 The panel has not answered for {minutes} minutes ({error}). "
+                    per_panel("panel_unreachable", name),
+                    f"🔴 {label} has not answered for {minutes} minutes ({error}). "
                     "Orders wait; the bot keeps retrying.",
                 )
             return
-        if self.down_since is not None:
-            logger.info("The panel answers again")
-        self.down_since = None
-        threshold = await self.threshold()
+        if self.down_since.pop(name, None) is not None:
+            logger.info("Panel %s answers again", name)
+        await self._panels.record_balance(name, balance)
+        threshold = await self.threshold(name)
         if threshold is not None and balance.balance < threshold:
             await self._alerts.throttled(
-                "panel_balance",
-                f"💸 The panel balance is {format_money(balance.balance, balance.currency)}, "
+                per_panel("panel_balance", name),
+                f"💸 {label} balance is {format_money(balance.balance, balance.currency)}, "
                 f"below your alert level of {format_money(threshold, balance.currency)}. "
                 "Top it up so orders keep going through.",
             )

@@ -14,7 +14,7 @@ import secrets
 import sqlite3
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 
@@ -25,7 +25,8 @@ from provider.errors import ProviderError, ProviderUnavailable
 from provider.models import OrderRequest, ServiceType
 from shop import texts
 from shop.alerts import Alerts
-from shop.catalog import Catalog, Offer, Page, fetch_page
+from shop.catalog import Catalog, Offer, Page, Route, fetch_page
+from shop.panels import Panels
 from storage.db import Database, Transaction
 from storage.errors import InsufficientFunds
 from storage.ledger import Ledger, LedgerEntry
@@ -78,6 +79,14 @@ class Bill:
 class Quote(Bill):
     offer: Offer
     quantity: int
+    route: Route | None = None  # the route the price comes from, tried first
+
+    @property
+    def routes(self) -> list[Route]:
+        """The routes in the order placing tries them: the quoted one, then the others."""
+        if self.route is None:
+            return list(self.offer.routes)
+        return [self.route, *(r for r in self.offer.routes if r is not self.route)]
 
 
 # ---- outcomes of placing an order -------------------------------------------------------------
@@ -108,6 +117,8 @@ class Refused:
     # The shop's own panel account is empty: the panel's words would read to the customer
     # as if *their* balance were short, so they are told something else.
     provider_out_of_funds: bool = False
+    # No panel could take it (service off, out of range, too dear): not the customer's doing.
+    service_unavailable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +160,34 @@ class ResolveError(Exception):
     """An admin's /resolve cannot apply; the message says why."""
 
 
+class NoRouteLeft(ProviderError):
+    """Every route of the service refused the order clearly, or was skipped by our own checks.
+    Nothing was placed anywhere. `attempts`: per route, what happened, for admins."""
+
+    def __init__(self, attempts: list[str], last: ProviderError | None) -> None:
+        super().__init__(last.message if last is not None else "no route could take the order")
+        self.attempts = attempts
+        self.out_of_funds = last is not None and last.is_out_of_funds
+
+
+def skip_reason(route: Route, quote: Quote, request: OrderRequest) -> str | None:
+    """Why our own checks do not send the order to this route, or None. A route is skipped when
+    it would sell at a loss: its cost above what the person was charged."""
+    if route.kind is not quote.offer.kind:
+        return f"a {route.kind.value} service, not {quote.offer.kind.value}"
+    if request.runs is not None and not route.dripfeed:
+        return "no drip-feed"
+    per_run = request.quantity if request.runs is not None and request.quantity else quote.quantity
+    if not route.takes(per_run):
+        return f"takes {route.min_quantity}-{route.max_quantity}, not {per_run}"
+    cost = route.cost(quote.quantity)
+    if cost > quote.price:
+        return f"costs {cost}, more than the {quote.price} charged"
+    if not route.affords(cost):
+        return f"its balance ({route.panel_balance}) is below the cost ({cost})"
+    return None
+
+
 def effective_quantity(offer: Offer, draft: OrderDraft) -> int:
     if offer.kind is ServiceType.PACKAGE:
         return 1
@@ -174,13 +213,13 @@ class Shop:
         self,
         db: Database,
         catalog: Catalog,
-        panel: PanelClient,
+        panels: Panels,
         outbox: NotificationRepository,
         alerts: Alerts,
     ) -> None:
         self._db = db
         self._catalog = catalog
-        self._panel = panel
+        self.panels = panels
         self.alerts = alerts
         self.users = UserRepository(db)
         self.ledger = Ledger(db)
@@ -199,6 +238,10 @@ class Shop:
         if lock is None:
             lock = self._draft_locks[draft_key] = asyncio.Lock()
         return lock
+
+    def panel_for(self, order: OrderRecord) -> PanelClient:
+        """The client of the panel that holds the order (refills, cancels, refreshes)."""
+        return self.panels.client(order.panel)
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.alerts.admin_ids
@@ -259,16 +302,17 @@ class Shop:
         if offer is None:
             return None
         quantity = effective_quantity(offer, draft)
-        price = await self._catalog.price(offer, quantity)
+        route = offer.route_for(quantity)
+        price = await self._catalog.price(offer, quantity, route)
         balance = await self.ledger.balance(user_id)
-        return Quote(price, balance, offer.currency, offer=offer, quantity=quantity)
+        return Quote(price, balance, offer.currency, offer=offer, quantity=quantity, route=route)
 
     async def place(self, user: User, draft: OrderDraft) -> PlaceResult | PriceChanged:
         existing = await self.orders.by_draft(draft.key)
         if existing is not None:
             return AlreadyPlaced(existing)
         quote = await self.quote(user.id, draft)
-        if quote is None:
+        if quote is None or quote.route is None:
             return ServiceGone()
         if draft.price is not None and quote.price != draft.price:
             return PriceChanged(quote)
@@ -283,16 +327,51 @@ class Shop:
             quantity=quote.quantity,
             price=quote.price,
             draft_key=draft.key,
-            refill_allowed=offer.service.refill,
+            refill_allowed=quote.route.refill,
             comments=request.comments,
             list=request.list,
             suggest=request.suggest,
             search=request.search,
+            panel=quote.route.panel,
+            panel_service_id=quote.route.panel_service_id,
+            cancel_allowed=quote.route.cancel,
         )
-        return await self.charge_and_submit(new_order, quote, lambda: self._panel.add(request))
+        return await self.charge_and_submit(
+            new_order, quote, partial(self._submit_by_routes, quote, request)
+        )
+
+    async def _submit_by_routes(self, quote: Quote, request: OrderRequest, order_id: int) -> int:
+        """Try the routes in order; a clear refusal of one moves to the next, within this one
+        confirm. An unclear answer (ProviderUnavailable) ends it: the order may exist on that
+        panel, so it is never sent to another. Raises NoRouteLeft when no route took it."""
+        attempts: list[str] = []
+        last: ProviderError | None = None
+        recorded = quote.route
+        for route in quote.routes:
+            reason = skip_reason(route, quote, request)
+            if reason is not None:
+                attempts.append(f"{route.panel}:{route.panel_service_id} skipped, {reason}")
+                continue
+            if route is not recorded:  # the order names the panel it may be on, before asking
+                async with self._db.transaction() as tx:
+                    await self.orders.set_route(
+                        tx, order_id, route.panel, route.panel_service_id, route.refill,
+                        route.cancel,
+                    )  # fmt: skip
+                recorded = route
+            client = self.panels.client(route.panel)
+            try:
+                return await client.add(replace(request, service=route.panel_service_id))
+            except ProviderError as error:
+                if not error.is_route_refusal:
+                    raise  # about the order itself (its link, ...): every panel would refuse
+                attempts.append(f"{route.panel}:{route.panel_service_id} refused: {error.message}")
+                last = error
+                logger.info("Order %s refused by %s (%s); next route", order_id, route.panel, error)
+        raise NoRouteLeft(attempts, last)
 
     async def charge_and_submit(
-        self, new_order: NewOrder, quote: Bill, submit: Callable[[], Awaitable[int]]
+        self, new_order: NewOrder, quote: Bill, submit: Callable[[int], Awaitable[int]]
     ) -> PlaceResult:
         """Write the order and the debit in one transaction, then call the panel once."""
         try:
@@ -312,7 +391,7 @@ class Shop:
                 raise
             return AlreadyPlaced(placed)
         try:
-            panel_order_id = await submit()
+            panel_order_id = await submit(order_id)
         except ProviderError as error:
             return await self._refuse(order_id, error)
         except ProviderUnavailable as error:
@@ -337,14 +416,27 @@ class Shop:
                 )
                 await self.orders.add_refunded(tx, order_id, order.price)
             await self.orders.set_stage(tx, order_id, Stage.FAILED, error.message)
-            if error.is_out_of_funds:
+            out_of_funds = error.is_out_of_funds
+            if isinstance(error, NoRouteLeft):
+                out_of_funds = error.out_of_funds
+                await self.alerts.throttled_in(
+                    tx,
+                    f"no_route:{order.service_id}",
+                    texts.admin_no_route_left(order, error.attempts),
+                )
+            elif out_of_funds:
                 await self.alerts.throttled_in(
                     tx, "panel_no_funds", texts.admin_panel_out_of_funds(order_id)
                 )
             order = await self.orders.get_in(tx, order_id)
         assert order is not None
-        logger.info("Order %s refused by the panel: %s", order_id, error.message)
-        return Refused(order, error.message, error.is_out_of_funds)
+        logger.info("Order %s refused: %s", order_id, error.message)
+        return Refused(
+            order,
+            error.message,
+            provider_out_of_funds=out_of_funds,
+            service_unavailable=isinstance(error, NoRouteLeft) and not out_of_funds,
+        )
 
     async def _hold(self, order_id: int, reason: str, *, tell_customer: bool = False) -> Held:
         """Unconfirmed, the money held; admins alerted. The customer reads it in the chat when
@@ -380,7 +472,7 @@ class Shop:
                 return RefillRefused(texts.refill_already_pending())
             assert order.panel_order_id is not None
             try:
-                panel_refill_id = await self._panel.refill(order.panel_order_id)
+                panel_refill_id = await self.panel_for(order).refill(order.panel_order_id)
             except ProviderError as error:
                 return RefillRefused(texts.refill_refused(error.message))
             except ProviderUnavailable:
@@ -399,7 +491,7 @@ class Shop:
         """
         async with self._db.transaction() as tx:
             order = await self._unconfirmed_in(tx, order_id)
-            owner = await self.orders.by_panel_id_in(tx, order.kind, panel_order_id)
+            owner = await self.orders.by_panel_id_in(tx, order.kind, order.panel, panel_order_id)
             if owner is not None:
                 raise ResolveError(
                     f"panel order {panel_order_id} already belongs to order #{owner.id}"

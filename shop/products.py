@@ -148,7 +148,7 @@ class Products:
             require_text=draft.require or None,
         )
 
-        async def submit() -> int:
+        async def submit(order_id: int) -> int:
             return await self._panel.add_product_order(product.id, draft.quantity, draft.require)
 
         return await self._shop.charge_and_submit(new_order, quote, submit)

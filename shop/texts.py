@@ -49,12 +49,21 @@ def admin_panel_out_of_funds(order_id: int) -> str:
     )
 
 
+def admin_no_route_left(order: OrderRecord, attempts: list[str]) -> str:
+    lines = "\n".join(f"• {quote(attempt)}" for attempt in attempts) or "• no route sells it"
+    return (
+        f"⚠️ No panel took order #{order.id} (service {order.service_id}, "
+        f"{quote(order.service_name)}); it was refunded.\n{lines}\n"
+        f"Check its routes: /route {order.service_id}"
+    )
+
+
 def admin_order_unconfirmed(order: OrderRecord, reason: str) -> str:
     service = f"{quote(order.service_name)} ({order.service_id})"
     with in_language(None):  # admin alerts read English, whoever's order raised them
         quantity = format_number(order.quantity)
     return (
-        f"⚠️ Order #{order.id} is <b>unconfirmed</b>: {quote(reason)}.\n"
+        f"⚠️ Order #{order.id} is <b>unconfirmed</b> on panel {order.panel}: {quote(reason)}.\n"
         f"User {order.user_id}, service {service}, "
         f"quantity {quantity}, link {quote(order.link)}.\n"
         f"The money is held. Check the panel, then /resolve {order.id} PANEL_ORDER_ID "

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from provider.client import MULTI_LIMIT, PanelClient
+from provider.client import MULTI_LIMIT
 from provider.errors import PanelError
 from provider.models import ItemError, OrderState, OrderStatus, ProductOrderState
 from shop import texts
@@ -104,14 +104,12 @@ class Tracker:
     def __init__(
         self,
         db: Database,
-        panel: PanelClient,
         shop: Shop,
         catalog: Catalog,
         poll_seconds: float,
         stuck_hours: float = 24.0,
     ) -> None:
         self._db = db
-        self._panel = panel
         self._shop = shop
         self._catalog = catalog
         self._poll_seconds = poll_seconds
@@ -139,23 +137,43 @@ class Tracker:
             await asyncio.sleep(delay)
 
     async def sync_once(self) -> CycleReport:
-        """One cycle over the open service orders."""
-        return await self._sync(OrderKind.SERVICE, self._panel.statuses)
+        """One cycle over the open service orders, panel by panel: a panel that does not answer
+        changes nothing, and does not stop the others (PanelError only when none answered)."""
+        self.currency = await self._catalog.currency()
+        orders = await self._shop.orders.open_of_kind(OrderKind.SERVICE)
+        report = CycleReport(orders=len(orders))
+        held: dict[str, list[TrackedOrder]] = {}
+        for order in orders:
+            held.setdefault(order.panel, []).append(order)
+        failures: list[PanelError] = []
+        for panel, its_orders in held.items():
+            client = self._shop.panels.client(panel)
+            try:
+                await self._sync(its_orders, client.statuses, report)
+            except PanelError as error:
+                logger.warning("Status sync of panel %s failed: %s", panel, error)
+                failures.append(error)
+        if failures and len(failures) == len(held):
+            raise failures[0]
+        return report
 
     async def sync_products_once(self) -> CycleReport:
-        """One cycle over the open product orders."""
-        return await self._sync(OrderKind.PRODUCT, self._panel.product_order_statuses)
+        """One cycle over the open product orders (products come from the main panel)."""
+        self.currency = await self._catalog.currency()
+        orders = await self._shop.orders.open_of_kind(OrderKind.PRODUCT)
+        report = CycleReport(orders=len(orders))
+        await self._sync(orders, self._shop.panels.main.client.product_order_statuses, report)
+        return report
 
     async def _sync(
         self,
-        kind: OrderKind,
+        orders: list[TrackedOrder],
         fetch: Callable[[list[int]], Awaitable[Mapping[int, PanelState | ItemError]]],
-    ) -> CycleReport:
-        self.currency = await self._catalog.currency()
-        orders = await self._shop.orders.open_of_kind(kind)
-        report = CycleReport(orders=len(orders))
+        report: CycleReport,
+    ) -> None:
+        """Ask one panel about its orders, 100 ids a request; apply each chunk's news."""
         if not orders:
-            return report
+            return
         by_panel_id = {order.panel_order_id: order for order in orders if order.panel_order_id}
         answers = await fetch(list(by_panel_id))
         ids = list(by_panel_id)
@@ -168,17 +186,17 @@ class Tracker:
             }
             if chunk:
                 await self._apply_chunk(chunk, by_panel_id, report)
-        return report
 
     async def refresh(self, order: OrderRecord) -> OrderRecord:
         """Fetch one order's live status now (the order card's Refresh button)."""
         if order.panel_order_id is None or order.stage.is_final:
             return order
         state: PanelState
+        panel = self._shop.panel_for(order)
         if order.kind is OrderKind.PRODUCT:
-            state = await self._panel.product_order_status(order.panel_order_id)
+            state = await panel.product_order_status(order.panel_order_id)
         else:
-            state = await self._panel.status(order.panel_order_id)
+            state = await panel.status(order.panel_order_id)
         self.currency = await self._catalog.currency()
         report = CycleReport()
         await self._apply_chunk(
@@ -245,11 +263,19 @@ class Tracker:
         refills = await self._shop.refills.open_refills()
         if not refills:
             return 0
-        answers = await self._panel.refill_statuses([r.panel_refill_id for r in refills])
+        answers: dict[tuple[str, int], OrderStatus | ItemError] = {}
+        for panel in dict.fromkeys(r.panel for r in refills):
+            ids = [r.panel_refill_id for r in refills if r.panel == panel]
+            try:
+                statuses = await self._shop.panels.client(panel).refill_statuses(ids)
+            except PanelError as error:
+                logger.warning("Refill sync of panel %s failed: %s", panel, error)
+                continue
+            answers.update(((panel, i), status) for i, status in statuses.items())
         finished = 0
         async with self._db.transaction() as tx:
             for refill in refills:
-                answer = answers.get(refill.panel_refill_id)
+                answer = answers.get((refill.panel, refill.panel_refill_id))
                 if answer is None or isinstance(answer, ItemError):
                     continue
                 stage = REFILL_STAGES.get(answer)

@@ -8,31 +8,28 @@ memory until the next such change: every customer's menu is the same few reads.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
-from storage.db import Database
+from storage.db import Database, Transaction
 from storage.memo import Remembering, remembered
-from storage.money import from_micros, to_micros_ceiling
-from storage.search import INDEX_TABLE, NameQuery, fold, write_index
+from storage.money import from_micros
+from storage.routing import (
+    MAIN,
+    PANEL_COLUMNS,
+    CatalogEntry,
+    NewService,
+    PanelTerms,
+    SyncResult,
+    new_ids,
+    rebuild_services,
+    store_panel_services,
+    unrouted,
+)
+from storage.search import INDEX_TABLE, NameQuery
 
-
-@dataclass(frozen=True, slots=True)
-class CatalogEntry:
-    """One service as the panel lists it, ready to store."""
-
-    id: int
-    name: str
-    type: str
-    category: str
-    rate: Decimal
-    min_quantity: int
-    max_quantity: int
-    refill: bool = False
-    cancel: bool = False
-    description: str = ""
+__all__ = ["CatalogEntry", "CatalogRepository", "PanelTerms", "ServiceRecord", "SyncResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +47,7 @@ class ServiceRecord:
     description: str
     hidden: bool
     active: bool
+    dripfeed: bool = False  # drip-feed: the order may be split in runs at an interval
 
     @property
     def orderable(self) -> bool:
@@ -71,7 +69,55 @@ class ServiceRecord:
             description=row["description"],
             hidden=bool(row["hidden"] or row["category_hidden"]),
             active=bool(row["active"]),
+            dripfeed=bool(row["dripfeed"]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRecord:
+    """A route of a service: a panel's service, as the panel last listed it (`listed` False
+    when it never did or stopped). Rates are in the panel's own currency."""
+
+    panel: str
+    panel_service_id: int
+    listed: bool
+    name: str = ""
+    type: str = ""
+    rate: Decimal = Decimal(0)
+    min_quantity: int = 1
+    max_quantity: int = 1
+    refill: bool = False
+    cancel: bool = False
+    dripfeed: bool = False
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> RouteRecord:
+        panel, panel_service_id = row["route_panel"], row["route_service_id"]
+        if row["service_id"] is None:
+            return cls(panel, panel_service_id, listed=False)
+        return cls(
+            panel=panel,
+            panel_service_id=panel_service_id,
+            listed=bool(row["active"]),
+            name=row["name"],
+            type=row["type"],
+            rate=from_micros(row["rate"]),
+            min_quantity=row["min_quantity"],
+            max_quantity=row["max_quantity"],
+            refill=bool(row["refill"]),
+            cancel=bool(row["cancel"]),
+            dripfeed=bool(row["dripfeed"]),
+        )
+
+
+@dataclass
+class Imported:
+    """What /import did: panel service id -> the new shop service id, those already sold
+    (-> their shop service id), and ids the panel does not list."""
+
+    created: dict[int, int] = field(default_factory=dict)
+    already: dict[int, int] = field(default_factory=dict)
+    unknown: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,32 +136,15 @@ class Category:
     service_count: int
 
 
-@dataclass(slots=True)
-class SyncResult:
-    added: list[int] = field(default_factory=list)
-    changed: list[int] = field(default_factory=list)
-    removed: list[int] = field(default_factory=list)
-    rate_rises: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)
-    categories_added: int = 0
-
-
 SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.rate,
     s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
-    c.hidden AS category_hidden, s.active"""
+    c.hidden AS category_hidden, s.active, s.dripfeed"""
 VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
-# Where `active` and `search_name` are in the rows _store() compares.
-ACTIVE, SEARCH_NAME = 11, 12
+# What a route reads of its panel service (ps), beside the route's own columns.
+ROUTE_COLUMNS = ", ".join(f"ps.{column.strip()}" for column in PANEL_COLUMNS.split(","))
 HAS_VISIBLE_SERVICES = (
     f"c.hidden = 0 AND EXISTS (SELECT 1 FROM services s WHERE s.category_id = c.id AND {VISIBLE})"
 )
-
-
-def search_name(entry: CatalogEntry, old: tuple[Any, ...] | None) -> str:
-    """The name as search compares it. Folded again only when the name changed or was never
-    folded ('' since migration 0007): a re-sync of 30,000 names folds none of them."""
-    if old is not None and old[2] == entry.name and old[SEARCH_NAME]:
-        return str(old[SEARCH_NAME])
-    return fold(entry.name)
 
 
 class CatalogRepository(Remembering):
@@ -125,91 +154,176 @@ class CatalogRepository(Remembering):
         self._indexed: bool | None = None  # has the database the search index? Asked once.
 
     async def sync(self, entries: Sequence[CatalogEntry]) -> SyncResult:
-        """Store the panel's catalog; unchanged rows are not written, vanished ones deactivated."""
+        """The main panel, mirrored, lists `entries` (as a one-panel shop syncs)."""
+        return await self.sync_panels({MAIN: entries}, {MAIN: PanelTerms(True, Decimal(1), True)})
+
+    async def sync_panels(
+        self, lists: Mapping[str, Sequence[CatalogEntry]], terms: Mapping[str, PanelTerms]
+    ) -> SyncResult:
+        """Store what each panel lists; a mirrored panel's new services become shop services;
+        then every shop service is described again by its routes (storage/routing.py). One
+        transaction, and one rebuild however many panels answered."""
+        indexed = await self._has_index()
         try:
-            return await self._store(entries)
+            async with self._db.transaction() as tx:
+                new: list[NewService] = []
+                for panel, entries in lists.items():
+                    await store_panel_services(tx, panel, entries)
+                    if panel in terms and terms[panel].mirror:
+                        fresh = await unrouted(tx, panel)
+                        new += await self._new_services(tx, panel, fresh, taken=new)
+                return await rebuild_services(tx, terms, indexed, new)
         finally:
             self.forget()
 
-    async def _store(self, entries: Sequence[CatalogEntry]) -> SyncResult:
-        result = SyncResult()
+    async def rebuild(self, terms: Mapping[str, PanelTerms], *, mirror: str = "") -> SyncResult:
+        """Describe the shop's services again after a panel changed (on, off, its rate); with
+        `mirror`, that panel's services no shop service sells yet become shop services."""
         indexed = await self._has_index()
-        async with self._db.transaction() as tx:
-            categories = {
-                row["name"]: row["id"]
-                for row in await tx.fetchall("SELECT id, name FROM categories")
-            }
-            for position, name in enumerate(dict.fromkeys(e.category for e in entries)):
-                if name not in categories:
-                    categories[name] = await tx.execute(
-                        "INSERT INTO categories (name, position) VALUES (?, ?)", (name, position)
+        try:
+            async with self._db.transaction() as tx:
+                new = (
+                    await self._new_services(tx, mirror, await unrouted(tx, mirror))
+                    if mirror
+                    else []
+                )
+                return await rebuild_services(tx, terms, indexed, new)
+        finally:
+            self.forget()
+
+    async def _new_services(
+        self,
+        tx: Transaction,
+        panel: str,
+        panel_ids: Sequence[int],
+        category: str | None = None,
+        taken: Sequence[NewService] = (),
+    ) -> list[NewService]:
+        """New shop services for these of `panel`'s; `taken`: others being created with them."""
+        ids = await new_ids(tx, panel, panel_ids, {s.id for s in taken})
+        return [NewService(i, panel, p, category) for i, p in zip(ids, panel_ids, strict=True)]
+
+    async def import_services(
+        self,
+        panel: str,
+        panel_ids: Sequence[int],
+        category: str | None,
+        terms: Mapping[str, PanelTerms],
+    ) -> Imported:
+        """Sell these services of `panel`, each as a new shop service (in `category` when
+        given); ids it does not list, or already sold, are reported and skipped."""
+        indexed = await self._has_index()
+        imported = Imported()
+        try:
+            async with self._db.transaction() as tx:
+                listed = {
+                    row[0]
+                    for row in await tx.fetchall(
+                        "SELECT service_id FROM panel_services WHERE panel = ? AND active = 1",
+                        (panel,),
                     )
-                    result.categories_added += 1
-            existing = {
-                row[0]: tuple(row)
-                for row in await tx.fetchall(
-                    """SELECT id, category_id, name, type, rate, min_quantity, max_quantity,
-                              refill, cancel, description, position, active, search_name
-                       FROM services"""
+                }
+                routed = {
+                    row[0]: row[1]
+                    for row in await tx.fetchall(
+                        "SELECT panel_service_id, service_id FROM routes WHERE panel = ?", (panel,)
+                    )
+                }
+                wanted = []
+                for panel_id in dict.fromkeys(panel_ids):
+                    if panel_id in routed:
+                        imported.already[panel_id] = routed[panel_id]
+                    elif panel_id not in listed:
+                        imported.unknown.append(panel_id)
+                    else:
+                        wanted.append(panel_id)
+                new = await self._new_services(tx, panel, wanted, category)
+                imported.created = {s.panel_service_id: s.id for s in new}
+                if new:
+                    await rebuild_services(tx, terms, indexed, new)
+        finally:
+            self.forget()
+        return imported
+
+    async def set_routes(
+        self,
+        service_id: int,
+        routes: Sequence[tuple[str, int]] | None,
+        terms: Mapping[str, PanelTerms],
+    ) -> list[tuple[str, int]]:
+        """Route a service through these (panel, panel service id) in order, or (None) to the
+        cheapest of its routes at each order. Returns the routes the panels do not list."""
+        indexed = await self._has_index()
+        try:
+            async with self._db.transaction() as tx:
+                if routes is None:
+                    await tx.execute(
+                        "UPDATE services SET routing = 'cheapest' WHERE id = ?", (service_id,)
+                    )
+                else:
+                    listed = {
+                        (row[0], row[1])
+                        for row in await tx.fetchall("SELECT panel, service_id FROM panel_services")
+                    }
+                    unknown = [route for route in routes if route not in listed]
+                    if unknown:
+                        return unknown
+                    await tx.execute("DELETE FROM routes WHERE service_id = ?", (service_id,))
+                    await tx.executemany(
+                        """INSERT INTO routes (service_id, panel, panel_service_id, position)
+                           VALUES (?, ?, ?, ?)""",
+                        [(service_id, p, i, n) for n, (p, i) in enumerate(dict.fromkeys(routes))],
+                    )
+                    await tx.execute(
+                        "UPDATE services SET routing = 'ordered' WHERE id = ?", (service_id,)
+                    )
+                await rebuild_services(tx, terms, indexed)
+        finally:
+            self.forget()
+        return []
+
+    async def set_own_text(
+        self, service_id: int, column: str, text: str | None, terms: Mapping[str, PanelTerms]
+    ) -> None:
+        """The shop's own name or description of a service (None: the panel's again)."""
+        assert column in ("own_name", "own_description")
+        indexed = await self._has_index()
+        try:
+            async with self._db.transaction() as tx:
+                await tx.execute(
+                    f"UPDATE services SET {column} = ? WHERE id = ?", (text, service_id)
                 )
-            }
-            upserts, refolded = [], []
-            for position, entry in enumerate(entries):
-                old = existing.get(entry.id)
-                folded = search_name(entry, old)
-                values = (
-                    entry.id,
-                    categories[entry.category],
-                    entry.name,
-                    entry.type,
-                    to_micros_ceiling(entry.rate),
-                    entry.min_quantity,
-                    entry.max_quantity,
-                    int(entry.refill),
-                    int(entry.cancel),
-                    entry.description,
-                    position,
-                    1,
-                    folded,
-                )
-                if old == values:
-                    continue
-                upserts.append(values)
-                if old is None or old[SEARCH_NAME] != folded:
-                    refolded.append((entry.id, folded))
-                if old is None:
-                    result.added.append(entry.id)
-                    continue
-                if old[:SEARCH_NAME] == values[:SEARCH_NAME]:  # first folded (after 0007)
-                    continue
-                result.changed.append(entry.id)
-                if values[4] > old[4]:
-                    result.rate_rises.append((entry.id, from_micros(old[4]), entry.rate))
-            if upserts:
-                await tx.executemany(
-                    """INSERT INTO services (id, category_id, name, type, rate, min_quantity,
-                           max_quantity, refill, cancel, description, position, active,
-                           search_name)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (id) DO UPDATE SET category_id = excluded.category_id,
-                           name = excluded.name, type = excluded.type, rate = excluded.rate,
-                           min_quantity = excluded.min_quantity,
-                           max_quantity = excluded.max_quantity, refill = excluded.refill,
-                           cancel = excluded.cancel, description = excluded.description,
-                           position = excluded.position, active = 1,
-                           search_name = excluded.search_name,
-                           updated_at = CAST(strftime('%s', 'now') AS INTEGER)""",
-                    upserts,
-                )
-            if indexed and refolded:
-                await write_index(tx, refolded, replaced=[i for i, _ in refolded if i in existing])
-            present = {entry.id for entry in entries}
-            result.removed = [i for i, old in existing.items() if old[ACTIVE] and i not in present]
-            if result.removed:
-                await tx.executemany(
-                    "UPDATE services SET active = 0 WHERE id = ?", [(i,) for i in result.removed]
-                )
-        return result
+                await rebuild_services(tx, terms, indexed)
+        finally:
+            self.forget()
+
+    @remembered
+    async def routes(self, service_id: int) -> list[RouteRecord]:
+        """The service's routes in order, with what each panel lists for it (None: nothing)."""
+        rows = await self._db.fetchall(
+            f"""SELECT r.panel AS route_panel, r.panel_service_id AS route_service_id,
+                       ps.service_id, {ROUTE_COLUMNS}
+                FROM routes r LEFT JOIN panel_services ps
+                    ON ps.panel = r.panel AND ps.service_id = r.panel_service_id
+                WHERE r.service_id = ? ORDER BY r.position""",
+            (service_id,),
+        )
+        return [RouteRecord.from_row(row) for row in rows]
+
+    @remembered
+    async def routing(self, service_id: int) -> str:
+        value = await self._db.fetchval("SELECT routing FROM services WHERE id = ?", (service_id,))
+        return str(value or "ordered")
+
+    @remembered
+    async def panel_service(self, panel: str, panel_service_id: int) -> RouteRecord | None:
+        row = await self._db.fetchone(
+            f"""SELECT panel AS route_panel, service_id AS route_service_id, service_id,
+                       {PANEL_COLUMNS}
+                FROM panel_services WHERE panel = ? AND service_id = ?""",
+            (panel, panel_service_id),
+        )
+        return None if row is None else RouteRecord.from_row(row)
 
     @remembered
     async def categories(self, offset: int = 0, limit: int = 8) -> list[Category]:

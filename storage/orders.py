@@ -58,6 +58,11 @@ class NewOrder:
     search: str | None = None
     kind: OrderKind = OrderKind.SERVICE
     require_text: str | None = None
+    panel: str = "main"  # the panel it is sent to first (failover records the next one)
+    panel_service_id: int | None = None
+    runs: int | None = None  # drip-feed: `quantity` is per run, paid for quantity x runs
+    interval: int | None = None  # drip-feed: minutes between runs
+    cancel_allowed: bool = False  # the panel's service took cancel requests when ordered
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,13 @@ class OrderRecord:
     created_at: int
     updated_at: int
     resolved_by: int | None = None  # the admin who settled it while it was unconfirmed
+    panel: str = "main"  # the panel that holds it (the one tried last while unconfirmed)
+    panel_service_id: int | None = None
+    runs: int | None = None
+    interval: int | None = None
+    cancel_allowed: bool = False
+    cancel_requested_at: int | None = None  # the person asked the panel to cancel it
+    cancel_error: str | None = None  # the panel refused that request, in its words
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> OrderRecord:
@@ -125,6 +137,13 @@ class OrderRecord:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             resolved_by=row["resolved_by"],
+            panel=row["panel"],
+            panel_service_id=row["panel_service_id"],
+            runs=row["runs"],
+            interval=row["interval"],
+            cancel_allowed=bool(row["cancel_allowed"]),
+            cancel_requested_at=row["cancel_requested_at"],
+            cancel_error=row["cancel_error"],
         )
 
 
@@ -142,6 +161,7 @@ class TrackedOrder:
     start_count: int | None
     remains: int | None
     result: str | None
+    panel: str = "main"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +187,9 @@ class OrderRepository:
         return await tx.execute(
             """INSERT INTO orders (kind, user_id, service_id, service_name, service_type, link,
                    quantity, comments, list, suggest, search, require_text, price, status,
-                   draft_key, refill_allowed)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   draft_key, refill_allowed, panel, panel_service_id, runs, interval,
+                   cancel_allowed)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 order.kind,
                 order.user_id,
@@ -186,6 +207,11 @@ class OrderRepository:
                 Stage.SUBMITTING,
                 order.draft_key,
                 int(order.refill_allowed),
+                order.panel,
+                order.panel_service_id,
+                order.runs,
+                order.interval,
+                int(order.cancel_allowed),
             ),
         )
 
@@ -228,6 +254,22 @@ class OrderRepository:
             f"""UPDATE orders SET status = ?, panel_order_id = ?, error = NULL,
                    updated_at = {NOW} WHERE id = ?""",
             (Stage.PENDING, panel_order_id, order_id),
+        )
+
+    async def set_route(
+        self,
+        tx: Transaction,
+        order_id: int,
+        panel: str,
+        panel_service_id: int,
+        refill_allowed: bool,
+        cancel_allowed: bool,
+    ) -> None:
+        """The order is about to be sent to another route: it names that panel from now on."""
+        await tx.execute(
+            f"""UPDATE orders SET panel = ?, panel_service_id = ?, refill_allowed = ?,
+                   cancel_allowed = ?, updated_at = {NOW} WHERE id = ?""",
+            (panel, panel_service_id, int(refill_allowed), int(cancel_allowed), order_id),
         )
 
     async def set_stage(
@@ -293,13 +335,13 @@ class OrderRepository:
     async def open_of_kind(self, kind: OrderKind) -> list[TrackedOrder]:
         """Placed orders the panel has not finished: what the tracker asks about."""
         rows = await self._db.fetchall(
-            """SELECT id, panel_order_id, status, start_count, remains, result FROM orders
+            """SELECT id, panel_order_id, status, start_count, remains, result, panel FROM orders
                WHERE status IN ('pending', 'processing', 'in_progress')
                AND kind = ? AND panel_order_id IS NOT NULL ORDER BY id""",
             (kind,),
         )
-        return [TrackedOrder(id, panel_id, Stage(status), start, remains, result)
-                for id, panel_id, status, start, remains, result in rows]  # fmt: skip
+        return [TrackedOrder(id, panel_id, Stage(status), start, remains, result, panel)
+                for id, panel_id, status, start, remains, result, panel in rows]  # fmt: skip
 
     async def any_stuck(self, tx: Transaction, older_than: int) -> bool:
         found = await tx.fetchval(
@@ -343,9 +385,10 @@ class OrderRepository:
         return [OrderRecord.from_row(row) for row in rows]
 
     async def by_panel_id_in(
-        self, tx: Transaction, kind: OrderKind, panel_order_id: int
+        self, tx: Transaction, kind: OrderKind, panel: str, panel_order_id: int
     ) -> OrderRecord | None:
         row = await tx.fetchone(
-            "SELECT * FROM orders WHERE kind = ? AND panel_order_id = ?", (kind, panel_order_id)
+            "SELECT * FROM orders WHERE kind = ? AND panel = ? AND panel_order_id = ?",
+            (kind, panel, panel_order_id),
         )
         return None if row is None else OrderRecord.from_row(row)

@@ -28,6 +28,7 @@ class RefillRecord:
     stage: RefillStage
     user_id: int
     created_at: int
+    panel: str = "main"  # the panel that holds the order
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> RefillRecord:
@@ -38,10 +39,11 @@ class RefillRecord:
             stage=RefillStage(row["status"]),
             user_id=row["user_id"],
             created_at=row["created_at"],
+            panel=row["panel"],
         )
 
 
-SELECT = "SELECT r.*, o.user_id FROM refills r JOIN orders o ON o.id = r.order_id"
+SELECT = "SELECT r.*, o.user_id, o.panel FROM refills r JOIN orders o ON o.id = r.order_id"
 
 
 class RefillRepository:

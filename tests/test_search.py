@@ -20,11 +20,13 @@ from shop.catalog import (
     QueryProblem,
     search_terms,
 )
-from storage import catalog as catalog_module
+from shop.panels import Panels
 from storage import db as db_module
+from storage import routing as routing_module
 from storage.catalog import CatalogEntry, CatalogRepository, Found
 from storage.db import Database
 from storage.markup import MarkupRepository
+from storage.panels import PanelRepository
 from storage.search import INDEX_TABLE, fold
 from storage.settings import SettingsRepository
 
@@ -207,7 +209,7 @@ async def test_a_re_sync_folds_only_the_names_that_changed(
         folded.append(name)
         return fold(name)
 
-    monkeypatch.setattr(catalog_module, "fold", counting)
+    monkeypatch.setattr(routing_module, "fold", counting)
     await repo.sync(entries(dict(NAMES) | {4: ("YouTube", "YouTube Dislikes")}))
     assert folded == ["YouTube Dislikes"]
 
@@ -267,7 +269,8 @@ async def test_catalog_search_pages_at_eight(db: Database) -> None:
     repository = CatalogRepository(db)
     await repository.sync(entries(many))
     panel = PanelClient("http://127.0.0.1:9/api/v2", "unused")  # never called by a search
-    catalog = Catalog(repository, SettingsRepository(db), panel, Decimal(30), MarkupRepository(db))
+    panels = Panels(PanelRepository(db), panel)
+    catalog = Catalog(repository, SettingsRepository(db), panels, Decimal(30), MarkupRepository(db))
     first = await catalog.search("Instagram likes", 0)
     assert (first.page, first.pages, first.total, len(first.items)) == (0, 3, 20, 8)
     last = await catalog.search("instagram likes", 99)  # past the end: the last page

@@ -205,6 +205,11 @@ def result_text(result: PlaceResult | OutOfStock) -> str:
                 "❌ Order #{id} could not be placed: the shop cannot take orders right now. "
                 "Please try again later.\nYour money is back on your balance."
             ).format(id=order.id)
+        case Refused(order=order, service_unavailable=True):
+            return _(
+                "❌ Order #{id} could not be placed: this service is not available right now. "
+                "Please try again later or choose another one.\nYour money is back on your balance."
+            ).format(id=order.id)
         case Refused(order=order, reason=reason):
             return _(
                 "❌ The provider refused order #{id}: {reason}\nYour money is back on your balance."

@@ -1,0 +1,115 @@
+"""The panels the shop buys from: their address and key, on/off, mirrored or picked, currency.
+
+The first panel, `main`, is the one in PROVIDER_URL/PROVIDER_KEY: its row keeps only what the
+owner sets (on/off, mode, rate); its address and key are read from the settings at each start.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from storage.db import Database
+from storage.money import from_micros, to_micros
+from storage.orders import OPEN
+
+MAIN = "main"
+
+
+class PanelMode(StrEnum):
+    ALL = "all"  # every service of the panel is sold (mirrored), as a one-panel shop does
+    PICKED = "picked"  # only the services an admin imported
+
+
+@dataclass(frozen=True, slots=True)
+class PanelRecord:
+    name: str
+    url: str
+    api_key: str
+    mode: PanelMode
+    enabled: bool
+    currency: str
+    rate: Decimal | None  # one unit of the panel's currency in the shop's
+    balance: Decimal | None  # its last `balance` answer, in its currency
+    position: int
+
+    def __repr__(self) -> str:  # never the key
+        return f"PanelRecord(name={self.name!r}, url={self.url!r})"
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> PanelRecord:
+        return cls(
+            name=row["name"],
+            url=row["url"],
+            api_key=row["api_key"],
+            mode=PanelMode(row["mode"]),
+            enabled=bool(row["enabled"]),
+            currency=row["currency"],
+            rate=None if row["rate"] is None else Decimal(row["rate"]),
+            balance=None if row["balance"] is None else from_micros(row["balance"]),
+            position=row["position"],
+        )
+
+
+class PanelRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def all(self) -> list[PanelRecord]:
+        rows = await self._db.fetchall("SELECT * FROM panels ORDER BY position, name")
+        return [PanelRecord.from_row(row) for row in rows]
+
+    async def add(self, name: str, url: str, api_key: str, currency: str) -> PanelRecord:
+        """A new picked panel, last in order. Raises sqlite3.IntegrityError if the name is taken."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                """INSERT INTO panels (name, url, api_key, currency, position)
+                   VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM panels))""",
+                (name, url, api_key, currency),
+            )
+            row = await tx.fetchone("SELECT * FROM panels WHERE name = ?", (name,))
+        assert row is not None
+        return PanelRecord.from_row(row)
+
+    async def set_enabled(self, name: str, enabled: bool) -> None:
+        await self._update(name, "enabled", int(enabled))
+
+    async def set_mode(self, name: str, mode: PanelMode) -> None:
+        await self._update(name, "mode", mode.value)
+
+    async def set_rate(self, name: str, rate: Decimal | None) -> None:
+        await self._update(name, "rate", None if rate is None else str(rate))
+
+    async def set_balance(self, name: str, balance: Decimal, currency: str) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE panels SET balance = ?, currency = ? WHERE name = ?",
+                (to_micros(balance), currency, name),
+            )
+
+    async def _update(self, name: str, column: str, value: object) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(f"UPDATE panels SET {column} = ? WHERE name = ?", (value, name))
+
+    async def remove(self, name: str) -> int:
+        """Forget a panel with its catalog and routes, unless it holds orders that are not
+        final (checked in the same transaction). Returns how many it holds: 0 = removed."""
+        async with self._db.transaction() as tx:
+            busy: int = await tx.fetchval(
+                f"SELECT COUNT(*) FROM orders WHERE {OPEN} AND panel = ?", (name,)
+            )
+            if busy:
+                return busy
+            await tx.execute("DELETE FROM routes WHERE panel = ?", (name,))
+            await tx.execute("DELETE FROM panel_services WHERE panel = ?", (name,))
+            await tx.execute("DELETE FROM panels WHERE name = ?", (name,))
+        return 0
+
+    async def service_counts(self) -> dict[str, int]:
+        """Per panel, the services it lists now."""
+        rows = await self._db.fetchall(
+            "SELECT panel, COUNT(*) FROM panel_services WHERE active = 1 GROUP BY panel"
+        )
+        return {row[0]: row[1] for row in rows}
