@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     support_contact: str = Field(default="", max_length=200)
     # Telegram Stars per 1 unit of the panel currency (admins change it with /stars_rate).
     stars_per_unit: Decimal = Field(default=Decimal(50), gt=0, le=1_000_000, decimal_places=6)
-    # Share of each Stars top-up paid to the person who invited the payer, in percent.
+    # Share of each top-up (any method) paid to the person who invited the payer, in percent.
     referral_percent: Decimal = Field(default=Decimal(5), ge=0, le=100, decimal_places=6)
 
     # ---- top-ups beyond Stars (issue 17): a method whose settings are empty is hidden ----

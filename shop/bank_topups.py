@@ -166,7 +166,7 @@ class BankTopUps:
         shop_currency = await self._catalog.currency()
         try:
             async with self._db.transaction() as tx:
-                if await self._repo.transfer_in(tx, transaction.id) is not None:
+                if await self._repo.transfer_by_sepay_id_in(tx, transaction.id) is not None:
                     return TransferSeen()
                 payment = await self._request_named_in(tx, transaction)
                 # At the request's own rate: the amount asked converts back to the amount.

@@ -200,10 +200,7 @@ class CryptoTopUps:
         payment = await self._repo.get_in(tx, int(number[:18]))
         if payment is None or payment.method is not Method.CRYPTO or payment.provider_id:
             return None
-        await tx.execute(
-            "UPDATE payments SET provider_id = ? WHERE id = ?",
-            (str(invoice.invoice_id), payment.id),
-        )
+        await self._repo.set_provider_id(tx, payment.id, str(invoice.invoice_id))
         return payment
 
     @staticmethod

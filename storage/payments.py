@@ -208,6 +208,12 @@ class PaymentRepository:
                 (provider_id, pay_url, expires_at, payment_id),
             )
 
+    async def set_provider_id(self, tx: Transaction, payment_id: int, provider_id: str) -> None:
+        await tx.execute(
+            "UPDATE payments SET provider_id = ? WHERE id = ? AND provider_id IS NULL",
+            (provider_id, payment_id),
+        )
+
     async def move(
         self,
         tx: Transaction,
@@ -259,7 +265,7 @@ class PaymentRepository:
 
     # ---- bank transfers -----------------------------------------------------------------------
 
-    async def transfer_in(self, tx: Transaction, sepay_id: str) -> BankTransfer | None:
+    async def transfer_by_sepay_id_in(self, tx: Transaction, sepay_id: str) -> BankTransfer | None:
         row = await tx.fetchone("SELECT * FROM bank_transfers WHERE sepay_id = ?", (sepay_id,))
         return None if row is None else BankTransfer.from_row(row)
 

@@ -325,7 +325,7 @@ def payment_line(payment: Payment) -> str:
     )
 
 
-async def payments(message: Message, services: Services, bot: Bot, person: User) -> None:
+async def payments(message: Message, services: Services, person: User) -> None:
     topups = services.topups
     if not topups.configured:
         await message.answer(
