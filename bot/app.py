@@ -33,6 +33,10 @@ from bot.config import Settings
 from bot.in_flight import UpdatesInFlight
 from bot.logging_setup import setup_logging
 from bot.notifier import Notifier
+from bot.payment_methods import create_topups
+from bot.payment_webhooks import log_webhook_paths
+from bot.payments_demo import PaymentsDemo
+from bot.review_desk import ReviewDesk
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.telegram_stars import TelegramStars
 from handlers import create_root_router
@@ -133,6 +137,10 @@ class App:
             self.spawn(self.health.run(), "health")
         self.spawn(self.notifier.run(), "notifier")
         self.spawn(BroadcastFollower(self.bot, self.console).run(), "broadcast-progress")
+        desk = ReviewDesk(self.bot, self.services, self.settings.admin_ids)
+        self.spawn(desk.run(), "payment-reviews")
+        if self.services.topups.crypto is not None:
+            self.spawn(self.services.topups.crypto.run(), "crypto-pay-polling")
 
     async def stop_background(self) -> None:
         for task in self._tasks:
@@ -226,7 +234,14 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
         panels = Panels(PanelRepository(db), panel)
         stack.push_async_callback(panels.close)
         await panels.load()
+        demo = PaymentsDemo() if settings.payments_demo else None
+        if demo is not None:
+            settings = await demo.settings(settings, stack)
         services = create_services(settings, db, panels, bot)
+        stack.push_async_callback(services.topups.close)
+        if demo is not None:
+            await demo.serve(services, stack)
+        log_webhook_paths(services, settings.public_url)
         conversations = SqliteStorage(db)
         stack.push_async_callback(conversations.close)  # the last second of typing, written
         in_flight = UpdatesInFlight()
@@ -322,6 +337,7 @@ def create_services(settings: Settings, db: Database, panels: Panels, bot: Bot) 
         referrals=Referrals(db, shop, settings.referral_percent),
         resolutions=Resolutions(shop, catalog, ResolveBatchRepository(db)),
         support_contact=settings.support_contact.strip(),
+        topups=create_topups(settings, db, shop, catalog, stored_settings, alerts),
     )
 
 
@@ -373,8 +389,7 @@ async def run(
 
 
 def main(settings: Settings) -> None:
-    secrets = [settings.bot_token.get_secret_value(), settings.provider_key.get_secret_value()]
-    setup_logging(secrets)
+    setup_logging(settings.secrets())
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(run(settings))
     logger.info("Stopped")

@@ -46,6 +46,8 @@ ADMIN_COMMANDS = [
     ("resolve", "Settle unconfirmed orders"),
     ("stars_rate", "Show or set the Stars rate"),
     ("refund_stars", "Refund a Stars payment"),
+    ("payments", "Top-ups to decide, latest payments"),
+    ("payrate", "Exchange rates for top-ups"),
     ("promo", "Promo codes: create, list, off"),
     ("admin", "Dashboard"),
     ("user", "A user's profile"),

@@ -10,10 +10,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from payments_api.cryptopay import ASSETS, MAIN_URL
+from payments_api.vietqr import ACCOUNT, BIN
+
 TELEGRAM_API_URL = "https://api.telegram.org"
+Amount = Annotated[Decimal, Field(gt=0, lt=10**12, decimal_places=6)]
 
 
 class Settings(BaseSettings):
@@ -34,8 +38,35 @@ class Settings(BaseSettings):
     support_contact: str = Field(default="", max_length=200)
     # Telegram Stars per 1 unit of the panel currency (admins change it with /stars_rate).
     stars_per_unit: Decimal = Field(default=Decimal(50), gt=0, le=1_000_000, decimal_places=6)
-    # Share of each Stars top-up paid to the person who invited the payer, in percent.
+    # Share of each top-up (any method) paid to the person who invited the payer, in percent.
     referral_percent: Decimal = Field(default=Decimal(5), ge=0, le=100, decimal_places=6)
+
+    # ---- top-ups beyond Stars (issue 17): a method whose settings are empty is hidden ----
+    # The top-up amount buttons (in the shop's currency), shown where a method's range allows.
+    topup_presets: Annotated[tuple[Amount, ...], NoDecode] = (
+        Decimal(5), Decimal(10), Decimal(25), Decimal(50),
+    )  # fmt: skip
+    # The bot's public https base URL, where its web server (WEB_HOST/WEB_PORT) is reachable.
+    # Set: payments are learned from webhooks, and polled only as a safety net.
+    public_url: str = ""
+    crypto_pay_token: SecretStr = SecretStr("")
+    crypto_pay_url: str = MAIN_URL
+    crypto_pay_assets: Annotated[tuple[str, ...], NoDecode] = ("USDT", "TON", "BTC")
+    crypto_pay_min: Amount = Decimal(1)
+    crypto_pay_max: Amount = Decimal(10_000)
+    crypto_pay_expires_minutes: int = Field(default=60, ge=1, le=44_640)
+    crypto_pay_poll_seconds: float = Field(default=15, gt=0)
+    bank_bin: str = ""
+    bank_account: str = ""
+    bank_account_name: str = Field(default="", max_length=100)
+    sepay_api_key: SecretStr = SecretStr("")
+    bank_min: Amount = Decimal(1)
+    bank_max: Amount = Decimal(10_000)
+    manual_payment_text: str = Field(default="", max_length=2000)
+    # Every top-up method on simulators, for demos (`make run`): no money is real.
+    payments_demo: bool = False
+    manual_payment_min: Amount = Decimal(1)
+    manual_payment_max: Amount = Decimal(10_000)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -50,6 +81,54 @@ class Settings(BaseSettings):
             return (value,)
         return value
 
+    @field_validator("topup_presets", "crypto_pay_assets", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        """`A,B` (or spaces) -> ("A", "B")."""
+        if isinstance(value, str):
+            return tuple(value.replace(",", " ").split())
+        return value
+
+    @field_validator("crypto_pay_assets")
+    @classmethod
+    def _known_assets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        assets = tuple(dict.fromkeys(asset.upper() for asset in value))
+        unknown = [asset for asset in assets if asset not in ASSETS]
+        if unknown or not assets:
+            raise ValueError(f"must be some of {', '.join(sorted(ASSETS))}, e.g. USDT,TON,BTC")
+        return assets
+
+    @field_validator("bank_bin")
+    @classmethod
+    def _bank_bin(cls, value: str) -> str:
+        value = value.strip()
+        if value and not BIN.match(value):
+            raise ValueError("must be the bank's 6-digit BIN, e.g. 970436")
+        return value
+
+    @field_validator("bank_account")
+    @classmethod
+    def _bank_account(cls, value: str) -> str:
+        value = value.strip()
+        if value and not ACCOUNT.match(value):
+            raise ValueError("must be 1 to 19 letters or digits")
+        return value
+
+    @model_validator(mode="after")
+    def _payment_methods_whole(self) -> Settings:
+        bank = [self.bank_bin, self.bank_account, self.bank_account_name.strip()]
+        bank.append(self.sepay_api_key.get_secret_value().strip())
+        if any(bank) and not all(bank):
+            raise ValueError(
+                "BANK_BIN, BANK_ACCOUNT, BANK_ACCOUNT_NAME and SEPAY_API_KEY go together: "
+                "set all four for bank transfers, or none"
+            )
+        for name in ("crypto_pay", "bank", "manual_payment"):
+            low, high = getattr(self, f"{name}_min"), getattr(self, f"{name}_max")
+            if low > high:
+                raise ValueError(f"{name.upper()}_MIN must not be above {name.upper()}_MAX")
+        return self
+
     @field_validator("bot_token")
     @classmethod
     def _token_not_blank(cls, value: SecretStr) -> SecretStr:
@@ -57,7 +136,7 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value
 
-    @field_validator("telegram_api_url", "provider_url")
+    @field_validator("telegram_api_url", "provider_url", "crypto_pay_url", "public_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
@@ -69,12 +148,32 @@ class Settings(BaseSettings):
     def uses_simulator(self) -> bool:
         return not self.provider_url
 
+    @property
+    def crypto_pay_on(self) -> bool:
+        return bool(self.crypto_pay_token.get_secret_value().strip())
+
+    @property
+    def bank_on(self) -> bool:
+        return bool(self.bank_bin)
+
+    @property
+    def manual_payment_on(self) -> bool:
+        return bool(self.manual_payment_text.strip())
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for the log filter."""
+        values = [self.bot_token, self.provider_key, self.crypto_pay_token, self.sepay_api_key]
+        return [value.get_secret_value() for value in values if value.get_secret_value()]
+
 
 def describe_error(error: ValidationError) -> str:
     """One line per bad setting, naming the environment variable, never its value."""
     lines = []
     for item in error.errors():
         name = ".".join(str(part) for part in item["loc"][:1]).upper() or "settings"
+        if not item["loc"]:  # a rule across settings: its message names them
+            lines.append(item["msg"].removeprefix("Value error, ") + ".")
+            continue
         reason = "is required" if item["type"] == "missing" else item["msg"]
         reason = reason.removeprefix("Value error, ")
         lines.append(f"Setting {name} {reason}.")

@@ -128,3 +128,21 @@ class LanguageCb(CallbackData, prefix="lang"):
 class ResolveBatchCb(CallbackData, prefix="rb"):
     action: str  # apply | cancel
     id: Id  # the batch of settlements (storage/resolve_batches.py)
+
+
+class PayMethodCb(CallbackData, prefix="pm"):
+    method: str  # crypto | bank | manual (storage.payments.Method)
+
+
+class PayAmountCb(CallbackData, prefix="pa"):
+    method: str
+    amount: str  # one of the preset amounts, or "other" (the person types it)
+
+
+class ManualProofCb(CallbackData, prefix="mp"):
+    id: Id  # the person's manual top-up request: send its proof now
+
+
+class ReviewCb(CallbackData, prefix="rv"):
+    action: str  # approve | reject (a request); credit | ignore (a transfer with no code)
+    id: Id

@@ -14,6 +14,7 @@ from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
 from shop.resolving import Resolutions
+from shop.topup_methods import TopUpMethods
 from shop.tracker import Tracker
 
 
@@ -30,6 +31,7 @@ class Services:
     referrals: Referrals
     resolutions: Resolutions
     support_contact: str  # shown under /help; "" for none
+    topups: TopUpMethods  # crypto, bank transfer, admin-approved transfer (beyond Stars)
 
     def is_admin(self, user_id: int) -> bool:
         return self.shop.is_admin(user_id)

@@ -16,11 +16,14 @@ from handlers.callbacks import (
     DraftCb,
     DripModeCb,
     LanguageCb,
+    ManualProofCb,
     MenuCb,
     OrderCb,
     OrderProductCb,
     OrdersCb,
     OrderServiceCb,
+    PayAmountCb,
+    PayMethodCb,
     ProductCategoryCb,
     ProductDraftCb,
     RefillOrderCb,
@@ -32,6 +35,7 @@ from shop.catalog import Page
 from shop.i18n import _
 from storage.catalog import ServiceRecord
 from storage.orders import OrderRecord
+from storage.payments import Method
 from storage.products import ProductRecord
 
 MAX_LABEL = 60
@@ -202,20 +206,38 @@ def confirm_product(draft_key: str) -> InlineKeyboardMarkup:
     )
 
 
-# ---- balance: top-ups in Stars, promo codes, referrals -----------------------------------------
+# ---- balance: top-ups, promo codes, referrals ----------------------------------------------------
 
 
-def balance_menu() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_("⭐ Top up"), MenuCb(to="topup")),
-                button(_("🎟 Promo code"), MenuCb(to="promo")),
-            ],
-            [button(_("🤝 Invite friends"), MenuCb(to="referral"))],
-            [home_button()],
-        ]
-    )
+def method_label(method: Method) -> str:
+    labels = {
+        Method.CRYPTO: _("💎 Crypto"),
+        Method.BANK: _("🏦 Bank transfer"),
+        Method.MANUAL: _("💳 Card transfer"),
+    }
+    return labels[method]
+
+
+def method_buttons(methods: Sequence[Method]) -> list[InlineKeyboardButton]:
+    """Stars first; alone it reads "⭐ Top up", as before there were other methods."""
+    if not methods:
+        return [button(_("⭐ Top up"), MenuCb(to="topup"))]
+    stars = button(_("⭐ Telegram Stars"), MenuCb(to="topup"))
+    return [stars, *(button(method_label(m), PayMethodCb(method=m.value)) for m in methods)]
+
+
+def balance_menu(methods: Sequence[Method] = ()) -> InlineKeyboardMarkup:
+    """The top-up methods offered and the promo code, two a row; invitations; the menu."""
+    buttons = [*method_buttons(methods), button(_("🎟 Promo code"), MenuCb(to="promo"))]
+    rows = [buttons[start : start + 2] for start in range(0, len(buttons), 2)]
+    rows += [[button(_("🤝 Invite friends"), MenuCb(to="referral"))], [home_button()]]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def topup_methods(methods: Sequence[Method]) -> InlineKeyboardMarkup:
+    rows = [[item] for item in method_buttons(methods)]
+    rows.append([button(_("⬅️ Balance"), MenuCb(to="balance")), home_button()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def back_to_balance() -> InlineKeyboardMarkup:
@@ -224,15 +246,41 @@ def back_to_balance() -> InlineKeyboardMarkup:
     )
 
 
-def top_up_amounts(options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
-    """`options`: (label, amount) pairs, two buttons a row, then "Other amount" and back."""
+def top_up_amounts(
+    options: Sequence[tuple[str, str]],
+    make: Callable[[str], CallbackData] = lambda amount: TopUpCb(amount=amount),
+) -> InlineKeyboardMarkup:
+    """`options`: (label, amount) pairs, two buttons a row, then "Other amount" and back.
+    `make(amount)` is a button's data (Stars by default)."""
     builder = InlineKeyboardBuilder()
     for text, amount in options:
-        builder.button(text=label(text), callback_data=TopUpCb(amount=amount))
+        builder.button(text=label(text), callback_data=make(amount))
     builder.adjust(2)
-    builder.row(button(_("✏️ Other amount"), TopUpCb(amount="other")))
+    builder.row(button(_("✏️ Other amount"), make("other")))
     builder.row(button(_("⬅️ Balance"), MenuCb(to="balance")), home_button())
     return builder.as_markup()
+
+
+def pay_amounts(method: Method, options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return top_up_amounts(options, lambda amount: PayAmountCb(method=method.value, amount=amount))
+
+
+def pay_link(url: str, text: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=label(text), url=url)],
+            [button(_("⬅️ Balance"), MenuCb(to="balance")), home_button()],
+        ]
+    )
+
+
+def send_proof(payment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(_("📎 Send the proof"), ManualProofCb(id=payment_id))],
+            [button(_("⬅️ Balance"), MenuCb(to="balance")), home_button()],
+        ]
+    )
 
 
 def cancel_to_balance() -> InlineKeyboardMarkup:

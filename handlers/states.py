@@ -36,3 +36,13 @@ class SearchInput(StatesGroup):
 
 class PromoInput(StatesGroup):
     code = State()  # the promo code asked for by the balance screen's button
+
+
+class PayInput(StatesGroup):
+    amount = State()  # "other amount" of a crypto, bank or manual top-up (method in the data)
+    proof = State()  # a manual top-up's proof: a photo, a file or a text (request in the data)
+
+
+class ReviewInput(StatesGroup):
+    reason = State()  # an admin rejecting a request types why (request in the data)
+    person = State()  # an admin crediting a transfer with no code types whom (transfer in data)

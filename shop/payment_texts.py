@@ -91,3 +91,88 @@ def admin_referral_share_spent(
         f"⚠️ Top-up #{topup_id} was refunded, but its referrer (user {referrer_id}) had already "
         f"spent {format_money(missing, currency)} of the reward: that part was not taken back."
     )
+
+
+# ---- crypto, bank transfers, transfers approved by admins ----------------------------------------
+
+
+def crypto_credited(
+    amount: Decimal, paid: str, balance: Decimal, currency: str, language: str | None
+) -> str:
+    with in_language(language):
+        return _(
+            "✅ Crypto payment received: {paid}.\n{amount} was added to your balance.\n"
+            "Balance now: {balance}."
+        ).format(
+            paid=quote(paid),
+            amount=format_money(amount, currency),
+            balance=format_money(balance, currency),
+        )
+
+
+def crypto_expired(amount: Decimal, currency: str, code: str, language: str | None) -> str:
+    with in_language(language):
+        return _(
+            "⌛ Your crypto invoice {code} for {amount} expired unpaid. Nothing was taken; "
+            "open 💰 Balance for a new one."
+        ).format(code=quote(code), amount=format_money(amount, currency))
+
+
+def bank_credited(
+    amount: Decimal,
+    transferred: Decimal,
+    asked: Decimal,
+    balance: Decimal,
+    currency: str,
+    language: str | None,
+) -> str:
+    with in_language(language):
+        text = _(
+            "✅ Bank transfer received: {transferred}.\n{amount} was added to your balance.\n"
+            "Balance now: {balance}."
+        ).format(
+            transferred=format_money(transferred, "VND"),
+            amount=format_money(amount, currency),
+            balance=format_money(balance, currency),
+        )
+        if transferred != asked:
+            text += "\n" + _(
+                "You were asked for {asked}: what you transferred is what was credited."
+            ).format(asked=format_money(asked, "VND"))
+        return text
+
+
+def manual_approved(
+    amount: Decimal, code: str, balance: Decimal, currency: str, language: str | None
+) -> str:
+    with in_language(language):
+        return _(
+            "✅ Your top-up {code} was approved: {amount} was added to your balance.\n"
+            "Balance now: {balance}."
+        ).format(
+            code=quote(code),
+            amount=format_money(amount, currency),
+            balance=format_money(balance, currency),
+        )
+
+
+def manual_rejected(
+    amount: Decimal, code: str, reason: str, currency: str, language: str | None
+) -> str:
+    with in_language(language):
+        return _(
+            "❌ Your top-up {code} of {amount} was not approved: {reason}\n"
+            "If you did pay, please write to the shop's support with the reference."
+        ).format(code=quote(code), amount=format_money(amount, currency), reason=quote(reason))
+
+
+def admin_invoice_not_ours(invoice_id: int, amount: Decimal, currency: str, why: str) -> str:
+    return (
+        f"⚠️ Crypto Pay invoice {invoice_id} ({format_money(amount, currency)}) was paid, but "
+        f"{quote(why)}. Nothing was credited; check it in @CryptoBot and credit by hand "
+        "with /credit if it is a customer's."
+    )
+
+
+def admin_method_hidden(method: str, reason: str) -> str:
+    return f"⚠️ {method} top-ups are hidden from customers: {reason}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 from typing import Protocol
 
@@ -28,10 +28,10 @@ from shop.catalog import Catalog
 from shop.formatting import format_money
 from shop.orders import Shop
 from shop.pricing import parse_plain_decimal
+from shop.referrals import ReferralShares
 from storage.db import Database, Transaction
 from storage.errors import DuplicateEntry, InsufficientFunds
-from storage.money import MICRO, from_micros
-from storage.referrals import ReferralRepository
+from storage.money import from_micros
 from storage.settings import SettingsRepository
 from storage.topups import TopUp, TopUpRepository, TopUpStatus
 
@@ -44,17 +44,11 @@ TOPUP_PRESETS = (Decimal(5), Decimal(10), Decimal(25), Decimal(50))
 TOPUP_MIN = Decimal(1)
 TOPUP_MAX = Decimal(10_000)
 MAX_STARS_RATE = Decimal(1_000_000)
-HUNDRED = Decimal(100)
 
 
 def stars_for(amount: Decimal, rate: Decimal) -> int:
     """Stars for `amount` of the panel currency: rounded up, at least 1."""
     return max(1, int((amount * rate).to_integral_value(rounding=ROUND_CEILING)))
-
-
-def referral_share(amount: Decimal, percent: Decimal) -> Decimal:
-    """The referrer's share, rounded down to the micro-unit (never more than the percent)."""
-    return (amount * percent / HUNDRED).quantize(MICRO, rounding=ROUND_FLOOR)
 
 
 def payload_for(topup_id: int) -> str:
@@ -190,9 +184,8 @@ class Payments:
         self._settings = settings
         self._stars = stars
         self._default_rate = default_stars_per_unit
-        self.referral_percent = referral_percent
         self.topups = TopUpRepository(db)
-        self._referrals = ReferralRepository(db)
+        self._shares = ReferralShares(db, shop, referral_percent)
         self._refund_lock = asyncio.Lock()  # one refund at a time: no double call to Telegram
 
     # ---- the rate -----------------------------------------------------------------------------
@@ -277,33 +270,13 @@ class Payments:
                         topup.amount, topup.stars, entry.balance_after, shop_currency, language
                     ),
                 )
-                referrer_id, share = await self._pay_referrer(
+                referrer_id, share = await self._shares.pay(
                     tx, user_id, topup.amount, charge_id, shop_currency
                 )
         except DuplicateEntry:  # defence in depth: the ledger saw this charge already
             return AlreadyCredited(0)
         logger.info("Top-up %s credited (charge %s)", credited_id, charge_id)
         return Credited(credited_id, topup.amount, entry.balance_after, referrer_id, share)
-
-    async def _pay_referrer(
-        self, tx: Transaction, user_id: int, amount: Decimal, charge_id: str, currency: str
-    ) -> tuple[int | None, Decimal]:
-        referrer_id = await self._referrals.referrer_of(tx, user_id)
-        if referrer_id is None or referrer_id == user_id:
-            return None, Decimal(0)
-        share = referral_share(amount, self.referral_percent)
-        if share <= 0:
-            return referrer_id, Decimal(0)
-        entry = await self._shop.ledger.apply(
-            tx, referrer_id, share, "referral", charge_id, f"top-up of user {user_id}"
-        )
-        language = await self._language(tx, referrer_id)
-        await self._shop.outbox.add(
-            tx,
-            referrer_id,
-            payment_texts.referral_earned(share, entry.balance_after, currency, language),
-        )
-        return referrer_id, share
 
     async def _not_matched(
         self,

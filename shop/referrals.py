@@ -5,7 +5,8 @@ The rule: a person's referrer is decided by the first /start the bot sees from t
 to the referrer only when that first /start carries `ref_<code>` naming another person who has
 used the bot, and they have no orders and no balance movements yet. Any later /start changes
 nothing; people who used the bot before referrals existed count as decided (no referrer). The
-referrer earns REFERRAL_PERCENT of each Stars top-up of their people (see bot/payments.py).
+referrer earns REFERRAL_PERCENT of each top-up of their people, whatever the method
+(`ReferralShares`, called in the transaction that credits the top-up).
 
 The code is the person's Telegram id in base 36: short, stable, nothing to store.
 """
@@ -13,17 +14,24 @@ The code is the person's Telegram id in base 36: short, stable, nothing to store
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from shop import payment_texts
 from shop.orders import Shop
-from storage.db import Database
+from storage.db import Database, Transaction
+from storage.money import MICRO
 from storage.referrals import ReferralRepository
 
 REF_PREFIX = "ref_"
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 MAX_CODE_LENGTH = 13  # base 36 of 2**63
+HUNDRED = Decimal(100)
+
+
+def referral_share(amount: Decimal, percent: Decimal) -> Decimal:
+    """The referrer's share, rounded down to the micro-unit (never more than the percent)."""
+    return (amount * percent / HUNDRED).quantize(MICRO, rounding=ROUND_FLOOR)
 
 
 def referral_code(user_id: int) -> str:
@@ -117,3 +125,34 @@ class Referrals:
             earned=await self._repo.earned(user_id),
             percent=self.percent,
         )
+
+
+class ReferralShares:
+    """The inviter's share of a top-up: ledger kind "referral" with the top-up's own reference,
+    written in the transaction that credits the top-up (so it is paid exactly as often)."""
+
+    def __init__(self, db: Database, shop: Shop, percent: Decimal) -> None:
+        self._shop = shop
+        self.percent = percent
+        self._repo = ReferralRepository(db)
+
+    async def pay(
+        self, tx: Transaction, user_id: int, amount: Decimal, reference: str, currency: str
+    ) -> tuple[int | None, Decimal]:
+        """-> (the referrer, or None; the share paid)."""
+        referrer_id = await self._repo.referrer_of(tx, user_id)
+        if referrer_id is None or referrer_id == user_id:
+            return None, Decimal(0)
+        share = referral_share(amount, self.percent)
+        if share <= 0:
+            return referrer_id, Decimal(0)
+        entry = await self._shop.ledger.apply(
+            tx, referrer_id, share, "referral", reference, f"top-up of user {user_id}"
+        )
+        language = await self._repo.language_of(tx, referrer_id)
+        await self._shop.outbox.add(
+            tx,
+            referrer_id,
+            payment_texts.referral_earned(share, entry.balance_after, currency, language),
+        )
+        return referrer_id, share

@@ -95,7 +95,7 @@ _BOOL_FIELDS = frozenset(
     }
 )
 # Methods that put a message in a chat: they count towards rate_limit_per_second.
-_SENDING_METHODS = frozenset({"sendmessage", "senddocument", "sendinvoice"})
+_SENDING_METHODS = frozenset({"sendmessage", "senddocument", "sendphoto", "sendinvoice"})
 # Update types Telegram leaves out when allowed_updates is not given.
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
@@ -168,6 +168,7 @@ class BotMessage:
     caption_entities: tuple[dict[str, Any], ...] = ()
     reply_markup: dict[str, Any] | None = None
     document: SentFile | None = None
+    photo: SentFile | None = None
     invoice: dict[str, Any] | None = None
     edit_date: int | None = None
 
@@ -218,6 +219,9 @@ class BotMessage:
             "caption_entities": list(self.caption_entities),
             "reply_markup": self.reply_markup,
             "document": self.document.as_document() if self.document else None,
+            "photo": [_photo_size(0, 800) | {"file_id": self.photo.file_id}]
+            if self.photo
+            else None,
             "invoice": self.invoice,
             "edit_date": self.edit_date,
         }
@@ -497,6 +501,7 @@ class FakeTelegram:
             "deletemycommands": self._delete_my_commands,
             "sendchataction": self._send_chat_action,
             "senddocument": self._send_document,
+            "sendphoto": self._send_photo,
             "sendinvoice": self._send_invoice,
             "answerprecheckoutquery": self._answer_pre_checkout_query,
             "refundstarpayment": self._refund_star_payment,
@@ -904,11 +909,17 @@ class FakeTelegram:
         return True
 
     async def _send_document(self, params: Params) -> BotMessage:
+        return self._send_file(params, "document")
+
+    async def _send_photo(self, params: Params) -> BotMessage:
+        return self._send_file(params, "photo")
+
+    def _send_file(self, params: Params, kind: Literal["document", "photo"]) -> BotMessage:
         chat = self._writable_chat(params)
-        document = _required(params, "document")
-        if isinstance(document, str):  # a file_id or URL of an existing file
-            name = document.rsplit("/", 1)[-1]
-            document = SentFile(filename=name, content=b"", file_id=document)
+        sent = _required(params, kind)
+        if isinstance(sent, str):  # a file_id or URL of an existing file
+            name = sent.rsplit("/", 1)[-1]
+            sent = SentFile(filename=name, content=b"", file_id=sent)
         raw_caption = params.get("caption")
         caption = None
         if raw_caption:
@@ -917,11 +928,11 @@ class FakeTelegram:
                 raise bad_request("message caption is too long")
         return self._new_message(
             chat,
-            document=document,
             caption=caption.text if caption else None,
             caption_entities=caption.entities if caption else (),
             parse_mode=params.get("parse_mode"),
             reply_markup=params.get("reply_markup"),
+            **{kind: sent},
         )
 
     async def _send_invoice(self, params: Params) -> BotMessage:

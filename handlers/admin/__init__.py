@@ -18,6 +18,7 @@ from handlers.admin import (
     payments,
     people,
     pricing,
+    topups,
 )
 from handlers.deps import Services
 from handlers.middlewares import LeaveFlowOnCommand
@@ -43,6 +44,7 @@ def create_router() -> Router:
         panels.create_router(),
         broadcasts.create_router(),
         files.create_router(),
+        topups.create_router(),
         payments.create_router(),  # /promo create|list|off; an admin's /promo CODE falls through
     )
     return router

@@ -11,6 +11,7 @@ from handlers.customer import (
     order_cancel,
     ordering,
     orders,
+    pay,
     products,
     promos,
     referrals,
@@ -26,6 +27,7 @@ def create_router() -> Router:
     router.include_routers(
         start.create_router(),
         topup.create_router(),
+        pay.create_router(),
         promos.create_router(),
         referrals.create_router(),
         services.create_router(),

@@ -26,6 +26,9 @@ def describe(entry: LedgerEntry) -> str:
         "order": _("Order #{ref}"),
         "refund": _("Refund for order #{ref}"),
         "topup": _("Top-up in Telegram Stars"),
+        "topup_crypto": _("Top-up in crypto"),
+        "topup_bank": _("Top-up by bank transfer"),
+        "topup_manual": _("Top-up by card transfer"),
         "topup_refund": _("Stars payment refunded"),
         "topup_refund_reverted": _("Stars refund cancelled"),
         "promo": _("Promo code"),
@@ -36,7 +39,9 @@ def describe(entry: LedgerEntry) -> str:
     return what.format(ref=html.quote(entry.reference))
 
 
-def balance_text(balance_now: str, entries: list[LedgerEntry], currency: str) -> str:
+def balance_text(
+    balance_now: str, entries: list[LedgerEntry], currency: str, *, several_methods: bool = False
+) -> str:
     lines = [_("💰 <b>Your balance: {balance}</b>").format(balance=balance_now)]
     if entries:
         lines += ["", _("Last movements:")]
@@ -46,7 +51,10 @@ def balance_text(balance_now: str, entries: list[LedgerEntry], currency: str) ->
             lines.append(f"{sign}{amount} · {describe(entry)}")
     else:
         lines += ["", _("No movements yet.")]
-    lines += ["", _("Top up with Telegram Stars, or redeem a promo code:")]
+    if several_methods:
+        lines += ["", _("Choose how to top up, or redeem a promo code:")]
+    else:
+        lines += ["", _("Top up with Telegram Stars, or redeem a promo code:")]
     return "\n".join(lines)
 
 
@@ -54,7 +62,9 @@ async def show_balance(target: Message | CallbackQuery, services: Services, pers
     currency = await services.catalog.currency()
     balance = format_money(await services.shop.balance(person.id), currency)
     entries = await services.shop.history(person.id, HISTORY_ROWS)
-    await show(target, balance_text(balance, entries, currency), keyboards.balance_menu())
+    methods = await services.topups.offered()
+    text = balance_text(balance, entries, currency, several_methods=bool(methods))
+    await show(target, text, keyboards.balance_menu(methods))
 
 
 async def balance_command(

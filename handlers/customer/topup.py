@@ -1,5 +1,6 @@
 """Top-ups in Telegram Stars: Balance -> ⭐ Top up -> an amount (or ✏️ Other amount, typed) -> an
-invoice in Stars. Paying it reaches handlers/payments.py; the rules are in shop/payments.py."""
+invoice in Stars. Paying it reaches handlers/payments.py; the rules are in shop/payments.py.
+/topup lists every method when the shop offers more than Stars (handlers/customer/pay.py)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,14 @@ async def show_topup_menu(target: Message | CallbackQuery, services: Services) -
 
 async def topup_command(message: Message, state: FSMContext, services: Services) -> None:
     await state.clear()
-    await show_topup_menu(message, services)
+    methods = await services.topups.offered()
+    if not methods:
+        await show_topup_menu(message, services)
+        return
+    await message.answer(
+        _("💳 <b>Top up your balance</b>\n\nChoose how you want to pay:"),
+        reply_markup=keyboards.topup_methods(methods),
+    )
 
 
 async def topup_button(callback: CallbackQuery, state: FSMContext, services: Services) -> None:
