@@ -94,14 +94,19 @@ class Console:
             balance: Balance | None = await asyncio.wait_for(self._panel.balance(), timeout=10)
         except (PanelError, TimeoutError):
             balance = None
+        currency = await self._catalog.currency()
+        conversions = {
+            panel.name: self._catalog.conversion(panel, currency)
+            for panel in self._catalog.panels.all()
+        }
         return Dashboard(
             users=await self.stats.users(start_of_today(), now - 7 * DAY),
-            today=await self.stats.window(start_of_today()),
-            week=await self.stats.window(now - 7 * DAY),
+            today=await self.stats.window(start_of_today(), conversions),
+            week=await self.stats.window(now - 7 * DAY, conversions),
             panel_balance=balance,
             unconfirmed=await self.stats.count_in_stage(Stage.UNCONFIRMED),
             stuck=await self.stats.stuck(int(now - self._stuck_hours * 3600)),
-            currency=await self._catalog.currency(),
+            currency=currency,
         )
 
     async def find_user(self, token: str) -> User | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -42,7 +43,9 @@ class StatsRepository:
         assert row is not None
         return UserStats(row[0], row[1], row[2])
 
-    async def window(self, since: int) -> WindowStats:
+    async def window(self, since: int, conversions: Mapping[str, Decimal | None]) -> WindowStats:
+        """`conversions`: per panel, one unit of its currency in the shop's (None: unknown, so
+        its charges are left out of the cost and the margin)."""
         statuses = {
             row[0]: row[1]
             for row in await self._db.fetchall(
@@ -50,26 +53,31 @@ class StatsRepository:
                 (since,),
             )
         }
-        money = await self._db.fetchone(
-            """SELECT COALESCE(SUM(price), 0),
+        per_panel = await self._db.fetchall(
+            """SELECT panel, COALESCE(SUM(price), 0),
                       COALESCE(SUM(CASE WHEN charge IS NOT NULL THEN charge END), 0),
-                      COALESCE(SUM(CASE WHEN charge IS NOT NULL
-                                        THEN price - refunded - charge END), 0)
-               FROM orders WHERE created_at >= ? AND status <> 'failed'""",
+                      COALESCE(SUM(CASE WHEN charge IS NOT NULL THEN price - refunded END), 0)
+               FROM orders WHERE created_at >= ? AND status <> 'failed' GROUP BY panel""",
             (since,),
         )
+        revenue = cost = margin = Decimal(0)
+        for panel, price, charge, kept in per_panel:
+            revenue += from_micros(price)
+            conversion = conversions.get(panel)
+            if conversion is not None:  # charges are in the panel's own currency
+                cost += from_micros(charge) * conversion
+                margin += from_micros(kept) - from_micros(charge) * conversion
         refunds = await self._db.fetchval(
             """SELECT COALESCE(SUM(amount), 0) FROM ledger
                WHERE kind IN ('refund', 'admin_refund') AND created_at >= ?""",
             (since,),
         )
-        assert money is not None
         return WindowStats(
             orders_by_status=statuses,
-            revenue=from_micros(money[0]),
+            revenue=revenue,
             refunds=from_micros(refunds),
-            panel_cost=from_micros(money[1]),
-            margin=from_micros(money[2]),
+            panel_cost=cost,
+            margin=margin,
         )
 
     async def count_in_stage(self, stage: str) -> int:

@@ -44,8 +44,9 @@ BATCH_LINES_SHOWN = 30
 UNCONFIRMED_SHOWN = 50
 
 
-def order_details(order: OrderRecord, currency: str) -> str:
-    charge = "—" if order.charge is None else format_money(order.charge, currency)
+def order_details(order: OrderRecord, currency: str, panel_currency: str) -> str:
+    """`panel_currency`: what the panel that holds it charges in."""
+    charge = "—" if order.charge is None else format_money(order.charge, panel_currency)
     created = dt.datetime.fromtimestamp(order.created_at, tz=dt.UTC).strftime("%Y-%m-%d %H:%M")
     lines = [
         f"<b>Order #{order.id}</b> · {order.stage.value}",
@@ -56,7 +57,9 @@ def order_details(order: OrderRecord, currency: str) -> str:
         f"Price: {format_money(order.price, currency)}; refunded "
         f"{format_money(order.refunded, currency)}",
         f"Panel charge: {charge}",
-        f"Panel order id: {order.panel_order_id or '—'}",
+        f"Panel: {order.panel}"
+        + (f", its service {order.panel_service_id}" if order.panel_service_id else "")
+        + f"; panel order id: {order.panel_order_id or '—'}",
         f"Start count: {order.start_count if order.start_count is not None else '—'}; "
         f"remains: {order.remains if order.remains is not None else '—'}",
         f"Created: {created} UTC",
@@ -84,7 +87,10 @@ async def order(message: Message, command: CommandObject, services: Services) ->
     if found is None:
         await message.answer(f"⚠️ There is no order #{order_id}.")
         return
-    await message.answer(order_details(found, await services.catalog.currency()))
+    currency = await services.catalog.currency()
+    panel = services.catalog.panels.get(found.panel)
+    panel_currency = panel.record.currency if panel and panel.record.currency else currency
+    await message.answer(order_details(found, currency, panel_currency))
 
 
 async def orders_of(message: Message, command: CommandObject, services: Services) -> None:
