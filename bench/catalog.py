@@ -454,8 +454,8 @@ async def bench_three_panels(n: int, c: int, workdir: Path) -> list[SyncRow]:
         repository = PanelRepository(db)
         for (name, currency, rate), url in zip(THREE_PANELS[1:], urls[1:], strict=True):
             await repository.add(name, url, KEY, currency)
-            await repository.set_mode(name, PanelMode.ALL)
-            await repository.set_rate(name, rate)
+            await repository.update(name, "mode", PanelMode.ALL.value)
+            await repository.update(name, "rate", str(rate))
         panels = Panels(repository, main)
         await panels.load()
         catalog_repository = CatalogRepository(db)

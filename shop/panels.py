@@ -162,21 +162,19 @@ class Panels:
         return Checked(panel, balance, services)
 
     async def set_enabled(self, name: str, enabled: bool) -> Panel:
-        panel = self.named(name)
-        await self._repository.set_enabled(panel.name, enabled)
-        panel.record = replace(panel.record, enabled=enabled)
-        return panel
+        return await self._set(name, "enabled", int(enabled), enabled=enabled)
 
     async def set_mode(self, name: str, mode: PanelMode) -> Panel:
-        panel = self.named(name)
-        await self._repository.set_mode(panel.name, mode)
-        panel.record = replace(panel.record, mode=mode)
-        return panel
+        return await self._set(name, "mode", mode.value, mode=mode)
 
     async def set_rate(self, name: str, rate: Decimal | None) -> Panel:
+        return await self._set(name, "rate", None if rate is None else str(rate), rate=rate)
+
+    async def _set(self, name: str, column: str, stored: object, **record: object) -> Panel:
+        """Store one setting of a panel and keep the record in memory in step."""
         panel = self.named(name)
-        await self._repository.set_rate(panel.name, rate)
-        panel.record = replace(panel.record, rate=rate)
+        await self._repository.update(panel.name, column, stored)
+        panel.record = replace(panel.record, **record)  # type: ignore[arg-type]
         return panel
 
     async def record_balance(self, name: str, balance: Balance) -> None:

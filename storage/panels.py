@@ -16,6 +16,7 @@ from storage.money import from_micros, to_micros
 from storage.orders import OPEN
 
 MAIN = "main"
+SETTABLE = frozenset({"enabled", "mode", "rate"})
 
 
 class PanelMode(StrEnum):
@@ -73,14 +74,11 @@ class PanelRepository:
         assert row is not None
         return PanelRecord.from_row(row)
 
-    async def set_enabled(self, name: str, enabled: bool) -> None:
-        await self._update(name, "enabled", int(enabled))
-
-    async def set_mode(self, name: str, mode: PanelMode) -> None:
-        await self._update(name, "mode", mode.value)
-
-    async def set_rate(self, name: str, rate: Decimal | None) -> None:
-        await self._update(name, "rate", None if rate is None else str(rate))
+    async def update(self, name: str, column: str, value: object) -> None:
+        """One of the settings an admin changes: enabled, mode or rate."""
+        assert column in SETTABLE, column
+        async with self._db.transaction() as tx:
+            await tx.execute(f"UPDATE panels SET {column} = ? WHERE name = ?", (value, name))
 
     async def set_balance(self, name: str, balance: Decimal, currency: str) -> None:
         async with self._db.transaction() as tx:
@@ -88,10 +86,6 @@ class PanelRepository:
                 "UPDATE panels SET balance = ?, currency = ? WHERE name = ?",
                 (to_micros(balance), currency, name),
             )
-
-    async def _update(self, name: str, column: str, value: object) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(f"UPDATE panels SET {column} = ? WHERE name = ?", (value, name))
 
     async def remove(self, name: str) -> int:
         """Forget a panel with its catalog and routes, unless it holds orders that are not
