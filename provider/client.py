@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -38,6 +39,18 @@ Model = TypeVar("Model", bound=BaseModel)
 T = TypeVar("T")
 
 
+@dataclass(slots=True)
+class PanelRecord:
+    """How the panel has been answering lately, for the health check."""
+
+    last_answer_at: float | None = None  # unix time of the last answer (a refusal is one too)
+    last_error: str | None = None  # why the latest call got no answer; None once one answers
+
+
+# Told of every call: action, outcome ("ok", "refused", "unavailable"), seconds (for metrics).
+CallObserver = Callable[[str, str, float], None]
+
+
 class PanelClient:
     def __init__(
         self,
@@ -56,6 +69,8 @@ class PanelClient:
         self._backoff = backoff
         self._concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
+        self.record = PanelRecord()
+        self.observer: CallObserver | None = None
 
     def __repr__(self) -> str:
         return f"PanelClient(url={self.url!r})"
@@ -82,17 +97,34 @@ class PanelClient:
         form = {"key": self._key.get_secret_value(), "action": action, **params}
         started = time.monotonic()
         try:
-            async with self._http().post(self.url, data=form) as response:
-                body = await response.text(errors="replace")
-                status = response.status
-        except TimeoutError:
-            raise ProviderUnavailable(f"the panel did not answer {action!r} in time") from None
-        except aiohttp.ClientError as error:
-            reason = type(error).__name__
-            raise ProviderUnavailable(f"cannot reach the panel ({reason})") from None
-        finally:
-            logger.debug("panel %s took %.3fs", action, time.monotonic() - started)
-        return parse_body(action, status, body)
+            try:
+                async with self._http().post(self.url, data=form) as response:
+                    body = await response.text(errors="replace")
+                    status = response.status
+            except TimeoutError:
+                raise ProviderUnavailable(f"the panel did not answer {action!r} in time") from None
+            except aiohttp.ClientError as error:
+                reason = type(error).__name__
+                raise ProviderUnavailable(f"cannot reach the panel ({reason})") from None
+            result = parse_body(action, status, body)
+        except ProviderError:
+            self._record(action, "refused", started)  # a clear refusal is an answer too
+            raise
+        except ProviderUnavailable as error:
+            self._record(action, "unavailable", started, str(error))
+            raise
+        self._record(action, "ok", started)
+        return result
+
+    def _record(self, action: str, outcome: str, started: float, error: str | None = None) -> None:
+        seconds = time.monotonic() - started
+        logger.debug("panel %s took %.3fs", action, seconds)
+        if error is None:
+            self.record.last_answer_at, self.record.last_error = time.time(), None
+        else:
+            self.record.last_error = error
+        if self.observer is not None:
+            self.observer(action, outcome, seconds)
 
     async def _read(self, action: str, params: dict[str, str] | None = None) -> Any:
         """A read-only call: retried with exponential backoff while the panel is unavailable."""
