@@ -140,11 +140,15 @@ class App:
         if catalog_sync:
             self.spawn(self._sync_catalog_forever(), "catalog-sync")
         if tracker:
-            self._tracker_started_at = time.time()
-            self.spawn(self.tracker.run(), "tracker")
-            self.spawn(self.health.run(), "health")
+            self.start_tracker()
         self.spawn(self.notifier.run(), "notifier")
         self.spawn(BroadcastFollower(self.bot, self.console).run(), "broadcast-progress")
+
+    def start_tracker(self) -> None:
+        """Order statuses and the panel's health, followed from now on."""
+        self._tracker_started_at = time.time()
+        self.spawn(self.tracker.run(), "tracker")
+        self.spawn(self.health.run(), "health")
 
     async def stop_background(self) -> None:
         for task in self._tasks:

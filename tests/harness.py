@@ -182,8 +182,8 @@ async def running_bot(
         await app.products.sync()
         app.start_background(catalog_sync=False, tracker=False)
         admin = shared.fake.person(user_id=ADMIN_ID, first_name="Owner")
+        await app.serve()  # when WEB_PORT is set, or in webhook mode
         if mode == "webhook":
-            await app.serve()
             await app.receive_by_webhook()  # the fake posts updates from now on
             yield ShopBot(app, shared.fake, shared.sim, admin)
             return  # leaving create_app stops the server, then finishes the updates in hand
