@@ -24,7 +24,7 @@ from bot.webhook import SECRET_HEADER, SECRET_SETTING, webhook_path
 from storage.db import Database
 from storage.orders import Stage
 from storage.settings import SettingsRepository
-from tests.fake_telegram import TEST_TOKEN
+from tests.fake_telegram import TEST_TOKEN, FakeTelegram
 from tests.harness import ShopBot, World, running_bot, text_of
 from tests.test_e2e_ordering import confirm_card, confirm_order
 from tests.test_e2e_payments import paid_topup
@@ -57,6 +57,10 @@ def handled(shop: ShopBot) -> float:
         registry.get_sample_value("shopbot_update_seconds_count", {"type": kind}) or 0.0
         for kind in ("message", "callback_query", "pre_checkout_query")
     )
+
+
+def webhook_of(fake: FakeTelegram) -> tuple[str, str | None]:
+    return fake.webhook_url, fake.webhook_secret
 
 
 def no_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
@@ -151,7 +155,7 @@ async def test_a_generated_secret_is_kept_and_polling_deletes_the_webhook(
         assert fake.webhook_secret == secret  # the same one, from the database
         await shop.expect(ann, "🔎")  # the update queued meanwhile was posted, as a search
     async with running_bot(shared_world, tmp_path) as shop:  # polling again
-        assert (fake.webhook_url, fake.webhook_secret) == ("", None)
+        assert webhook_of(fake) == ("", None)
         assert "Hello" in (await shop.ask(ann, "/start")).content
     assert all(secret not in record.getMessage() for record in caplog.records)
 
