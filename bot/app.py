@@ -381,7 +381,7 @@ def create_dispatcher(
     never share one."""
     dispatcher = Dispatcher(storage=storage)
     dispatcher.update.outer_middleware(in_flight)
-    person = PersonMiddleware(services.shop)
+    person = PersonMiddleware(services.shop, services.referrals)
     throttle = ThrottleMiddleware()
     for observer in (dispatcher.message, dispatcher.callback_query):
         observer.outer_middleware(person)

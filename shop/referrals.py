@@ -18,8 +18,9 @@ from enum import StrEnum
 
 from shop import payment_texts
 from shop.orders import Shop
-from storage.db import Database
+from storage.db import Database, Transaction
 from storage.referrals import ReferralRepository
+from storage.users import User
 
 REF_PREFIX = "ref_"
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -65,6 +66,14 @@ class ReferralOutcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class FirstStart:
+    """A new person's first /start, registered together with its referral decision."""
+
+    person: User
+    outcome: ReferralOutcome | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReferralStats:
     payload: str
     referred: int
@@ -81,33 +90,46 @@ class Referrals:
 
     async def on_start(self, user_id: int, args: str | None) -> ReferralOutcome | None:
         """Decide the person's referrer if this is their first /start. None: no referral asked."""
-        asked = is_referral(args)
-        referrer = referrer_in(args)
         if await self._repo.decided(user_id):  # the usual case, without the writer lock
-            return ReferralOutcome.NOT_NEW if asked else None
-        if not asked:  # a first /start without a link: one statement, no checks to make
-            async with self._db.transaction() as tx:
-                await self._repo.decide(tx, user_id, None)
-            return None
+            return ReferralOutcome.NOT_NEW if is_referral(args) else None
         async with self._db.transaction() as tx:
-            if await self._repo.is_decided(tx, user_id):
-                return ReferralOutcome.NOT_NEW
-            outcome: ReferralOutcome
-            if referrer is None:
-                outcome = ReferralOutcome.UNKNOWN
-            elif referrer == user_id:
-                outcome = ReferralOutcome.SELF
-            elif not await self._repo.user_exists(tx, referrer):
-                outcome = ReferralOutcome.UNKNOWN
-            elif await self._repo.has_history(tx, user_id):
-                outcome = ReferralOutcome.NOT_NEW
-            else:
-                outcome = ReferralOutcome.TIED
-            tied = referrer if outcome is ReferralOutcome.TIED else None
-            await self._repo.decide(tx, user_id, tied)
-            if tied is not None:
-                language = await self._repo.language_of(tx, tied)
-                await self._shop.outbox.add(tx, tied, payment_texts.referral_joined(language))
+            return await self._decide(tx, user_id, args)
+
+    async def first_start(
+        self, user_id: int, full_name: str, username: str | None, language: str, args: str | None
+    ) -> FirstStart:
+        """A new person's first /start: registered and their referrer decided in one
+        transaction. (Two, one after the other, made a crowd of newcomers queue twice for the
+        writer: bench/spike.py.)"""
+        async with self._db.transaction() as tx:
+            person = await self._shop.users.register_in(tx, user_id, full_name, username, language)
+            return FirstStart(person, await self._decide(tx, user_id, args))
+
+    async def _decide(
+        self, tx: Transaction, user_id: int, args: str | None
+    ) -> ReferralOutcome | None:
+        if not is_referral(args):  # nothing to check: one statement (a no-op if decided)
+            await self._repo.decide(tx, user_id, None)
+            return None
+        if await self._repo.is_decided(tx, user_id):
+            return ReferralOutcome.NOT_NEW
+        referrer = referrer_in(args)
+        outcome: ReferralOutcome
+        if referrer is None:
+            outcome = ReferralOutcome.UNKNOWN
+        elif referrer == user_id:
+            outcome = ReferralOutcome.SELF
+        elif not await self._repo.user_exists(tx, referrer):
+            outcome = ReferralOutcome.UNKNOWN
+        elif await self._repo.has_history(tx, user_id):
+            outcome = ReferralOutcome.NOT_NEW
+        else:
+            outcome = ReferralOutcome.TIED
+        tied = referrer if outcome is ReferralOutcome.TIED else None
+        await self._repo.decide(tx, user_id, tied)
+        if tied is not None:
+            language = await self._repo.language_of(tx, tied)
+            await self._shop.outbox.add(tx, tied, payment_texts.referral_joined(language))
         return outcome
 
     async def stats(self, user_id: int) -> ReferralStats:
