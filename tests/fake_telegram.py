@@ -458,6 +458,16 @@ def update_type(update: dict[str, Any]) -> str:
     return next((key for key in update if key != "update_id"), "")
 
 
+def update_chat(update: dict[str, Any]) -> int | None:
+    """Whose update it is (the chat, or the sender): a webhook keeps each one's in order."""
+    event = update.get(update_type(update))
+    if not isinstance(event, dict):
+        return None
+    chat = event.get("chat") or event.get("from") or {}
+    chat_id = chat.get("id")
+    return chat_id if isinstance(chat_id, int) else None
+
+
 class FakeTelegram:
     """A local Bot API server. Use as `async with FakeTelegram() as fake:`."""
 
@@ -494,13 +504,16 @@ class FakeTelegram:
         self._changes = Changes()
         self._closing = False
         self._runner: web.AppRunner | None = None
-        # Webhook mode (setWebhook): updates are posted to webhook_url one at a time, oldest
-        # first; an answer other than 2xx (or none) is retried after webhook_retry_seconds.
+        # Webhook mode (setWebhook): updates are posted to webhook_url, up to max_connections
+        # at once (Telegram's default 40), each chat's one at a time and in order; an answer
+        # other than 2xx (or none) is posted again after webhook_retry_seconds.
         self.webhook_url = ""
         self.webhook_secret: str | None = None
+        self.webhook_connections = 40
         self.webhook_retry_seconds = 0.05
         self.webhook_posts: list[tuple[int, int]] = []  # (update_id, HTTP status; 0: no answer)
-        self._posting = False
+        self._posting: set[int] = set()  # update ids being posted
+        self._retry_at: dict[int, float] = {}  # update id -> not before (time.monotonic())
         self._webhook_task: asyncio.Task[None] | None = None
         self._handlers: dict[str, Callable[[Params], Awaitable[Any]]] = {
             "getme": self._get_me,
@@ -861,6 +874,7 @@ class FakeTelegram:
         if params.get("drop_pending_updates"):
             self._updates.clear()
         self.webhook_url, self.webhook_secret = url, secret
+        self.webhook_connections = int(params.get("max_connections") or 40)
         if self._webhook_task is None or self._webhook_task.done():
             self._webhook_task = asyncio.create_task(self._post_updates(), name="fake-webhook")
         self._changes.notify()  # a waiting getUpdates ends with 409
@@ -878,6 +892,7 @@ class FakeTelegram:
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._deliverable(0)),
+            "max_connections": self.webhook_connections,
         }
 
     @property
@@ -886,33 +901,58 @@ class FakeTelegram:
         return not self._posting and not self._deliverable(0)
 
     async def _stop_webhook(self) -> None:
-        """Stop posting; a post under way ends first (its update is either taken or kept)."""
+        """Stop posting; posts under way end first (each update is either taken or kept)."""
         task, self._webhook_task = self._webhook_task, None
         if task is None:
             return
         self._changes.notify()
         await task
 
-    async def _post_updates(self) -> None:
-        """Telegram's side of a webhook: each update in order, retried until it is taken."""
-        timeout = aiohttp.ClientTimeout(total=10)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            while True:
-                await self._changes.wait_until(
-                    lambda: self._closing or not self.webhook_url or self._deliverable(0), 3600
-                )
-                if self._closing or not self.webhook_url:
-                    return
-                update = self._deliverable(0)[0]
-                if await self._post_update(session, update):
-                    self._updates.remove(update)
-                    self._changes.notify()
-                else:
-                    await self._retry_pause()
+    def _next_to_post(self) -> list[dict[str, Any]]:
+        """The updates to post now: each chat's oldest, unless it is being posted or waits to
+        be posted again; within the free connections."""
+        free = self.webhook_connections - len(self._posting)
+        now = time.monotonic()
+        busy: set[int | None] = set()
+        chosen: list[dict[str, Any]] = []
+        for update in self._deliverable(0):
+            if len(chosen) >= free:
+                break
+            chat = update_chat(update)
+            waiting = update["update_id"] in self._posting or (
+                self._retry_at.get(update["update_id"], 0.0) > now
+            )
+            if chat not in busy and not waiting:
+                chosen.append(update)
+            if chat is not None:
+                busy.add(chat)
+        return chosen
 
-    async def _post_update(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> bool:
+    async def _post_updates(self) -> None:
+        """Telegram's side of a webhook: every update posted until the bot takes it (2xx)."""
+        timeout = aiohttp.ClientTimeout(total=10)
+        posts: set[asyncio.Task[None]] = set()
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            try:
+                while True:
+                    await self._changes.wait_until(
+                        lambda: self._closing or not self.webhook_url or self._next_to_post(),
+                        3600.0,
+                    )
+                    if self._closing or not self.webhook_url:
+                        return
+                    for update in self._next_to_post():
+                        self._posting.add(update["update_id"])
+                        post = asyncio.create_task(self._post_update(session, update))
+                        posts.add(post)
+                        post.add_done_callback(posts.discard)
+            finally:
+                if posts:
+                    await asyncio.wait(posts)
+
+    async def _post_update(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> None:
+        update_id = update["update_id"]
         headers = {SECRET_HEADER: self.webhook_secret} if self.webhook_secret else {}
-        self._posting = True
         status = 0
         try:
             async with session.post(self.webhook_url, json=update, headers=headers) as response:
@@ -921,17 +961,17 @@ class FakeTelegram:
         except (aiohttp.ClientError, TimeoutError):
             pass
         finally:
-            self._posting = False
-        self.webhook_posts.append((update["update_id"], status))
+            self._posting.discard(update_id)
+        self.webhook_posts.append((update_id, status))
+        if 200 <= status < 300:
+            self._retry_at.pop(update_id, None)
+            with contextlib.suppress(ValueError):
+                self._updates.remove(update)
+        else:
+            self._retry_at[update_id] = time.monotonic() + self.webhook_retry_seconds
+            # Look again once it is due (nothing else may happen meanwhile).
+            asyncio.get_running_loop().call_later(self.webhook_retry_seconds, self._changes.notify)
         self._changes.notify()
-        return 200 <= status < 300
-
-    async def _retry_pause(self) -> None:
-        """Wait before posting again, unless the webhook is deleted or the server stops."""
-        with contextlib.suppress(TimeoutError):
-            await self._changes.wait_until(
-                lambda: self._closing or not self.webhook_url, self.webhook_retry_seconds
-            )
 
     async def _send_message(self, params: Params) -> BotMessage:
         chat = self._writable_chat(params)
