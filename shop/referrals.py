@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from shop import payment_texts
 from shop.orders import Shop
-from storage.db import Database, Transaction
+from storage.db import MAX_INTEGER, Database, Transaction
 from storage.referrals import ReferralRepository
 from storage.users import User
 
@@ -55,7 +55,8 @@ def referrer_in(args: str | None) -> int | None:
     code = text[len(REF_PREFIX) :].lower()
     if not code or len(code) > MAX_CODE_LENGTH or any(c not in DIGITS for c in code):
         return None
-    return int(code, 36)
+    user_id = int(code, 36)
+    return user_id if user_id <= MAX_INTEGER else None  # above it no user can exist
 
 
 class ReferralOutcome(StrEnum):
@@ -111,25 +112,26 @@ class Referrals:
         if not is_referral(args):  # nothing to check: one statement (a no-op if decided)
             await self._repo.decide(tx, user_id, None)
             return None
-        if await self._repo.is_decided(tx, user_id):
-            return ReferralOutcome.NOT_NEW
         referrer = referrer_in(args)
+        facts = await self._repo.facts(tx, user_id, referrer or 0)
         outcome: ReferralOutcome
+        if facts.decided:
+            return ReferralOutcome.NOT_NEW
         if referrer is None:
             outcome = ReferralOutcome.UNKNOWN
         elif referrer == user_id:
             outcome = ReferralOutcome.SELF
-        elif not await self._repo.user_exists(tx, referrer):
+        elif not facts.referrer_exists:
             outcome = ReferralOutcome.UNKNOWN
-        elif await self._repo.has_history(tx, user_id):
+        elif facts.has_history:
             outcome = ReferralOutcome.NOT_NEW
         else:
             outcome = ReferralOutcome.TIED
         tied = referrer if outcome is ReferralOutcome.TIED else None
         await self._repo.decide(tx, user_id, tied)
         if tied is not None:
-            language = await self._repo.language_of(tx, tied)
-            await self._shop.outbox.add(tx, tied, payment_texts.referral_joined(language))
+            joined = payment_texts.referral_joined(facts.referrer_language)
+            await self._shop.outbox.add(tx, tied, joined)
         return outcome
 
     async def stats(self, user_id: int) -> ReferralStats:

@@ -525,6 +525,9 @@ async def test_self_referral_and_late_or_bad_links_are_refused(shop: ShopBot) ->
     nobody = shop.person()
     unknown = await shop.ask(nobody, f"/start {referral_payload(1)}")
     assert "not valid" in text_of(unknown)
+    beyond = shop.person()  # a code above the largest id SQLite can hold
+    too_big = await shop.ask(beyond, "/start ref_zzzzzzzzzzzzz")
+    assert "not valid" in text_of(too_big)
 
     stats = await shop.ask(rita, "/referral")
     assert "People invited: 0" in text_of(stats)
