@@ -28,7 +28,6 @@ import asyncio
 import logging
 import os
 import random
-import socket
 import sqlite3
 import sys
 import tempfile
@@ -36,7 +35,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 # Run as `python bench/spike.py` from the repo root: make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,8 +46,8 @@ from shop.referrals import referral_payload
 from storage.db import Database
 from storage.users import UserRepository
 from tests.fake_telegram import FakeTelegram, Person
+from tests.harness import Mode, free_port
 
-Mode = Literal["polling", "webhook"]
 PEOPLE = int(os.environ.get("SPIKE_PEOPLE", "1000"))
 START_SECONDS = 10.0
 BROWSERS = 300 * PEOPLE // 1000
@@ -100,12 +98,6 @@ class SpikeBot(BotProcess):
         assert self._process is not None
         fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def serving(mode: Mode) -> dict[str, str]:

@@ -114,9 +114,9 @@ class Referrals:
             return None
         referrer = referrer_in(args)
         facts = await self._repo.facts(tx, user_id, referrer or 0)
-        outcome: ReferralOutcome
         if facts.decided:
             return ReferralOutcome.NOT_NEW
+        outcome: ReferralOutcome
         if referrer is None:
             outcome = ReferralOutcome.UNKNOWN
         elif referrer == user_id:
