@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -30,15 +31,19 @@ from bot.aiogram_patches import KeepResponseModels, TelegramSession, run_sync_fi
 from bot.broadcaster import BroadcastFollower
 from bot.commands import set_commands
 from bot.config import Settings
+from bot.healthz import HealthCheck, PanelView
 from bot.in_flight import UpdatesInFlight
-from bot.logging_setup import setup_logging
+from bot.logging_setup import redact_too, setup_logging
+from bot.metrics import Metrics, MetricsEndpoint, UpdateTimer
 from bot.notifier import Notifier
 from bot.payment_methods import create_topups
-from bot.payment_webhooks import log_webhook_paths
+from bot.payment_webhooks import add_payment_webhooks, log_webhook_paths
 from bot.payments_demo import PaymentsDemo
 from bot.review_desk import ReviewDesk
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.telegram_stars import TelegramStars
+from bot.web import RouteRegistrar, WebServer, build_web_app
+from bot.webhook import TelegramWebhook, delete_webhook, set_webhook, webhook_secret
 from handlers import create_root_router
 from handlers.deps import Services
 from handlers.middlewares import AnswerEveryButton, PersonMiddleware
@@ -62,6 +67,7 @@ from shop.tracker import Tracker
 from storage.catalog import CatalogRepository, SyncResult
 from storage.conversations import SqliteStorage
 from storage.db import Database
+from storage.figures import FiguresReader
 from storage.markup import MarkupRepository
 from storage.notifications import NotificationRepository
 from storage.panels import PanelRepository
@@ -74,6 +80,8 @@ logger = logging.getLogger(__name__)
 TELEGRAM_RETRY_MAX_SECONDS = 60.0
 # How long a stop lets the updates in hand finish; a stop as a whole stays under 5 s.
 UPDATES_GRACE_SECONDS = 3.0
+# In webhook mode Telegram counts an update delivered at our 200: it is ours to finish.
+WEBHOOK_GRACE_SECONDS = 10.0
 
 
 @dataclass
@@ -88,7 +96,11 @@ class App:
     services: Services
     notifier: Notifier
     in_flight: UpdatesInFlight
+    metrics: Metrics
+    webhook: TelegramWebhook | None = None  # in webhook mode
+    web: WebServer | None = None  # in webhook mode, or when WEB_PORT is set
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _tracker_started_at: float | None = None
 
     # The services by name, for the tests and benches that look inside.
     @property
@@ -133,8 +145,7 @@ class App:
         if catalog_sync:
             self.spawn(self._sync_catalog_forever(), "catalog-sync")
         if tracker:
-            self.spawn(self.tracker.run(), "tracker")
-            self.spawn(self.health.run(), "health")
+            self.start_tracker()
         self.spawn(self.notifier.run(), "notifier")
         self.spawn(BroadcastFollower(self.bot, self.console).run(), "broadcast-progress")
         desk = ReviewDesk(self.bot, self.services, self.settings.admin_ids)
@@ -142,11 +153,32 @@ class App:
         if self.services.topups.crypto is not None:
             self.spawn(self.services.topups.crypto.run(), "crypto-pay-polling")
 
+    def start_tracker(self) -> None:
+        """Order statuses and the panel's health, followed from now on."""
+        self._tracker_started_at = time.time()
+        self.spawn(self.tracker.run(), "tracker")
+        self.spawn(self.health.run(), "health")
+
     async def stop_background(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+
+    # ---- what the health check reads ---------------------------------------------------------
+
+    def panel_views(self) -> list[PanelView]:
+        """Every panel that is on: a panel switched off is not expected to answer."""
+        return [
+            PanelView(p.name, p.client.record.last_answer_at, p.client.record.last_error)
+            for p in self.catalog.panels.all()
+            if p.record.enabled
+        ]
+
+    def tracker_age(self) -> float | None:
+        if self._tracker_started_at is None:
+            return None
+        return time.time() - (self.tracker.last_cycle_at or self._tracker_started_at)
 
     async def _sync_catalog_forever(self) -> None:
         """Each panel on its own schedule: synced every CATALOG_SYNC_MINUTES; one that fails is
@@ -206,8 +238,20 @@ class App:
     async def set_commands(self) -> None:
         await set_commands(self.bot, self.settings.admin_ids)
 
+    async def serve(self) -> None:
+        """Start the web server, if there is one (WEBHOOK_URL or WEB_PORT set)."""
+        if self.web is not None:
+            await self.web.start()
+
+    async def receive_by_webhook(self) -> None:
+        """Webhook mode: Telegram posts updates to the web server (started by `serve`)."""
+        assert self.webhook is not None
+        await set_webhook(self.bot, self.dispatcher, self.settings.webhook_url, self.webhook.secret)
+
     async def poll(self, *, handle_signals: bool = True, polling_timeout: int = 30) -> None:
-        """Long polling until stopped (a signal, or `dispatcher.stop_polling()`)."""
+        """Long polling until stopped (a signal, or `dispatcher.stop_polling()`). A webhook
+        left from webhook mode is deleted first: Telegram refuses getUpdates while one is set."""
+        await delete_webhook(self.bot)
         await self.dispatcher.start_polling(
             self.bot,
             handle_signals=handle_signals,
@@ -221,17 +265,20 @@ class App:
 
 @asynccontextmanager
 async def create_app(settings: Settings) -> AsyncIterator[App]:
-    """Build the bot. On the way out (in this order): the updates in hand finish (bounded),
-    background tasks stop, conversations are written, the panel, Telegram session and database
-    close. Whatever was acquired is released even when building fails."""
+    """Build the bot. On the way out (in this order): the web server stops listening, the
+    updates in hand finish (bounded), background tasks stop, conversations are written, the
+    panel, Telegram session and database close. Whatever was acquired is released even when
+    building fails."""
     async with AsyncExitStack() as stack:
         db = Database(settings.database_path)
         stack.push_async_callback(db.close)
         await db.connect()
-        bot = create_bot(settings)
+        metrics = Metrics()
+        bot = create_bot(settings, metrics)
         stack.push_async_callback(bot.session.close)
         panel = await connect_panel(settings, stack)
-        panels = Panels(PanelRepository(db), panel)
+        # Every panel's calls are counted (metrics) and watched (/panels, /healthz).
+        panels = Panels(PanelRepository(db), panel, on_client=metrics.watch_panel)
         stack.push_async_callback(panels.close)
         await panels.load()
         demo = PaymentsDemo() if settings.payments_demo else None
@@ -241,11 +288,13 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
         stack.push_async_callback(services.topups.close)
         if demo is not None:
             await demo.serve(services, stack)
-        log_webhook_paths(services, settings.public_url)
+        log_webhook_paths(services, settings.payments_url)
+        services.tracker.on_cycle = metrics.tracker_cycle
         conversations = SqliteStorage(db)
         stack.push_async_callback(conversations.close)  # the last second of typing, written
         in_flight = UpdatesInFlight()
         dispatcher = create_dispatcher(services, conversations, in_flight)
+        dispatcher.update.outer_middleware(UpdateTimer(metrics.update_seconds))
         app = App(
             settings=settings,
             db=db,
@@ -254,25 +303,60 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
             panel=panel,
             services=services,
             # The shop's own outbox: its `added` event is what wakes the notifier.
-            notifier=Notifier(bot, services.shop.outbox, services.shop.users),
+            notifier=Notifier(
+                bot, services.shop.outbox, services.shop.users, on_outcome=metrics.notification
+            ),
             in_flight=in_flight,
+            metrics=metrics,
         )
         stack.push_async_callback(app.stop_background)
-        stack.push_async_callback(in_flight.finish, UPDATES_GRACE_SECONDS)
+        grace = WEBHOOK_GRACE_SECONDS if settings.uses_webhook else UPDATES_GRACE_SECONDS
+        stack.push_async_callback(in_flight.finish, grace)
+        if settings.uses_webhook:
+            secret = await webhook_secret(settings, SettingsRepository(db))
+            redact_too(secret)
+            app.webhook = TelegramWebhook(dispatcher, bot, secret, in_flight)
+        if settings.serves_web:
+            app.web = create_web_server(app)
+            stack.push_async_callback(app.web.stop)  # first of all: nothing new comes in
         held = await services.shop.recover_interrupted()
         if held:
             logger.warning("%d orders were interrupted while being placed: held for admins", held)
         yield app
 
 
-def create_bot(settings: Settings) -> Bot:
+def create_web_server(app: App) -> WebServer:
+    """/healthz, /metrics and, in webhook mode, the update path."""
+    settings, outbox = app.settings, app.services.shop.outbox
+    health = HealthCheck(
+        settings=SettingsRepository(app.db),
+        outbox=outbox,
+        panels=app.panel_views,
+        tracker_age=app.tracker_age,
+        tracker_late_seconds=max(3 * settings.status_poll_seconds, 300.0),
+        mode="webhook" if settings.uses_webhook else "polling",
+    )
+    metrics = MetricsEndpoint(
+        app.metrics,
+        FiguresReader(settings.database_path),
+        outbox,
+        settings.metrics_token.get_secret_value(),
+    )
+    routes: list[RouteRegistrar] = [health.register, metrics.register]
+    if app.webhook is not None:
+        routes.append(app.webhook.mount)
+    routes.append(partial(add_payment_webhooks, services=app.services))  # Crypto Pay, SePay
+    return WebServer(build_web_app(routes), settings.web_host, settings.listen_port)
+
+
+def create_bot(settings: Settings, metrics: Metrics) -> Bot:
     bot = Bot(
         token=settings.bot_token.get_secret_value(),
         session=TelegramSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
     bot.session.middleware(KeepResponseModels())
-    bot.session.middleware(RetryAfterMiddleware())
+    bot.session.middleware(RetryAfterMiddleware(on_retry_after=metrics.too_many_requests))
     return bot
 
 
@@ -348,7 +432,7 @@ def create_dispatcher(
     never share one."""
     dispatcher = Dispatcher(storage=storage)
     dispatcher.update.outer_middleware(in_flight)
-    person = PersonMiddleware(services.shop)
+    person = PersonMiddleware(services.shop, services.referrals)
     throttle = ThrottleMiddleware()
     for observer in (dispatcher.message, dispatcher.callback_query):
         observer.outer_middleware(person)
@@ -375,7 +459,8 @@ async def run(
     settings: Settings, *, handle_signals: bool = True, polling_timeout: int = 30
 ) -> None:
     if handle_signals:
-        # Until polling installs its own graceful handlers, a stop signal cancels start-up.
+        # Until polling (or the webhook's wait) installs its own graceful handlers, a stop
+        # signal cancels start-up.
         loop, current = asyncio.get_running_loop(), asyncio.current_task()
         for stop_signal in (signal.SIGINT, signal.SIGTERM):
             if current is not None:
@@ -385,11 +470,27 @@ async def run(
         await app.set_commands()
         settle_memory()
         app.start_background()
-        await app.poll(handle_signals=handle_signals, polling_timeout=polling_timeout)
+        await app.serve()
+        if settings.uses_webhook:
+            await app.receive_by_webhook()
+            await wait_for_stop(handle_signals)
+        else:
+            await app.poll(handle_signals=handle_signals, polling_timeout=polling_timeout)
+
+
+async def wait_for_stop(handle_signals: bool) -> None:
+    """Until SIGINT or SIGTERM (without signal handling: until cancelled)."""
+    stop = asyncio.Event()
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(stop_signal, stop.set)
+    await stop.wait()
+    logger.info("Stopping: the web server closes, the updates in hand finish")
 
 
 def main(settings: Settings) -> None:
-    setup_logging(settings.secrets())
+    setup_logging(settings.secrets)
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(run(settings))
     logger.info("Stopped")

@@ -5,6 +5,7 @@ Secrets are `SecretStr`: they print as '**********' in reprs, logs and traceback
 
 from __future__ import annotations
 
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,9 @@ from payments_api.vietqr import ACCOUNT, BIN
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 Amount = Annotated[Decimal, Field(gt=0, lt=10**12, decimal_places=6)]
+DEFAULT_WEB_PORT = 8080
+# What Telegram accepts as a webhook's secret_token.
+WEBHOOK_SECRET_FORM = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class Settings(BaseSettings):
@@ -40,6 +44,12 @@ class Settings(BaseSettings):
     stars_per_unit: Decimal = Field(default=Decimal(50), gt=0, le=1_000_000, decimal_places=6)
     # Share of each top-up (any method) paid to the person who invited the payer, in percent.
     referral_percent: Decimal = Field(default=Decimal(5), ge=0, le=100, decimal_places=6)
+    # Serving (README "Running in production"): a public base URL turns webhook mode on.
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")  # empty: generated once, kept in the database
+    web_host: str = "0.0.0.0"  # noqa: S104 - a server in a container listens on every address
+    web_port: int | None = Field(default=None, ge=0, le=65535)  # 0: any free port
+    metrics_token: SecretStr = SecretStr("")  # empty: /metrics is open
 
     # ---- top-ups beyond Stars (issue 17): a method whose settings are empty is hidden ----
     # The top-up amount buttons (in the shop's currency), shown where a method's range allows.
@@ -136,7 +146,22 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value
 
-    @field_validator("telegram_api_url", "provider_url", "crypto_pay_url", "public_url")
+    @field_validator("web_port", mode="before")
+    @classmethod
+    def _empty_port_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_accepts_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and not WEBHOOK_SECRET_FORM.match(secret):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator(
+        "telegram_api_url", "provider_url", "webhook_url", "crypto_pay_url", "public_url"
+    )
     @classmethod
     def _http_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
@@ -160,9 +185,32 @@ class Settings(BaseSettings):
     def manual_payment_on(self) -> bool:
         return bool(self.manual_payment_text.strip())
 
+    @property
+    def payments_url(self) -> str:
+        """Where payment webhooks reach the bot: PUBLIC_URL, else the Telegram webhook's base."""
+        return self.public_url or self.webhook_url
+
+    @property
+    def uses_webhook(self) -> bool:
+        return bool(self.webhook_url)
+
+    @property
+    def serves_web(self) -> bool:
+        """The web server (webhook, /healthz, /metrics) runs in webhook mode, or when WEB_PORT
+        is set (health and metrics of a polling bot)."""
+        return self.uses_webhook or self.web_port is not None
+
+    @property
+    def listen_port(self) -> int:
+        return DEFAULT_WEB_PORT if self.web_port is None else self.web_port
+
+    @property
     def secrets(self) -> list[str]:
-        """Every secret value, for the log filter."""
-        values = [self.bot_token, self.provider_key, self.crypto_pay_token, self.sepay_api_key]
+        """Every secret setting's value, for the log filter."""
+        values = (
+            self.bot_token, self.provider_key, self.webhook_secret, self.metrics_token,
+            self.crypto_pay_token, self.sepay_api_key,
+        )  # fmt: skip
         return [value.get_secret_value() for value in values if value.get_secret_value()]
 
 

@@ -15,6 +15,10 @@ class RedactSecrets(logging.Filter):
         super().__init__()
         self._secrets = [secret for secret in secrets if len(secret) >= 6]
 
+    def add(self, secret: str) -> None:
+        if len(secret) >= 6 and secret not in self._secrets:
+            self._secrets.append(secret)
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
             return True
@@ -40,3 +44,12 @@ def setup_logging(secrets: Iterable[str], level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def redact_too(secret: str) -> None:
+    """A secret known only after start (the webhook secret generated and kept in the database)
+    is masked from now on too."""
+    for handler in logging.getLogger().handlers:
+        for log_filter in handler.filters:
+            if isinstance(log_filter, RedactSecrets):
+                log_filter.add(secret)

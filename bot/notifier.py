@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -42,8 +43,10 @@ class Notifier:
         *,
         per_second: float = 25.0,
         per_chat_interval: float = 1.0,
+        on_outcome: Callable[[str], None] | None = None,  # sent, dropped, ... (metrics)
     ) -> None:
         self._bot = bot
+        self._on_outcome = on_outcome
         self.outbox = outbox
         self._users = users
         self._spacing = 1.0 / per_second
@@ -87,40 +90,47 @@ class Notifier:
         self._last_send = time.monotonic()
 
     async def _deliver(self, notification: Notification) -> int:
+        outcome, handled = await self._send(notification)
+        if outcome and self._on_outcome is not None:
+            self._on_outcome(outcome)
+        return handled
+
+    async def _send(self, notification: Notification) -> tuple[str, int]:
+        """-> (what became of it, "" if nothing was tried; 1 if it was handled, 0 if not)."""
         await self._pace()
         if notification.broadcast_id is not None and not await self.outbox.is_pending(
             notification.id
         ):
-            return 1  # the broadcast was canceled while this round was under way
+            return "", 1  # the broadcast was canceled while this round was under way
         chat_id = notification.chat_id
         try:
             await self._bot.send_message(chat_id, notification.text, disable_web_page_preview=True)
         except TelegramRetryAfter as error:
             logger.warning("Telegram asks to wait %ss", error.retry_after)
             await asyncio.sleep(error.retry_after)
-            return 0
+            return "rate_limited", 0
         except TelegramForbiddenError:
             await self._users.set_blocked_bot(chat_id, True)
             dropped = await self.outbox.drop_for_chat(chat_id, "blocked the bot")
             logger.info("User %s blocked the bot; %d notifications dropped", chat_id, dropped)
-            return 1
+            return "dropped", 1
         except (TelegramBadRequest, TelegramNotFound) as error:
             # Retrying cannot fix a message Telegram rejects (chat gone, bad markup): keep it
             # in the table with the reason, for admins to see.
             await self.outbox.drop(notification.id, f"rejected: {error.message}"[:500])
             logger.error("Telegram rejected notification %s: %s", notification.id, error.message)
-            return 1
+            return "dropped", 1
         except (TelegramNetworkError, TelegramServerError) as error:
             delay = min(2.0 ** (notification.attempts + 1), MAX_RETRY_SECONDS)
             await self.outbox.postpone(notification.id, delay)
             logger.warning(
                 "Notification %s not sent (%s); retry in %.0fs", notification.id, error, delay
             )
-            return 1
+            return "postponed", 1
         now = time.monotonic()
         self._last_by_chat[chat_id] = now
         if len(self._last_by_chat) > PACING_MEMORY:  # forget chats that are past their pause
             horizon = now - self._per_chat_interval
             self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > horizon}
         await self.outbox.mark_sent(notification.id)
-        return 1
+        return "sent", 1

@@ -38,7 +38,7 @@ def create_topups(
     crypto = bank = manual = None
     if settings.crypto_pay_on:
         poll = settings.crypto_pay_poll_seconds
-        if settings.public_url:
+        if settings.payments_url:
             poll = max(poll, WEBHOOK_SAFETY_POLL_SECONDS)
         crypto = CryptoTopUps(
             db,

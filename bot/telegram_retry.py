@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import (
@@ -24,9 +25,15 @@ logger = logging.getLogger(__name__)
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):
-    def __init__(self, attempts: int = 3, longest_wait: float = 60.0) -> None:
+    def __init__(
+        self,
+        attempts: int = 3,
+        longest_wait: float = 60.0,
+        on_retry_after: Callable[[str], None] | None = None,  # told the method (metrics)
+    ) -> None:
         self._attempts = attempts
         self._longest_wait = longest_wait
+        self._on_retry_after = on_retry_after
 
     async def __call__(
         self,
@@ -38,6 +45,8 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
+                if self._on_retry_after is not None:
+                    self._on_retry_after(method.__api_method__)
                 if attempt == self._attempts or error.retry_after > self._longest_wait:
                     raise
                 logger.warning(

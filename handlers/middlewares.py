@@ -17,6 +17,7 @@ from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddlewa
 
 from shop.i18n import _, in_language, supported_language
 from shop.orders import Shop
+from shop.referrals import Referrals
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 LAST_SEEN_REFRESH_SECONDS = 3600
@@ -26,11 +27,24 @@ def full_name(user: User) -> str:
     return " ".join(part for part in (user.first_name, user.last_name) if part)[:128]
 
 
-class PersonMiddleware(BaseMiddleware):
-    """Loads (or registers) the sender as `person`, sets their language, stops banned people."""
+def start_args(event: TelegramObject) -> str | None:
+    """What follows /start ("" if nothing) in a message that is a /start; None otherwise."""
+    if not isinstance(event, Message) or not event.text:
+        return None
+    command, *args = event.text.split(maxsplit=1)
+    return (args[0] if args else "") if command == "/start" else None
 
-    def __init__(self, shop: Shop) -> None:
+
+class PersonMiddleware(BaseMiddleware):
+    """Loads (or registers) the sender as `person`, sets their language, stops banned people.
+
+    A new person's first /start is registered together with its referral decision, in one
+    transaction (`first_start` for the start handler): a launch-day crowd waits for the writer
+    once a person, not twice."""
+
+    def __init__(self, shop: Shop, referrals: Referrals) -> None:
         self._shop = shop
+        self._referrals = referrals
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         sender: User | None = data.get("event_from_user")
@@ -40,6 +54,12 @@ class PersonMiddleware(BaseMiddleware):
         if chat is not None and chat.type != "private":
             return await self._outside_private_chat(event)
         person = await self._shop.person(sender.id)
+        if person is None and (args := start_args(event)) is not None:
+            language = supported_language(sender.language_code)
+            first = await self._referrals.first_start(
+                sender.id, full_name(sender), sender.username, language, args or None
+            )
+            person, data["first_start"] = first.person, first
         stale = person is None or (
             person.blocked_bot  # they are writing again: they unblocked the bot
             or person.full_name != full_name(sender)

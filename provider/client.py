@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -36,8 +37,18 @@ logger = logging.getLogger(__name__)
 MULTI_LIMIT = 100  # ids per multi request, the panel's limit
 Model = TypeVar("Model", bound=BaseModel)
 T = TypeVar("T")
-# Told of every call: the action, and whether the panel answered (a JSON refusal is an answer).
-CallObserver = Callable[[str, bool], None]
+
+
+@dataclass(slots=True)
+class CallRecord:
+    """How the panel has been answering lately, for the health check."""
+
+    last_answer_at: float | None = None  # unix time of the last answer (a refusal is one too)
+    last_error: str | None = None  # why the latest call got no answer; None once one answers
+
+
+# Told of every call: action, outcome ("ok", "refused", "unavailable"), seconds (for metrics).
+CallObserver = Callable[[str, str, float], None]
 
 
 class PanelClient:
@@ -51,17 +62,17 @@ class PanelClient:
         backoff: float = 1.0,
         concurrency: int = 8,
         name: str = "main",
-        observer: CallObserver | None = None,
     ) -> None:
         self.url = url
         self.name = name
-        self.observer = observer
         self._key = key if isinstance(key, SecretStr) else SecretStr(key)
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
         self._read_attempts = max(1, read_attempts)
         self._backoff = backoff
         self._concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
+        self.record = CallRecord()
+        self.observers: list[CallObserver] = []  # metrics, the shop's watch over its panels
 
     def __repr__(self) -> str:
         return f"PanelClient(name={self.name!r}, url={self.url!r})"
@@ -87,26 +98,35 @@ class PanelClient:
     async def _call_once(self, action: str, params: dict[str, str]) -> Any:
         form = {"key": self._key.get_secret_value(), "action": action, **params}
         started = time.monotonic()
-        answered = False
         try:
-            async with self._http().post(self.url, data=form) as response:
-                body = await response.text(errors="replace")
-                status = response.status
-            data = parse_body(action, status, body)
-            answered = True
-            return data
+            try:
+                async with self._http().post(self.url, data=form) as response:
+                    body = await response.text(errors="replace")
+                    status = response.status
+            except TimeoutError:
+                raise ProviderUnavailable(f"the panel did not answer {action!r} in time") from None
+            except aiohttp.ClientError as error:
+                reason = type(error).__name__
+                raise ProviderUnavailable(f"cannot reach the panel ({reason})") from None
+            result = parse_body(action, status, body)
         except ProviderError:
-            answered = True
+            self._record(action, "refused", started)  # a clear refusal is an answer too
             raise
-        except TimeoutError:
-            raise ProviderUnavailable(f"the panel did not answer {action!r} in time") from None
-        except aiohttp.ClientError as error:
-            reason = type(error).__name__
-            raise ProviderUnavailable(f"cannot reach the panel ({reason})") from None
-        finally:
-            logger.debug("panel %s %s took %.3fs", self.name, action, time.monotonic() - started)
-            if self.observer is not None:
-                self.observer(action, answered)
+        except ProviderUnavailable as error:
+            self._record(action, "unavailable", started, str(error))
+            raise
+        self._record(action, "ok", started)
+        return result
+
+    def _record(self, action: str, outcome: str, started: float, error: str | None = None) -> None:
+        seconds = time.monotonic() - started
+        logger.debug("panel %s %s took %.3fs", self.name, action, seconds)
+        if error is None:
+            self.record.last_answer_at, self.record.last_error = time.time(), None
+        else:
+            self.record.last_error = error
+        for observer in self.observers:
+            observer(action, outcome, seconds)
 
     async def _read(self, action: str, params: dict[str, str] | None = None) -> Any:
         """A read-only call: retried with exponential backoff while the panel is unavailable."""

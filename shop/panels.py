@@ -10,6 +10,7 @@ import re
 import sqlite3
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -35,16 +36,13 @@ def mask(key: str) -> str:
 
 @dataclass(slots=True)
 class Activity:
-    """What the bot saw of a panel since it started."""
+    """The calls a panel did not answer in the last hour (its last answer is on its client)."""
 
-    last_answer: float | None = None  # unix time
     errors: deque[float] = field(default_factory=deque)
 
-    def record(self, action: str, answered: bool) -> None:
+    def record(self, action: str, outcome: str, seconds: float) -> None:
         now = time.time()
-        if answered:
-            self.last_answer = now
-        else:
+        if outcome == "unavailable":
             self.errors.append(now)
         self._forget_before(now - ERROR_WINDOW_SECONDS)
 
@@ -77,10 +75,17 @@ class Checked:
     services: list[Service]
 
 
+ClientHook = Callable[[str, PanelClient], None]
+
+
 class Panels:
-    def __init__(self, repository: PanelRepository, main: PanelClient) -> None:
+    def __init__(
+        self, repository: PanelRepository, main: PanelClient, on_client: ClientHook | None = None
+    ) -> None:
+        """`on_client` is told of each panel's client as it is built (metrics watch them)."""
         self._repository = repository
         self._main_client = main
+        self._on_client = on_client
         # The main panel as migration 0008 writes it, until load() reads what admins set.
         default = PanelRecord(MAIN, "", "", PanelMode.ALL, True, "", None, None, 0)
         self._panels: dict[str, Panel] = {MAIN: self._watched(default, main)}
@@ -97,11 +102,12 @@ class Panels:
     def _client(self, record: PanelRecord) -> PanelClient:
         return PanelClient(record.url, record.api_key, name=record.name)
 
-    @staticmethod
-    def _watched(record: PanelRecord, client: PanelClient) -> Panel:
+    def _watched(self, record: PanelRecord, client: PanelClient) -> Panel:
         panel = Panel(record, client, Activity())
         client.name = record.name
-        client.observer = panel.activity.record
+        client.observers.append(panel.activity.record)
+        if self._on_client is not None:
+            self._on_client(record.name, client)
         return panel
 
     async def close(self) -> None:

@@ -19,9 +19,10 @@ from enum import StrEnum
 
 from shop import payment_texts
 from shop.orders import Shop
-from storage.db import Database, Transaction
+from storage.db import MAX_INTEGER, Database, Transaction
 from storage.money import MICRO
 from storage.referrals import ReferralRepository
+from storage.users import User
 
 REF_PREFIX = "ref_"
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -62,7 +63,8 @@ def referrer_in(args: str | None) -> int | None:
     code = text[len(REF_PREFIX) :].lower()
     if not code or len(code) > MAX_CODE_LENGTH or any(c not in DIGITS for c in code):
         return None
-    return int(code, 36)
+    user_id = int(code, 36)
+    return user_id if user_id <= MAX_INTEGER else None  # above it no user can exist
 
 
 class ReferralOutcome(StrEnum):
@@ -70,6 +72,14 @@ class ReferralOutcome(StrEnum):
     NOT_NEW = "not_new"  # the link came after the person's first /start, or after activity
     SELF = "self"  # their own link
     UNKNOWN = "unknown"  # the code names nobody who used the bot
+
+
+@dataclass(frozen=True, slots=True)
+class FirstStart:
+    """A new person's first /start, registered together with its referral decision."""
+
+    person: User
+    outcome: ReferralOutcome | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,33 +99,47 @@ class Referrals:
 
     async def on_start(self, user_id: int, args: str | None) -> ReferralOutcome | None:
         """Decide the person's referrer if this is their first /start. None: no referral asked."""
-        asked = is_referral(args)
-        referrer = referrer_in(args)
         if await self._repo.decided(user_id):  # the usual case, without the writer lock
-            return ReferralOutcome.NOT_NEW if asked else None
-        if not asked:  # a first /start without a link: one statement, no checks to make
-            async with self._db.transaction() as tx:
-                await self._repo.decide(tx, user_id, None)
-            return None
+            return ReferralOutcome.NOT_NEW if is_referral(args) else None
         async with self._db.transaction() as tx:
-            if await self._repo.is_decided(tx, user_id):
-                return ReferralOutcome.NOT_NEW
-            outcome: ReferralOutcome
-            if referrer is None:
-                outcome = ReferralOutcome.UNKNOWN
-            elif referrer == user_id:
-                outcome = ReferralOutcome.SELF
-            elif not await self._repo.user_exists(tx, referrer):
-                outcome = ReferralOutcome.UNKNOWN
-            elif await self._repo.has_history(tx, user_id):
-                outcome = ReferralOutcome.NOT_NEW
-            else:
-                outcome = ReferralOutcome.TIED
-            tied = referrer if outcome is ReferralOutcome.TIED else None
-            await self._repo.decide(tx, user_id, tied)
-            if tied is not None:
-                language = await self._repo.language_of(tx, tied)
-                await self._shop.outbox.add(tx, tied, payment_texts.referral_joined(language))
+            return await self._decide(tx, user_id, args)
+
+    async def first_start(
+        self, user_id: int, full_name: str, username: str | None, language: str, args: str | None
+    ) -> FirstStart:
+        """A new person's first /start: registered and their referrer decided in one
+        transaction. (Two, one after the other, made a crowd of newcomers queue twice for the
+        writer: bench/spike.py.)"""
+        async with self._db.transaction() as tx:
+            person = await self._shop.users.register_in(tx, user_id, full_name, username, language)
+            return FirstStart(person, await self._decide(tx, user_id, args))
+
+    async def _decide(
+        self, tx: Transaction, user_id: int, args: str | None
+    ) -> ReferralOutcome | None:
+        if not is_referral(args):  # nothing to check: one statement (a no-op if decided)
+            await self._repo.decide(tx, user_id, None)
+            return None
+        referrer = referrer_in(args)
+        facts = await self._repo.facts(tx, user_id, referrer or 0)
+        if facts.decided:
+            return ReferralOutcome.NOT_NEW
+        outcome: ReferralOutcome
+        if referrer is None:
+            outcome = ReferralOutcome.UNKNOWN
+        elif referrer == user_id:
+            outcome = ReferralOutcome.SELF
+        elif not facts.referrer_exists:
+            outcome = ReferralOutcome.UNKNOWN
+        elif facts.has_history:
+            outcome = ReferralOutcome.NOT_NEW
+        else:
+            outcome = ReferralOutcome.TIED
+        tied = referrer if outcome is ReferralOutcome.TIED else None
+        await self._repo.decide(tx, user_id, tied)
+        if tied is not None:
+            joined = payment_texts.referral_joined(facts.referrer_language)
+            await self._shop.outbox.add(tx, tied, joined)
         return outcome
 
     async def stats(self, user_id: int) -> ReferralStats:
@@ -149,7 +173,7 @@ class ReferralShares:
         entry = await self._shop.ledger.apply(
             tx, referrer_id, share, "referral", reference, f"top-up of user {user_id}"
         )
-        language = await self._repo.language_of(tx, referrer_id)
+        language = await self._shop.users.language_in(tx, referrer_id)
         await self._shop.outbox.add(
             tx,
             referrer_id,

@@ -116,16 +116,21 @@ class Tracker:
         self._poll_seconds = poll_seconds
         self._stuck_hours = stuck_hours
         self.currency = DEFAULT_CURRENCY
+        # Watched from outside: when a whole cycle last ended (health), how long each took.
+        self.last_cycle_at: float | None = None
+        self.on_cycle: Callable[[float], None] | None = None
 
     async def run(self) -> None:
         """Poll forever; back off while the panel is down, never fail orders because of it."""
         failures = 0
         while True:
+            started = time.monotonic()
             try:
                 await self.sync_once()
                 await self.sync_products_once()
                 await self.sync_refills()
                 await self.report_stuck()
+                self._cycle_done(time.monotonic() - started)
                 failures = 0
                 delay = self._poll_seconds
             except PanelError as error:
@@ -136,6 +141,11 @@ class Tracker:
                 logger.exception("Status sync crashed; next try in %.0fs", self._poll_seconds)
                 delay = self._poll_seconds
             await asyncio.sleep(delay)
+
+    def _cycle_done(self, seconds: float) -> None:
+        self.last_cycle_at = time.time()
+        if self.on_cycle is not None:
+            self.on_cycle(seconds)
 
     async def sync_once(self) -> CycleReport:
         """One cycle over the open service orders, panel by panel: a panel that does not answer

@@ -73,6 +73,18 @@ class NotificationRepository:
         )
         return count
 
+    async def backlog(self) -> tuple[int, int | None]:
+        """Messages waiting, and when the oldest personal one that is due was written (None if
+        none is): a broadcast may wait its turn, a personal message should not wait long."""
+        row = await self._db.fetchone(
+            """SELECT COUNT(*),
+                      MIN(CASE WHEN broadcast_id IS NULL AND not_before <= ? THEN created_at END)
+               FROM notifications WHERE sent_at IS NULL AND dropped IS NULL""",
+            (time.time(),),
+        )
+        assert row is not None
+        return row[0], row[1]
+
     async def mark_sent(self, notification_id: int) -> None:
         async with self._db.transaction() as tx:
             await tx.execute(

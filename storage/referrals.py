@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from storage.db import Database, Transaction
 from storage.money import from_micros
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralFacts:
+    decided: bool  # the person's referrer was decided before
+    referrer_exists: bool
+    referrer_language: str | None
+    has_history: bool  # the person has ordered or had money moved already: not new
 
 
 class ReferralRepository:
@@ -16,38 +25,27 @@ class ReferralRepository:
         found = await self._db.fetchval("SELECT 1 FROM referrals WHERE user_id = ?", (user_id,))
         return found is not None
 
-    async def is_decided(self, tx: Transaction, user_id: int) -> bool:
-        found = await tx.fetchval("SELECT 1 FROM referrals WHERE user_id = ?", (user_id,))
-        return found is not None
-
-    async def decide(self, tx: Transaction, user_id: int, referrer_id: int | None) -> bool:
-        """Record the person's referrer (or that they have none); False if decided before."""
+    async def decide(self, tx: Transaction, user_id: int, referrer_id: int | None) -> None:
+        """Record the person's referrer (or that they have none); a no-op if decided before."""
         await tx.execute(
             """INSERT INTO referrals (user_id, referrer_id) VALUES (?, ?)
                ON CONFLICT (user_id) DO NOTHING""",
             (user_id, referrer_id),
         )
-        added: int = await tx.fetchval("SELECT changes()")  # execute() gives lastrowid
-        return added > 0
 
-    async def has_history(self, tx: Transaction, user_id: int) -> bool:
-        """The person has ordered or had money moved already: they are not new."""
-        found = await tx.fetchval(
-            """SELECT EXISTS (SELECT 1 FROM orders WHERE user_id = ?)
-                   OR EXISTS (SELECT 1 FROM ledger WHERE user_id = ?)""",
-            (user_id, user_id),
+    async def facts(self, tx: Transaction, user_id: int, referrer_id: int) -> ReferralFacts:
+        """What deciding a referral needs, in one statement (a crowd of newcomers queues for
+        the writer: each statement inside a transaction is a trip to the database's thread)."""
+        row = await tx.fetchone(
+            """SELECT EXISTS (SELECT 1 FROM referrals WHERE user_id = ?1),
+                      EXISTS (SELECT 1 FROM users WHERE id = ?2),
+                      (SELECT language FROM users WHERE id = ?2),
+                      EXISTS (SELECT 1 FROM orders WHERE user_id = ?1)
+                          OR EXISTS (SELECT 1 FROM ledger WHERE user_id = ?1)""",
+            (user_id, referrer_id),
         )
-        return bool(found)
-
-    async def user_exists(self, tx: Transaction, user_id: int) -> bool:
-        found = await tx.fetchval("SELECT 1 FROM users WHERE id = ?", (user_id,))
-        return found is not None
-
-    async def language_of(self, tx: Transaction, user_id: int) -> str | None:
-        language: str | None = await tx.fetchval(
-            "SELECT language FROM users WHERE id = ?", (user_id,)
-        )
-        return language
+        assert row is not None
+        return ReferralFacts(bool(row[0]), bool(row[1]), row[2], bool(row[3]))
 
     async def referrer_of(self, tx: Transaction, user_id: int) -> int | None:
         referrer: int | None = await tx.fetchval(

@@ -48,15 +48,21 @@ class UserRepository:
         """Create the user on first contact, else refresh name and last-seen (language is kept:
         the person may have chosen another one)."""
         async with self._db.transaction() as tx:
-            row = await tx.fetchone(
-                """INSERT INTO users (id, username, full_name, language, last_seen_at)
-                   VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT (id) DO UPDATE SET username = excluded.username,
-                       full_name = excluded.full_name, last_seen_at = excluded.last_seen_at,
-                       blocked_bot = 0
-                   RETURNING *""",
-                (user_id, username, full_name, language, int(time.time())),
-            )
+            return await self.register_in(tx, user_id, full_name, username, language)
+
+    async def register_in(
+        self, tx: Transaction, user_id: int, full_name: str, username: str | None, language: str
+    ) -> User:
+        """`register` inside the caller's transaction."""
+        row = await tx.fetchone(
+            """INSERT INTO users (id, username, full_name, language, last_seen_at)
+               VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET username = excluded.username,
+                   full_name = excluded.full_name, last_seen_at = excluded.last_seen_at,
+                   blocked_bot = 0
+               RETURNING *""",
+            (user_id, username, full_name, language, int(time.time())),
+        )
         assert row is not None
         return User.from_row(row)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 
 from storage.db import Database
-from tests.harness import ShopBot, World, running_bot, world
+from tests.harness import Mode, ShopBot, World, running_bot, world
 
 # A thread left running (a connection never closed) must not keep pytest alive for ever.
 from tests.thread_guard import pytest_sessionfinish, pytest_unconfigure  # noqa: F401
@@ -37,8 +38,21 @@ async def shared_world() -> AsyncIterator[World]:
         yield shared
 
 
+@pytest.fixture
+def bot_mode() -> Mode:
+    """How the `shop` bot takes its updates; see pytest_generate_tests for both ways."""
+    return "polling"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module with `BOTH_MODES = True` runs its tests over long polling, then over a webhook
+    (the fake posting updates to the bot's web server, as Telegram does)."""
+    if "bot_mode" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_MODES", False):
+        metafunc.parametrize("bot_mode", ["polling", "webhook"], scope="module")
+
+
 @pytest_asyncio.fixture(loop_scope="module")
-async def shop(shared_world: World, tmp_path: Path) -> AsyncIterator[ShopBot]:
+async def shop(shared_world: World, tmp_path: Path, bot_mode: Mode) -> AsyncIterator[ShopBot]:
     shared_world.sim.clear_faults()
-    async with running_bot(shared_world, tmp_path) as running:
+    async with running_bot(shared_world, tmp_path, bot_mode) as running:
         yield running

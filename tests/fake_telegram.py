@@ -1,6 +1,7 @@
 """A fake Telegram Bot API server and a "person" driver for end-to-end tests.
 
-The server speaks enough of the Bot API for an aiogram bot to poll it and talk to people:
+The server speaks enough of the Bot API for an aiogram bot to poll it (or to take its updates
+by webhook, as Telegram posts them) and talk to people:
 
     async with FakeTelegram() as fake:
         bot = Bot(TEST_TOKEN, session=fake.session())
@@ -16,10 +17,12 @@ change signal the server raises whenever it records a call or queues an update.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import itertools
 import json
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -28,6 +31,7 @@ from html.parser import HTMLParser
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
+import aiohttp
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
@@ -38,6 +42,11 @@ Params = dict[str, Any]
 MatchMode = Literal["exact", "contains"]
 
 TEST_TOKEN = "123456789:AAFakeTokenForTestsOnly-not-a-secret0"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
 """A token aiogram accepts; the fake accepts any token and takes the bot id from it."""
 
 MAX_TEXT_LENGTH = 4096
@@ -87,6 +96,7 @@ _BOOL_FIELDS = frozenset(
         "show_alert",
         "ok",
         "drop_pending_updates",
+        "max_connections",
         "disable_notification",
         "protect_content",
         "allow_paid_broadcast",
@@ -452,6 +462,16 @@ def update_type(update: dict[str, Any]) -> str:
     return next((key for key in update if key != "update_id"), "")
 
 
+def update_chat(update: dict[str, Any]) -> int | None:
+    """Whose update it is (the chat, or the sender): a webhook keeps each one's in order."""
+    event = update.get(update_type(update))
+    if not isinstance(event, dict):
+        return None
+    chat = event.get("chat") or event.get("from") or {}
+    chat_id = chat.get("id")
+    return chat_id if isinstance(chat_id, int) else None
+
+
 class FakeTelegram:
     """A local Bot API server. Use as `async with FakeTelegram() as fake:`."""
 
@@ -488,10 +508,23 @@ class FakeTelegram:
         self._changes = Changes()
         self._closing = False
         self._runner: web.AppRunner | None = None
+        # Webhook mode (setWebhook): updates are posted to webhook_url, up to max_connections
+        # at once (Telegram's default 40), each chat's one at a time and in order; an answer
+        # other than 2xx (or none) is posted again after webhook_retry_seconds.
+        self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        self.webhook_connections = 40
+        self.webhook_retry_seconds = 0.05
+        self.webhook_posts: list[tuple[int, int]] = []  # (update_id, HTTP status; 0: no answer)
+        self._posting: set[int] = set()  # update ids being posted
+        self._retry_at: dict[int, float] = {}  # update id -> not before (time.monotonic())
+        self._webhook_task: asyncio.Task[None] | None = None
         self._handlers: dict[str, Callable[[Params], Awaitable[Any]]] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
+            "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
+            "getwebhookinfo": self._get_webhook_info,
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_message_reply_markup,
@@ -538,6 +571,7 @@ class FakeTelegram:
         """Answer pending long polls (empty) and shut the server down."""
         self._closing = True
         self._changes.notify()
+        await self._stop_webhook()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -779,6 +813,8 @@ class FakeTelegram:
         }
 
     async def _get_updates(self, params: Params) -> list[dict[str, Any]]:
+        if self.webhook_url:
+            raise ApiError(409, WEBHOOK_ACTIVE)
         offset = int(params.get("offset", 0))
         limit = min(max(int(params.get("limit", 100)), 1), 100)
         timeout = max(float(params.get("timeout", 0)), 0.0)
@@ -794,6 +830,7 @@ class FakeTelegram:
                 lambda: (
                     self._deliverable(offset)
                     or self._closing
+                    or self.webhook_url
                     or generation != self._poll_generation
                 ),
                 timeout,
@@ -802,6 +839,8 @@ class FakeTelegram:
             pass
         finally:
             self.pending_polls -= 1
+        if self.webhook_url:
+            raise ApiError(409, WEBHOOK_ACTIVE)
         if generation != self._poll_generation:
             raise ApiError(
                 409,
@@ -828,10 +867,116 @@ class FakeTelegram:
             return kind not in _OPT_IN_UPDATES
         return kind in self._allowed_updates
 
+    async def _set_webhook(self, params: Params) -> bool:
+        url = str(_required(params, "url"))
+        if not url.startswith(("http://", "https://")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad_request("secret token contains unallowed characters")
+        if "allowed_updates" in params:
+            self._allowed_updates = frozenset(params["allowed_updates"] or ()) or None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook_url, self.webhook_secret = url, secret
+        self.webhook_connections = int(params.get("max_connections") or 40)
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.create_task(self._post_updates(), name="fake-webhook")
+        self._changes.notify()  # a waiting getUpdates ends with 409
+        return True
+
     async def _delete_webhook(self, params: Params) -> bool:
+        self.webhook_url, self.webhook_secret = "", None
+        await self._stop_webhook()
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
+
+    async def _get_webhook_info(self, params: Params) -> dict[str, Any]:
+        return {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._deliverable(0)),
+            "max_connections": self.webhook_connections,
+        }
+
+    @property
+    def webhook_idle(self) -> bool:
+        """Every update pushed so far was posted to the webhook and answered 2xx."""
+        return not self._posting and not self._deliverable(0)
+
+    async def _stop_webhook(self) -> None:
+        """Stop posting; posts under way end first (each update is either taken or kept)."""
+        task, self._webhook_task = self._webhook_task, None
+        if task is None:
+            return
+        self._changes.notify()
+        await task
+
+    def _next_to_post(self) -> list[dict[str, Any]]:
+        """The updates to post now: each chat's oldest, unless it is being posted or waits to
+        be posted again; within the free connections."""
+        free = self.webhook_connections - len(self._posting)
+        now = time.monotonic()
+        busy: set[int | None] = set()
+        chosen: list[dict[str, Any]] = []
+        for update in self._deliverable(0):
+            if len(chosen) >= free:
+                break
+            chat = update_chat(update)
+            waiting = update["update_id"] in self._posting or (
+                self._retry_at.get(update["update_id"], 0.0) > now
+            )
+            if chat not in busy and not waiting:
+                chosen.append(update)
+            if chat is not None:
+                busy.add(chat)
+        return chosen
+
+    async def _post_updates(self) -> None:
+        """Telegram's side of a webhook: every update posted until the bot takes it (2xx)."""
+        timeout = aiohttp.ClientTimeout(total=10)
+        posts: set[asyncio.Task[None]] = set()
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            try:
+                while True:
+                    await self._changes.wait_until(
+                        lambda: self._closing or not self.webhook_url or self._next_to_post(),
+                        3600.0,
+                    )
+                    if self._closing or not self.webhook_url:
+                        return
+                    for update in self._next_to_post():
+                        self._posting.add(update["update_id"])
+                        post = asyncio.create_task(self._post_update(session, update))
+                        posts.add(post)
+                        post.add_done_callback(posts.discard)
+            finally:
+                if posts:
+                    await asyncio.wait(posts)
+
+    async def _post_update(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> None:
+        update_id = update["update_id"]
+        headers = {SECRET_HEADER: self.webhook_secret} if self.webhook_secret else {}
+        status = 0
+        try:
+            async with session.post(self.webhook_url, json=update, headers=headers) as response:
+                await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError):
+            pass
+        finally:
+            self._posting.discard(update_id)
+        self.webhook_posts.append((update_id, status))
+        if 200 <= status < 300:
+            self._retry_at.pop(update_id, None)
+            with contextlib.suppress(ValueError):
+                self._updates.remove(update)
+        else:
+            self._retry_at[update_id] = time.monotonic() + self.webhook_retry_seconds
+            # Look again once it is due (nothing else may happen meanwhile).
+            asyncio.get_running_loop().call_later(self.webhook_retry_seconds, self._changes.notify)
+        self._changes.notify()
 
     async def _send_message(self, params: Params) -> BotMessage:
         chat = self._writable_chat(params)

@@ -1,23 +1,27 @@
-"""End-to-end harness: the real bot (Dispatcher polling, SQLite file, panel client over HTTP)
-against the fake Telegram and the panel simulator, both shared by the tests of a module."""
+"""End-to-end harness: the real bot (SQLite file, panel client over HTTP) against the fake
+Telegram and the panel simulator, both shared by the tests of a module. The bot takes its
+updates by long polling, or (mode="webhook") from the fake posting them to its web server as
+Telegram does; a module runs its tests both ways with `BOTH_MODES = True` (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import itertools
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bot.app import App, create_app
 from bot.config import Settings
 from provider.simulator import PanelSimulator
 from tests.fake_telegram import TEST_TOKEN, BotMessage, FakeTelegram, Person
 
+Mode = Literal["polling", "webhook"]
 ADMIN_ID = 900_000_001
 POLLING_STOP_SECONDS = 5.0
 _user_ids = itertools.count(700_000_001)
@@ -134,7 +138,11 @@ class ShopBot:
 
     async def wait_idle(self) -> None:
         """Wait until every update pushed so far has been handled by the bot."""
-        await self.fake.wait_for(lambda: self.fake.pending_polls > 0 or None, 15.0)
+        if self.app.webhook is None:
+            await self.fake.wait_for(lambda: self.fake.pending_polls > 0 or None, 15.0)
+            return
+        await self.fake.wait_for(lambda: self.fake.webhook_idle or None, 15.0)
+        assert not await self.app.in_flight.wait(15.0), "updates still running after 15 s"
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:  # noqa: ASYNC109
@@ -147,7 +155,9 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0
 
 
 @asynccontextmanager
-async def running_bot(shared: World, tmp_path: Path, **overrides: Any) -> AsyncIterator[ShopBot]:
+async def running_bot(
+    shared: World, tmp_path: Path, mode: Mode = "polling", **overrides: Any
+) -> AsyncIterator[ShopBot]:
     values: dict[str, Any] = {
         "bot_token": TEST_TOKEN,
         "telegram_api_url": shared.fake.base_url,
@@ -157,20 +167,39 @@ async def running_bot(shared: World, tmp_path: Path, **overrides: Any) -> AsyncI
         "database_path": tmp_path / "bot.sqlite3",
         "status_poll_seconds": 3600,
         "markup_percent": Decimal(30),
-    } | overrides
-    settings = Settings(_env_file=None, **values)
+    }
+    if mode == "webhook":
+        port = free_port()
+        values |= {
+            "webhook_url": f"http://127.0.0.1:{port}",
+            "web_host": "127.0.0.1",
+            "web_port": port,
+        }
+    settings = Settings(_env_file=None, **(values | overrides))
     async with create_app(settings) as app:
         app.panel._backoff = 0.01  # reads retry fast in tests
         await app.catalog.sync()
         await app.products.sync()
         app.start_background(catalog_sync=False, tracker=False)
+        admin = shared.fake.person(user_id=ADMIN_ID, first_name="Owner")
+        await app.serve()  # when WEB_PORT is set, or in webhook mode
+        if mode == "webhook":
+            await app.receive_by_webhook()  # the fake posts updates from now on
+            yield ShopBot(app, shared.fake, shared.sim, admin)
+            return  # leaving create_app stops the server, then finishes the updates in hand
         polling = asyncio.create_task(app.poll(handle_signals=False, polling_timeout=1))
         try:
             await shared.fake.wait_for(lambda: shared.fake.pending_polls > 0 or None, 10.0)
-            admin = shared.fake.person(user_id=ADMIN_ID, first_name="Owner")
             yield ShopBot(app, shared.fake, shared.sim, admin)
         finally:
             await stop_polling(app, polling)
+
+
+def free_port() -> int:
+    """A port nobody listens on now: the webhook URL must name it before the server starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def stop_polling(app: App, polling: asyncio.Task[None]) -> None:

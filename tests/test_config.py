@@ -62,3 +62,30 @@ def test_settings_parse_and_hide_secrets(monkeypatch: pytest.MonkeyPatch) -> Non
     text = repr(settings) + str(settings)
     assert "123:abcdef" not in text
     assert "panel-secret" not in text
+
+
+def test_serving_settings() -> None:
+    polling = Settings(_env_file=None, bot_token="1:x", web_port="")
+    assert (polling.uses_webhook, polling.serves_web, polling.web_port) == (False, False, None)
+    health_only = Settings(_env_file=None, bot_token="1:x", web_port="9000")
+    assert health_only.serves_web and health_only.listen_port == 9000
+    webhook = Settings(
+        _env_file=None,
+        bot_token="1:x",
+        webhook_url="https://bot.example.com/",
+        webhook_secret="abc_DEF-123",
+        metrics_token="token-value",
+    )
+    assert webhook.webhook_url == "https://bot.example.com"
+    assert webhook.serves_web and webhook.listen_port == 8080
+    assert {"abc_DEF-123", "token-value"} <= set(webhook.secrets)
+    assert "abc_DEF-123" not in repr(webhook)
+
+
+def test_a_bad_webhook_secret_is_named_not_echoed(tmp_path: Path) -> None:
+    result = run_bot(
+        {"BOT_TOKEN": "123:x", "WEBHOOK_URL": "https://x.example", "WEBHOOK_SECRET": "has space!"},
+        tmp_path,
+    )
+    assert result.returncode == 2
+    assert "WEBHOOK_SECRET" in result.stderr and "has space" not in result.stderr

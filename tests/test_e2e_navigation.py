@@ -16,6 +16,7 @@ from tests.fake_telegram import BotMessage, Person
 from tests.harness import ShopBot, World, running_bot, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+BOTH_MODES = True  # tests/conftest.py: over long polling, then over a webhook
 
 MENU = {"🛒 Services", "📦 My orders", "💰 Balance", "❓ Help"}
 _links = itertools.count(1)

@@ -14,6 +14,7 @@ from tests.fake_telegram import BotMessage, Person
 from tests.harness import ShopBot, World, running_bot, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+BOTH_MODES = True  # tests/conftest.py: over long polling, then over a webhook
 
 # The simulator is shared by the module and refuses a second active order for the same link.
 _links = itertools.count(1)

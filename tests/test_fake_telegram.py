@@ -21,9 +21,9 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
 )
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 
-from tests.fake_telegram import TEST_TOKEN, FakeTelegram
+from tests.fake_telegram import SECRET_HEADER, TEST_TOKEN, FakeTelegram
 
 Sleep = Callable[[float], Awaitable[None]]
 POLLING_TIMEOUT = 10  # long on purpose: the tests prove pushes wake the poll at once
@@ -344,3 +344,47 @@ async def test_get_updates_semantics_and_unknown_method(fake: FakeTelegram) -> N
         404,
         {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
     )
+
+
+async def test_webhook_posts_in_order_with_the_secret_and_retries(fake: FakeTelegram) -> None:
+    """Like Telegram: once a webhook is set, getUpdates is refused and each update is posted,
+    oldest first, until the bot answers 2xx; deleteWebhook brings getUpdates back."""
+    received: list[tuple[int, str]] = []
+    refusals = [503, 500]  # the bot's first two answers
+
+    async def bot_endpoint(request: web.Request) -> web.Response:
+        update = await request.json()
+        received.append((update["update_id"], request.headers.get(SECRET_HEADER, "")))
+        return web.Response(status=refusals.pop(0) if refusals else 200)
+
+    app = web.Application()
+    app.router.add_post("/hook", bot_endpoint)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    fake.webhook_retry_seconds = 0.01
+    try:
+        ann = fake.person()
+        await ann.send("queued before the webhook")
+        status, _ = await post(
+            fake, "setWebhook", url=f"http://127.0.0.1:{port}/hook", secret_token="abc_1"
+        )
+        assert status == 200
+        await ann.send("second")
+        await fake.wait_for(lambda: fake.webhook_idle or None)
+        assert [update_id for update_id, _ in received] == [1, 1, 1, 2]  # retried, in order
+        assert {secret for _, secret in received} == {"abc_1"}
+        assert [status for _, status in fake.webhook_posts] == [503, 500, 200, 200]
+        status, body = await post(fake, "getUpdates", timeout="0")
+        assert status == 409 and "webhook is active" in body["description"]
+        status, body = await post(fake, "getWebhookInfo")
+        assert body["result"]["url"].endswith("/hook")
+        assert (await post(fake, "setWebhook", url="ftp://x"))[0] == 400
+
+        await post(fake, "deleteWebhook")
+        await ann.send("third")
+        status, body = await post(fake, "getUpdates", timeout="0")
+        assert [update["message"]["text"] for update in body["result"]] == ["third"]
+    finally:
+        await runner.cleanup()

@@ -167,3 +167,37 @@ async def test_markup_rules_answer_from_memory_and_follow_every_change(db: Datab
     assert await rules.remove("service", 14) is True
     assert await rules.remove("service", 14) is False
     assert await rules.for_service(14, 3) == Decimal(50)
+
+
+async def test_a_failed_migration_leaves_the_database_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade whose migration fails stops at start; the file keeps its data and version,
+    so the previous release still runs on it (deploy/README.md, "Upgrading")."""
+    import storage.db as db_module
+
+    path = tmp_path / "upgrade.sqlite3"
+    old = Database(path)
+    await old.connect()
+    version = await old.schema_version()
+    await make_user(old, 7, "3")
+    await old.close()
+
+    broken = "ALTER TABLE users ADD COLUMN nickname TEXT;\nINSERT INTO no_such_table VALUES (1);"
+    migrations = [*available_migrations(), (version + 1, broken)]
+    monkeypatch.setattr(db_module, "available_migrations", lambda: migrations)
+    upgraded = Database(path)
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        await upgraded.connect()
+    assert not upgraded.connected
+
+    monkeypatch.undo()  # the previous release again
+    again = Database(path)
+    await again.connect()
+    try:
+        assert await again.schema_version() == version
+        columns = {row[1] for row in await again.fetchall("PRAGMA table_info(users)")}
+        assert "nickname" not in columns
+        assert await Ledger(again).balance(7) == Decimal("3")
+    finally:
+        await again.close()

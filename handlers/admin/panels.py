@@ -77,7 +77,7 @@ def panel_block(panel: Panel, services: int, currency: str) -> str:
         f"<b>{panel.name}</b> — {state}, {mode}\n"
         f"  Balance {balance} · {counted(services, 'service', 'services')} · "
         f"{rate_line(panel, currency)}\n"
-        f"  Last answer {ago(panel.activity.last_answer)} · errors in the last hour: "
+        f"  Last answer {ago(panel.client.record.last_answer_at)} · errors in the last hour: "
         f"{panel.activity.errors_last_hour()}\n"
         f"  {html.quote(where)}"
     )

@@ -14,6 +14,7 @@ from handlers.common import flow_key, show
 from handlers.customer.referrals import referral_note
 from handlers.deps import Services
 from shop.i18n import _
+from shop.referrals import FirstStart
 from storage.users import User
 
 
@@ -53,10 +54,16 @@ async def start(
     person: User,
     command: CommandObject,
     services: Services,
+    first_start: FirstStart | None = None,
 ) -> None:
     await state.clear()
     # The first /start decides who invited the person (`/start ref_<code>`): shop/referrals.py.
-    note = referral_note(await services.referrals.on_start(person.id, command.args))
+    # A newcomer's was decided as they were registered (PersonMiddleware), in one transaction.
+    if first_start is not None:
+        outcome = first_start.outcome
+    else:
+        outcome = await services.referrals.on_start(person.id, command.args)
+    note = referral_note(outcome)
     text = greeting(person) + (f"\n\n{note}" if note else "")
     await message.answer(text, reply_markup=keyboards.main_menu())
 
