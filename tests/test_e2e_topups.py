@@ -18,16 +18,15 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
 
-from bot.payment_webhooks import add_payment_webhooks, webhook_paths
+from bot.payment_webhooks import webhook_paths
 from payments_api import vietqr
 from payments_api.cryptopay_simulator import CryptoPaySimulator
 from payments_api.sepay_simulator import SePaySender
 from shop.referrals import referral_payload
 from storage.payments import Payment, PaymentStatus
 from tests.fake_telegram import BotMessage, Person
-from tests.harness import ShopBot, World, eventually, running_bot, text_of
+from tests.harness import ShopBot, World, eventually, free_port, running_bot, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -90,28 +89,13 @@ def settings_for(crypto: CryptoPaySimulator) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def webhooks_server(shop: ShopBot) -> AsyncIterator[str]:
-    """The payment webhooks on their own aiohttp app (the bot's web server's stand-in)."""
-    app = web.Application()
-    add_payment_webhooks(app, shop.app.services)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
-
-
-@asynccontextmanager
 async def payments_bot(
     shared: World, crypto: CryptoPaySimulator, tmp_path: Path
 ) -> AsyncIterator[Payments]:
-    async with (
-        running_bot(shared, tmp_path, **settings_for(crypto)) as shop,
-        webhooks_server(shop) as base,
-    ):
+    port = free_port()  # the payment webhooks come to the bot's own web server
+    served = settings_for(crypto) | {"web_host": "127.0.0.1", "web_port": port}
+    async with running_bot(shared, tmp_path, **served) as shop:
+        base = f"http://127.0.0.1:{port}"
         paths = webhook_paths(shop.app.services)
         crypto.webhook_url = base + paths["cryptopay"]
         sender = SePaySender(base + paths["sepay"], SEPAY_KEY)
