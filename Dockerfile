@@ -19,6 +19,7 @@ COPY handlers ./handlers
 COPY shop ./shop
 COPY storage ./storage
 COPY provider ./provider
+COPY payments_api ./payments_api
 # The project with exactly the dependency versions of requirements.lock (no dev tools).
 RUN pip install -c requirements.lock .
 

@@ -109,8 +109,16 @@ async def test_the_dockerfile_installs_starts_passes_its_healthcheck_and_stops(
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
         try:
-            await fake.wait_for(lambda: fake.pending_polls > 0 or bot.returncode is not None, 120)
-            assert bot.returncode is None, "the bot exited at start"
+            exited = asyncio.ensure_future(bot.wait())
+            polling = asyncio.ensure_future(fake.wait_for(lambda: fake.pending_polls or None, 120))
+            await asyncio.wait({exited, polling}, return_when=asyncio.FIRST_COMPLETED)
+            if exited.done():  # e.g. a package the image does not copy: say why, at once
+                polling.cancel()
+                assert bot.stdout is not None
+                early = (await bot.stdout.read()).decode()
+                raise AssertionError(f"the bot exited at start:\n{early[-3000:]}")
+            await polling
+            exited.cancel()
             await run([python, *healthcheck[1:]], env, app)
             bot.send_signal(signal.SIGTERM)
             output, _ = await asyncio.wait_for(bot.communicate(), 30)
