@@ -455,7 +455,8 @@ async def bench_three_panels(n: int, c: int, workdir: Path) -> list[SyncRow]:
         for (name, currency, rate), url in zip(THREE_PANELS[1:], urls[1:], strict=True):
             await repository.add(name, url, KEY, currency)
             await repository.update(name, "mode", PanelMode.ALL.value)
-            await repository.update(name, "rate", str(rate))
+            if rate is not None:
+                await repository.update(name, "rate", str(rate))
         panels = Panels(repository, main)
         await panels.load()
         catalog_repository = CatalogRepository(db)
