@@ -17,7 +17,8 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
@@ -30,6 +31,7 @@ from prometheus_client.registry import Collector
 
 from provider.client import CallObserver, PanelClient
 from storage.figures import Figures, FiguresReader
+from storage.money import from_micros
 from storage.notifications import NotificationRepository
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -134,6 +136,12 @@ def update_type(event: TelegramObject) -> str:
         return "unknown"
 
 
+def exact(amount: Decimal) -> float:
+    """Money as a sample. prometheus_client turns a sample into text itself (floatToGoString),
+    and takes a Decimal there as well: the amount stays exact up to the wire."""
+    return cast(float, amount)
+
+
 class StoredFigures(Collector):
     """What the last scrape read from the database, as Prometheus metric families."""
 
@@ -143,24 +151,26 @@ class StoredFigures(Collector):
 
     def collect(self) -> Iterable[Metric]:
         orders = self.figures.orders
-        placed = sum(total.count for status, total in orders.items() if status not in NOT_PLACED)
+        placed = sum(count for status, count in orders.items() if status not in NOT_PLACED)
         yield CounterMetricFamily(
             "shopbot_orders_placed", "Orders the panel took (whatever became of them)", placed
         )
-        failed = orders["failed"].count if "failed" in orders else 0
+        failed = orders.get("failed", 0)
         yield CounterMetricFamily(
             "shopbot_orders_failed", "Orders refused by the panel, or refunded unplaced", failed
         )
-        unconfirmed = orders["unconfirmed"].count if "unconfirmed" in orders else 0
+        unconfirmed = orders.get("unconfirmed", 0)
         yield GaugeMetricFamily(
             "shopbot_orders_unconfirmed", "Orders held for an admin to settle", unconfirmed
         )
-        charges = sum(total.charge_micros for total in orders.values()) / 1_000_000
-        yield CounterMetricFamily(
+        charges = CounterMetricFamily(
             "shopbot_panel_charges",
-            "Money out: what the panel charged for orders, in the panel currency",
-            charges,
+            "Money out: what each panel charged for orders, in that panel's currency",
+            labels=["panel"],
         )
+        for panel, micros in self.figures.charges.items():
+            charges.add_metric([panel], exact(from_micros(micros)))
+        yield charges
         ledger = self.figures.ledger
         refunds = CounterMetricFamily(
             "shopbot_refunds", "Refunds by what was refunded (order, topup)", labels=["of"]
@@ -171,7 +181,7 @@ class StoredFigures(Collector):
         for kind, of in REFUND_KINDS.items():
             total = ledger.get(kind)
             refunds.add_metric([of], total.count if total else 0)
-            refunded.add_metric([of], abs(self.figures.ledger_amount(kind)))
+            refunded.add_metric([of], exact(abs(self.figures.ledger_amount(kind))))
         yield refunds
         yield refunded
         topups = CounterMetricFamily("shopbot_topups", "Top-ups by method", labels=["method"])
@@ -181,7 +191,7 @@ class StoredFigures(Collector):
         for kind, method in TOPUP_METHODS.items():
             total = ledger.get(kind)
             topups.add_metric([method], total.count if total else 0)
-            money_in.add_metric([method], self.figures.ledger_amount(kind))
+            money_in.add_metric([method], exact(self.figures.ledger_amount(kind)))
         yield topups
         yield money_in
         yield GaugeMetricFamily(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from storage.money import from_micros
@@ -21,21 +22,17 @@ class KindTotal:
     micros: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class OrderTotal:
-    count: int
-    charge_micros: int  # what the panel charged, where it said
-
-
 @dataclass(slots=True)
 class Figures:
-    orders: dict[str, OrderTotal] = field(default_factory=dict)  # by status
+    orders: dict[str, int] = field(default_factory=dict)  # how many, by status
+    # What each panel charged, where it said, in micro-units of that panel's own currency.
+    charges: dict[str, int] = field(default_factory=dict)
     ledger: dict[str, KindTotal] = field(default_factory=dict)  # by kind, since the start
 
-    def ledger_amount(self, kind: str) -> float:
-        """A kind's total in units of the currency (a float: what Prometheus takes)."""
+    def ledger_amount(self, kind: str) -> Decimal:
+        """A kind's total in units of the currency."""
         total = self.ledger.get(kind)
-        return float(from_micros(total.micros)) if total else 0.0
+        return from_micros(total.micros) if total else Decimal(0)
 
 
 class FiguresReader:
@@ -53,13 +50,14 @@ class FiguresReader:
         connection = sqlite3.connect(self._path, timeout=5.0)
         try:
             connection.execute("PRAGMA query_only=1")
-            orders = {
-                status: OrderTotal(count, charge)
-                for status, count, charge in connection.execute(
-                    """SELECT status, COUNT(*), COALESCE(SUM(charge), 0)
-                       FROM orders GROUP BY status"""
-                )
-            }
+            orders: dict[str, int] = {}
+            charges: dict[str, int] = {}
+            for status, panel, count, charge in connection.execute(
+                """SELECT status, panel, COUNT(*), COALESCE(SUM(charge), 0)
+                   FROM orders GROUP BY status, panel"""
+            ):
+                orders[status] = orders.get(status, 0) + count
+                charges[panel] = charges.get(panel, 0) + charge
             newest = connection.execute("SELECT COALESCE(MAX(id), 0) FROM ledger").fetchone()[0]
             rows = connection.execute(
                 """SELECT kind, COUNT(*), SUM(amount) FROM ledger
@@ -74,4 +72,4 @@ class FiguresReader:
         finally:
             connection.close()
         ledger = {kind: KindTotal(t.count, t.micros) for kind, t in self._ledger.items()}
-        return Figures(orders=orders, ledger=ledger)
+        return Figures(orders=orders, charges=charges, ledger=ledger)

@@ -293,7 +293,7 @@ async def test_metrics_count_what_happened(shared_world: World, tmp_path: Path) 
     assert value(found, "shopbot_refunded_amount_total", of="order") == 3.25
     assert value(found, "shopbot_topups_total", method="stars") == 1
     assert value(found, "shopbot_topup_amount_total", method="stars") == 10
-    assert value(found, "shopbot_panel_charges_total") == 2.5  # 1,000 views at 2.50
+    assert value(found, "shopbot_panel_charges_total", panel="main") == 2.5  # 1,000 at 2.50
     ok = value(found, "shopbot_panel_requests_total", panel="main", action="add", outcome="ok")
     refused = value(
         found, "shopbot_panel_requests_total", panel="main", action="add", outcome="refused"
