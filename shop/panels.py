@@ -165,6 +165,7 @@ class Panels:
         await self._repository.set_balance(name, balance.balance, balance.currency)
         record = replace(record, balance=balance.balance, currency=balance.currency)
         panel = self._panels[name] = self._watched(record, self._client(record))
+        panel.client.record.last_answer_at = client.record.last_answer_at  # it just answered
         return Checked(panel, balance, services)
 
     async def set_enabled(self, name: str, enabled: bool) -> Panel:

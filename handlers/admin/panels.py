@@ -216,7 +216,8 @@ async def import_command(message: Message, command: CommandObject, services: Ser
     words = (command.args or "").split(maxsplit=2)
     ids = parse_ids(words[1]) if len(words) >= 2 else None
     if ids is None:
-        await message.answer(IMPORT_USAGE)
+        wrong = f"⚠️ {html.quote(words[1][:30])} is not a list of ids. " if len(words) >= 2 else ""
+        await message.answer(wrong + IMPORT_USAGE)
         return
     category = words[2].strip() if len(words) == 3 else None
     if category is not None and (len(category) > 100 or any(map(is_control, category))):
