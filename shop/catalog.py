@@ -191,6 +191,12 @@ def to_entry(service: Service) -> CatalogEntry:
     )
 
 
+def to_entries(services: list[Service]) -> list[CatalogEntry]:
+    """A panel's list, each id once (a panel that repeats one: the last wins)."""
+    unique = {service.service: service for service in services}.values()
+    return [to_entry(service) for service in unique]
+
+
 class Catalog:
     def __init__(
         self,
@@ -236,8 +242,7 @@ class Catalog:
             elif isinstance(answer, BaseException):
                 raise answer
             else:
-                unique = {service.service: service for service in answer}.values()
-                lists[panel.name] = [to_entry(service) for service in unique]
+                lists[panel.name] = to_entries(answer)
         if MAIN in lists:
             await self._refresh_currency()
         if lists:
@@ -287,9 +292,8 @@ class Catalog:
         """Check the panel answers, keep it (picked: nothing sold until imported), store its
         list so /import can name its services."""
         checked = await self.panels.check_and_add(name, url, key)
-        unique = {service.service: service for service in checked.services}.values()
         await self._repository.sync_panels(
-            {checked.panel.name: [to_entry(service) for service in unique]}, await self.terms()
+            {checked.panel.name: to_entries(checked.services)}, await self.terms()
         )
         return checked
 

@@ -155,9 +155,9 @@ class Panels:
             balance = await client.balance()
             services = await client.services()
         except PanelError as error:
-            await client.close()
             raise PanelProblem(f"The panel did not answer as a panel does: {error}") from None
-        await client.close()
+        finally:
+            await client.close()
         try:
             record = await self._repository.add(name, url, key, balance.currency)
         except sqlite3.IntegrityError:
@@ -187,6 +187,8 @@ class Panels:
     async def record_balance(self, name: str, balance: Balance) -> None:
         panel = self.named(name)
         currency = balance.currency or panel.record.currency
+        if (panel.record.balance, panel.record.currency) == (balance.balance, currency):
+            return  # checked every minute: most often nothing to write
         await self._repository.set_balance(panel.name, balance.balance, currency)
         panel.record = replace(panel.record, balance=balance.balance, currency=currency)
 

@@ -8,7 +8,8 @@ memory until the next such change: every customer's menu is the same few reads.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from storage.routing import (
     PanelTerms,
     SyncResult,
     new_ids,
+    panel_rows,
     rebuild_services,
     routed_to,
     store_panel_services,
@@ -158,45 +160,45 @@ class CatalogRepository(Remembering):
         """The main panel, mirrored, lists `entries` (as a one-panel shop syncs)."""
         return await self.sync_panels({MAIN: entries}, {MAIN: PanelTerms(True, Decimal(1), True)})
 
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[tuple[Transaction, bool]]:
+        """A change of the catalog: one transaction, and whether the database has the search
+        index; what was remembered is dropped afterwards, whatever happened."""
+        indexed = await self._has_index()
+        try:
+            async with self._db.transaction() as tx:
+                yield tx, indexed
+        finally:
+            self.forget()
+
     async def sync_panels(
         self, lists: Mapping[str, Sequence[CatalogEntry]], terms: Mapping[str, PanelTerms]
     ) -> SyncResult:
         """Store what each panel lists; a mirrored panel's new services become shop services;
-        then every shop service is described again by its routes (storage/routing.py). One
-        transaction, and one rebuild however many panels answered."""
-        indexed = await self._has_index()
-        try:
-            async with self._db.transaction() as tx:
-                new: list[NewService] = []
-                touched: set[int] = set()
-                for panel, entries in lists.items():
-                    changed = await store_panel_services(tx, panel, entries)
-                    touched |= await routed_to(tx, panel, changed) if changed else set()
-                    if panel in terms and terms[panel].mirror:
-                        fresh = await unrouted(tx, panel)
-                        new += await self._new_services(tx, panel, fresh, taken=new)
-                if await tx.fetchval("SELECT 1 FROM services WHERE search_name = '' LIMIT 1"):
-                    return await rebuild_services(tx, terms, indexed, new)  # never folded
-                if not touched and not new:
-                    return SyncResult()  # nothing a panel lists changed: nothing to describe
-                return await rebuild_services(tx, terms, indexed, new, only=touched)
-        finally:
-            self.forget()
+        then the shop services routed to what changed are described again (storage/routing.py).
+        One transaction, however many panels answered."""
+        async with self._writing() as (tx, indexed):
+            new: list[NewService] = []
+            touched: set[int] = set()
+            for panel, entries in lists.items():
+                changed = await store_panel_services(tx, panel, entries)
+                touched |= await routed_to(tx, panel, changed) if changed else set()
+                if panel in terms and terms[panel].mirror:
+                    fresh = await unrouted(tx, panel)
+                    new += await self._new_services(tx, panel, fresh, taken=new)
+            if await tx.fetchval("SELECT 1 FROM services WHERE search_name = '' LIMIT 1"):
+                # Names stored before 0007 were never folded: describe every service.
+                return await rebuild_services(tx, terms, indexed, new)
+            if not touched and not new:
+                return SyncResult()  # nothing a panel lists changed: nothing to describe
+            return await rebuild_services(tx, terms, indexed, new, only=touched)
 
     async def rebuild(self, terms: Mapping[str, PanelTerms], *, mirror: str = "") -> SyncResult:
         """Describe the shop's services again after a panel changed (on, off, its rate); with
         `mirror`, that panel's services no shop service sells yet become shop services."""
-        indexed = await self._has_index()
-        try:
-            async with self._db.transaction() as tx:
-                new = (
-                    await self._new_services(tx, mirror, await unrouted(tx, mirror))
-                    if mirror
-                    else []
-                )
-                return await rebuild_services(tx, terms, indexed, new)
-        finally:
-            self.forget()
+        async with self._writing() as (tx, indexed):
+            new = await self._new_services(tx, mirror, await unrouted(tx, mirror)) if mirror else []
+            return await rebuild_services(tx, terms, indexed, new)
 
     async def _new_services(
         self,
@@ -219,37 +221,33 @@ class CatalogRepository(Remembering):
     ) -> Imported:
         """Sell these services of `panel`, each as a new shop service (in `category` when
         given); ids it does not list, or already sold, are reported and skipped."""
-        indexed = await self._has_index()
         imported = Imported()
-        try:
-            async with self._db.transaction() as tx:
-                listed = {
-                    row[0]
-                    for row in await tx.fetchall(
-                        "SELECT service_id FROM panel_services WHERE panel = ? AND active = 1",
-                        (panel,),
-                    )
-                }
-                routed = {
-                    row[0]: row[1]
-                    for row in await tx.fetchall(
-                        "SELECT panel_service_id, service_id FROM routes WHERE panel = ?", (panel,)
-                    )
-                }
-                wanted = []
-                for panel_id in dict.fromkeys(panel_ids):
-                    if panel_id in routed:
-                        imported.already[panel_id] = routed[panel_id]
-                    elif panel_id not in listed:
-                        imported.unknown.append(panel_id)
-                    else:
-                        wanted.append(panel_id)
-                new = await self._new_services(tx, panel, wanted, category)
-                imported.created = {s.panel_service_id: s.id for s in new}
-                if new:
-                    await rebuild_services(tx, terms, indexed, new)
-        finally:
-            self.forget()
+        async with self._writing() as (tx, indexed):
+            listed = {
+                row[0]
+                for row in await tx.fetchall(
+                    "SELECT service_id FROM panel_services WHERE panel = ? AND active = 1",
+                    (panel,),
+                )
+            }
+            routed = {
+                row[0]: row[1]
+                for row in await tx.fetchall(
+                    "SELECT panel_service_id, service_id FROM routes WHERE panel = ?", (panel,)
+                )
+            }
+            wanted = []
+            for panel_id in dict.fromkeys(panel_ids):
+                if panel_id in routed:
+                    imported.already[panel_id] = routed[panel_id]
+                elif panel_id not in listed:
+                    imported.unknown.append(panel_id)
+                else:
+                    wanted.append(panel_id)
+            new = await self._new_services(tx, panel, wanted, category)
+            imported.created = {s.panel_service_id: s.id for s in new}
+            if new:
+                await rebuild_services(tx, terms, indexed, new, only=set())
         return imported
 
     async def set_routes(
@@ -260,33 +258,26 @@ class CatalogRepository(Remembering):
     ) -> list[tuple[str, int]]:
         """Route a service through these (panel, panel service id) in order, or (None) to the
         cheapest of its routes at each order. Returns the routes the panels do not list."""
-        indexed = await self._has_index()
-        try:
-            async with self._db.transaction() as tx:
-                if routes is None:
-                    await tx.execute(
-                        "UPDATE services SET routing = 'cheapest' WHERE id = ?", (service_id,)
-                    )
-                else:
-                    listed = {
-                        (row[0], row[1])
-                        for row in await tx.fetchall("SELECT panel, service_id FROM panel_services")
-                    }
-                    unknown = [route for route in routes if route not in listed]
-                    if unknown:
-                        return unknown
-                    await tx.execute("DELETE FROM routes WHERE service_id = ?", (service_id,))
-                    await tx.executemany(
-                        """INSERT INTO routes (service_id, panel, panel_service_id, position)
-                           VALUES (?, ?, ?, ?)""",
-                        [(service_id, p, i, n) for n, (p, i) in enumerate(dict.fromkeys(routes))],
-                    )
-                    await tx.execute(
-                        "UPDATE services SET routing = 'ordered' WHERE id = ?", (service_id,)
-                    )
-                await rebuild_services(tx, terms, indexed)
-        finally:
-            self.forget()
+        async with self._writing() as (tx, indexed):
+            if routes is None:
+                await tx.execute(
+                    "UPDATE services SET routing = 'cheapest' WHERE id = ?", (service_id,)
+                )
+            else:
+                listed = await panel_rows(tx, [list(routes)])
+                unknown = [route for route in routes if route not in listed]
+                if unknown:
+                    return unknown
+                await tx.execute("DELETE FROM routes WHERE service_id = ?", (service_id,))
+                await tx.executemany(
+                    """INSERT INTO routes (service_id, panel, panel_service_id, position)
+                       VALUES (?, ?, ?, ?)""",
+                    [(service_id, p, i, n) for n, (p, i) in enumerate(dict.fromkeys(routes))],
+                )
+                await tx.execute(
+                    "UPDATE services SET routing = 'ordered' WHERE id = ?", (service_id,)
+                )
+            await rebuild_services(tx, terms, indexed, only={service_id})
         return []
 
     async def set_own_text(
@@ -294,15 +285,9 @@ class CatalogRepository(Remembering):
     ) -> None:
         """The shop's own name or description of a service (None: the panel's again)."""
         assert column in ("own_name", "own_description")
-        indexed = await self._has_index()
-        try:
-            async with self._db.transaction() as tx:
-                await tx.execute(
-                    f"UPDATE services SET {column} = ? WHERE id = ?", (text, service_id)
-                )
-                await rebuild_services(tx, terms, indexed)
-        finally:
-            self.forget()
+        async with self._writing() as (tx, indexed):
+            await tx.execute(f"UPDATE services SET {column} = ? WHERE id = ?", (text, service_id))
+            await rebuild_services(tx, terms, indexed, only={service_id})
 
     @remembered
     async def routes(self, service_id: int) -> list[RouteRecord]:
