@@ -2,7 +2,8 @@
 rules never import aiogram, and aiogram's internals are touched in one module only.
 
     bot (composition root, Telegram plumbing) -> handlers -> shop -> storage, provider,
-    payments_api (outside payment systems: clients, formats, simulators)
+    payments_api (outside payment systems: clients, formats, simulators), webio (reading a
+    web request: every door's body, bounded)
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = {"bot": 3, "handlers": 2, "shop": 1, "storage": 0, "provider": 0, "payments_api": 0}
+LAYERS = {
+    "bot": 3,
+    "handlers": 2,
+    "shop": 1,
+    "storage": 0,
+    "provider": 0,
+    "payments_api": 0,
+    "webio": 0,
+}
 PATCH_MODULE = "bot.aiogram_patches"
 
 
