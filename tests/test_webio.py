@@ -41,7 +41,7 @@ def test_amounts_are_bounded_before_any_arithmetic() -> None:
     top = Decimal(10_000)
     assert parse_amount("12.50", maximum=top) == Decimal("12.50")
     assert parse_amount(7, maximum=top) == 7 and parse_amount(Decimal("0.000001"), maximum=top)
-    for raw, reason in [
+    cases: list[tuple[object, str]] = [
         (True, "not a number"), (None, "not a number"), (1.5, "not a number"), ([], "not a number"),
         ("1e3", "not a plain"), ("NaN", "not a plain"), ("Infinity", "not a plain"),
         ("1e999999", "not a plain"), (" ", "not a plain"), (Decimal("NaN"), "not a finite"),
@@ -50,7 +50,8 @@ def test_amounts_are_bounded_before_any_arithmetic() -> None:
         (2**63, "above the maximum"), (-5, "negative"), ("-0.01", "negative"), (0, "zero"),
         ("10000.01", "above the maximum"), ("0.0000001", "more than 6 decimal places"),
         (Decimal("1e-999999"), "more than 6 decimal places"),
-    ]:  # fmt: skip
+    ]  # fmt: skip
+    for raw, reason in cases:
         with pytest.raises(AmountError, match=reason):
             parse_amount(raw, maximum=top)
     assert bounded(Decimal(0), maximum=top, allow_zero=True) == 0

@@ -169,8 +169,10 @@ async def send(
     expected: int,
     *,
     chunked: bool = False,
+    whole: bool = False,
 ) -> None:
-    parts = raw_http.chunks(body) if chunked else raw_http.split(body)
+    """Send `body` chunked, or in one write (`whole`), or split across three with pauses."""
+    parts = raw_http.chunks(body) if chunked else [body] if whole else raw_http.split(body)
     try:
         status, answer = await raw_http.post(url, parts, headers, chunked=chunked)
     except (OSError, AssertionError) as error:
@@ -218,11 +220,13 @@ async def sepay_round(result: TrialResult, doors: Doors, code: str) -> None:
     await send(result, "sepay: nested 100,000 deep", url, raw_http.NESTED, auth, 400)
     for amount in EXTREME_AMOUNTS:
         body = json.dumps(transfer(amount, code, next(_sepay_ids))).encode()
-        await send(result, f"sepay: transferAmount {str(amount)[:24]}", url, body, auth, 400)
+        case = f"sepay: transferAmount {str(amount)[:24]}"
+        await send(result, case, url, body, auth, 400, whole=True)
     template = json.dumps(transfer(123_457, code, next(_sepay_ids)))
     for number in RAW_NUMBERS:
         body = template.replace("123457", number).encode()
-        await send(result, f"sepay: transferAmount {number[:24]} (raw)", url, body, auth, 400)
+        case = f"sepay: transferAmount {number[:24]} (raw)"
+        await send(result, case, url, body, auth, 400, whole=True)
     for field, value in WRONG_SEPAY_FIELDS:
         wrong = json.dumps(transfer(250_000, code, next(_sepay_ids)) | {field: value}).encode()
         await send(result, f"sepay: {field} {value!r}", url, wrong, auth, 400)
