@@ -58,12 +58,12 @@ from bench.catalog import QueryLog, explain, full_scans
 from bot.app import create_app, settle_memory
 from bot.config import Settings
 from provider.client import PanelClient
-from provider.simulator import PanelSimulator, make_large_catalog
 from shop.alerts import Alerts
 from shop.catalog import PAGE_SIZE, Catalog
 from shop.console import Console
 from shop.orders import Shop
 from shop.panels import Panels
+from simulators.panel import PanelSimulator, make_large_catalog
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.ledger import Ledger

@@ -58,7 +58,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.app import create_app, settle_memory
 from bot.config import Settings
 from handlers.callbacks import CategoryCb, MenuCb, ServiceCb
-from provider.simulator import PanelSimulator
+from simulators.panel import PanelSimulator
 from tests.fake_telegram import TEST_TOKEN, ApiCall, FakeTelegram, Person
 
 KEY = "demo"

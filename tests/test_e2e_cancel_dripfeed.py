@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from provider.simulator import make_panel
+from simulators.panel import make_panel
 from storage.orders import OrderRecord
 from tests.fake_telegram import BotMessage, FakeTelegram, Person
 from tests.harness import ShopBot, World, running_bot, text_of

@@ -13,8 +13,8 @@ import pytest
 import pytest_asyncio
 
 from provider.models import Balance
-from provider.simulator import PANEL_PRESETS, make_panel
 from shop.orders import Held, OrderDraft, Placed, PlaceResult, PriceChanged, Refused
+from simulators.panel import PANEL_PRESETS, make_panel
 from storage.orders import OrderRecord, Stage
 from storage.routing import CatalogEntry
 from tests.fake_telegram import Person
