@@ -1,6 +1,6 @@
 """Quoting and placing orders, balance changes by admins: the shop's rules. No Telegram types.
 
-Placing an order follows DESIGN.md: the order row and the debit are written in one transaction
+Placing an order follows docs/design.md: the order row and the debit are written in one transaction
 before the panel is called; a definite refusal is refunded at once; an ambiguous failure leaves
 the order `unconfirmed` with the money held, and admins are alerted. A draft becomes at most one
 order (UNIQUE draft_key), so a double-pressed confirm charges once.
