@@ -136,8 +136,7 @@ def test_only_the_demo_wiring_and_the_test_tools_import_the_simulators() -> None
     offenders = [
         f"{name} imports {target}"
         for name, tree in trees.items()
-        if package(name) != SIMULATORS
-        and not {name, package(name)} & SIMULATOR_USERS
+        if package(name) != SIMULATORS and not {name, package(name)} & SIMULATOR_USERS
         for target in imported(tree, known)
         if package(target) == SIMULATORS
     ]
