@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.payment_webhooks import add_payment_webhooks, webhook_paths
-from handlers.deps import Services
+from shop.services import Services
 from simulators.cryptopay import CryptoPaySimulator
 from simulators.panel import PANEL_PRESETS, PanelFarm
 from simulators.sepay import SePaySender
