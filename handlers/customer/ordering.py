@@ -244,67 +244,33 @@ async def ask_mode(message: Message, state: FSMContext, draft: OrderDraft, offer
 
 
 async def got_lines(
-    message: Message, state: FSMContext, offer: Offer, comments: bool = False
-) -> list[str] | None:
-    """The lines of a list step, within what the step allows (comments: the service's range)."""
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: OrderDraft,
+    offer: Offer,
+    raw_state: str | None,
+) -> None:
+    """A list step, one item a line: the comments (as many as the service's range allows), the
+    Special list, or the Special (1DG) suggested videos, then its search keywords."""
+    comments = raw_state == Ordering.comments.state
     low, high = (1, MAX_LIST_LINES)
     if comments:
         low, high = offer.service.min_quantity, offer.service.max_quantity
     try:
-        return parse_lines(message.text, low, high)
+        lines = parse_lines(message.text, low, high)
     except InputError as error:
-        await prompt(message, state, problem_text(error))
-        return None
-
-
-async def got_comments(
-    message: Message,
-    state: FSMContext,
-    services: Services,
-    person: User,
-    draft: OrderDraft,
-    offer: Offer,
-) -> None:
-    lines = await got_lines(message, state, offer, comments=True)
-    if lines is not None:
-        draft.lines = lines
-        await ask_confirm(message, state, services, person, draft)
-
-
-async def got_list(
-    message: Message,
-    state: FSMContext,
-    services: Services,
-    person: User,
-    draft: OrderDraft,
-    offer: Offer,
-) -> None:
-    lines = await got_lines(message, state, offer)
-    if lines is not None:
-        draft.lines = lines
-        await ask_confirm(message, state, services, person, draft)
-
-
-async def got_suggest(message: Message, state: FSMContext, draft: OrderDraft, offer: Offer) -> None:
-    lines = await got_lines(message, state, offer)
-    if lines is not None:
+        return await prompt(message, state, problem_text(error))
+    if raw_state == Ordering.suggest.state:
         draft.suggest = lines
         await SERVICE_ORDER.save(state, draft, Ordering.search)
-        await prompt(message, state, _("Now send the search keywords, one per line."))
-
-
-async def got_search(
-    message: Message,
-    state: FSMContext,
-    services: Services,
-    person: User,
-    draft: OrderDraft,
-    offer: Offer,
-) -> None:
-    lines = await got_lines(message, state, offer)
-    if lines is not None:
+        return await prompt(message, state, _("Now send the search keywords, one per line."))
+    if raw_state == Ordering.search.state:
         draft.search = lines
-        await ask_confirm(message, state, services, person, draft)
+    else:
+        draft.lines = lines
+    return await ask_confirm(message, state, services, person, draft)
 
 
 # ---- the confirm card ----------------------------------------------------------------------------
@@ -362,10 +328,8 @@ def create_router() -> Router:
     router.message.register(got_link, Ordering.link, NOT_A_COMMAND, on_sale)
     router.message.register(got_quantity, Ordering.quantity, NOT_A_COMMAND, on_sale)
     router.message.register(got_quantity_at_choice, Ordering.mode, NOT_A_COMMAND, on_sale)
-    router.message.register(got_comments, Ordering.comments, NOT_A_COMMAND, on_sale)
-    router.message.register(got_list, Ordering.list, NOT_A_COMMAND, on_sale)
-    router.message.register(got_suggest, Ordering.suggest, NOT_A_COMMAND, on_sale)
-    router.message.register(got_search, Ordering.search, NOT_A_COMMAND, on_sale)
+    list_steps = StateFilter(Ordering.comments, Ordering.list, Ordering.suggest, Ordering.search)
+    router.message.register(got_lines, list_steps, NOT_A_COMMAND, on_sale)
     router.message.register(draft_gone, StateFilter(*TEXT_STEPS), NOT_A_COMMAND)
     for step in TEXT_STEPS:
         router.message.register(not_text, step, ~F.text)
