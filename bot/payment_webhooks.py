@@ -19,11 +19,11 @@ import logging
 
 from aiohttp import web
 
-from handlers.deps import Services
 from payments_api.cryptopay import SIGNATURE_HEADER, paid_invoice_in
 from payments_api.sepay import parse_transaction
 from shop.bank_topups import BankTopUps, TransferRefused
 from shop.crypto_topups import CryptoTopUps
+from shop.services import Services
 from webio import BadRequest, json_error, parse_json, read_body, read_json
 
 logger = logging.getLogger(__name__)

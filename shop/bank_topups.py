@@ -28,8 +28,8 @@ from payments_api.sepay import Transaction as SePayTransaction
 from payments_api.sepay import api_key_ok
 from shop import payment_texts
 from shop.amounts import LARGEST_STORABLE, AmountError, bounded
+from shop.books import Books
 from shop.catalog import Catalog
-from shop.orders import Shop
 from shop.topups import (
     AlreadyDecided,
     Conversion,
@@ -45,7 +45,7 @@ from shop.topups import (
     create_payment,
     transfer_subject,
 )
-from storage.db import Database, Transaction
+from storage.db import Transaction
 from storage.errors import DuplicateEntry
 from storage.money import MICRO
 from storage.payments import (
@@ -123,8 +123,7 @@ class BankTopUps:
 
     def __init__(
         self,
-        db: Database,
-        shop: Shop,
+        books: Books,
         catalog: Catalog,
         rates: PayRates,
         crediting: Crediting,
@@ -136,8 +135,8 @@ class BankTopUps:
         limits: Limits,
         overpay_review_multiple: Decimal = DEFAULT_OVERPAY_REVIEW_MULTIPLE,
     ) -> None:
-        self._db = db
-        self._shop = shop
+        self._db = books.db
+        self._books = books
         self._catalog = catalog
         self._rates = rates
         self._crediting = crediting

@@ -21,8 +21,8 @@ import pytest_asyncio
 from bot.payment_webhooks import webhook_paths
 from bot.webhook import SECRET_HEADER, webhook_path
 from payments_api.cryptopay import signature
-from payments_api.cryptopay_simulator import CryptoPaySimulator
-from payments_api.sepay_simulator import SePaySender
+from simulators.cryptopay import CryptoPaySimulator
+from simulators.sepay import SePaySender
 from tests import raw_http
 from tests.fake_telegram import Person
 from tests.harness import ShopBot, World, running_bot, text_of

@@ -25,8 +25,8 @@ from typing import Any
 from bot.webhook import webhook_path
 from chaos.core import Context, Shop, TrialResult
 from payments_api.cryptopay import CryptoPayClient, signature
-from payments_api.cryptopay_simulator import CryptoPaySimulator
 from payments_api.paths import secret_path
+from simulators.cryptopay import CryptoPaySimulator
 from storage.db import Database
 from storage.payments import Method, NewPayment, PaymentRepository
 from storage.settings import SettingsRepository
