@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.in_flight import UpdatesInFlight
+from bot.web import MAX_BODY_BYTES
 from storage.settings import SettingsRepository
 from webio import BadRequest, read_json
 
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 SECRET_SETTING = "webhook_secret"  # noqa: S105 - a settings key
 PATH_PREFIX = "/telegram/"
-MAX_UPDATE_BYTES = 1024 * 1024  # the web server's own limit (bot/web.py)
+MAX_UPDATE_BYTES = MAX_BODY_BYTES  # the web server's own limit
 MAX_UPDATE_DEPTH = 32  # an update nests about 8 deep (a reply's message's entities' user)
 
 
