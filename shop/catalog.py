@@ -344,6 +344,10 @@ class Catalog:
             await self._repository.routes(service_id),
         )
 
+    async def routed_panels(self) -> frozenset[str]:
+        """The panels that hold a route of a service customers can buy (for /healthz)."""
+        return await self._repository.routed_panels()
+
     async def _setting(self, key: str) -> str | None:
         """Settings change only through this class, so they are read once and kept."""
         if key not in self._cached:

@@ -313,6 +313,18 @@ class CatalogRepository(Remembering):
         return [RouteRecord.from_row(row) for row in rows]
 
     @remembered
+    async def routed_panels(self) -> frozenset[str]:
+        """The panels that hold a route of a service customers can buy: the service listed
+        and not hidden, the panel's service listed."""
+        rows = await self._db.fetchall(
+            """SELECT DISTINCT r.panel FROM routes r
+               JOIN services s ON s.id = r.service_id AND s.active = 1 AND s.hidden = 0
+               JOIN panel_services ps
+                   ON ps.panel = r.panel AND ps.service_id = r.panel_service_id AND ps.active = 1"""
+        )
+        return frozenset(row[0] for row in rows)
+
+    @remembered
     async def routing(self, service_id: int) -> str:
         value = await self._db.fetchval("SELECT routing FROM services WHERE id = ?", (service_id,))
         return str(value or "ordered")
