@@ -18,9 +18,9 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.payment_webhooks import add_payment_webhooks, webhook_paths
-from handlers.deps import Services
 from payments_api.cryptopay_simulator import CryptoPaySimulator
 from payments_api.sepay_simulator import SePaySender
+from shop.services import Services
 
 logger = logging.getLogger(__name__)
 

@@ -8,11 +8,18 @@ rules never import aiogram, and aiogram's internals are touched in one module on
 from __future__ import annotations
 
 import ast
+import re
+import typing
 from pathlib import Path
+
+from shop.services import Services
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {"bot": 3, "handlers": 2, "shop": 1, "storage": 0, "provider": 0, "payments_api": 0}
 PATCH_MODULE = "bot.aiogram_patches"
+# The front doors: what a person or a reseller talks to. They call the shop's services.
+FRONT_DOORS = ("handlers",)
+REPOSITORY = re.compile(r"(Repository|Ledger|Database|Transaction|Books)$")
 
 
 def modules() -> dict[str, ast.Module]:
@@ -87,6 +94,32 @@ def test_the_shops_rules_never_import_aiogram() -> None:
         if package(name) == "shop" and any(i.split(".")[0] == "aiogram" for i in imported(tree))
     ]
     assert not offenders
+
+
+def test_front_doors_never_reach_a_repository() -> None:
+    """A rule lives in one shop service that every door calls: a door holding a repository
+    could write money around it. Records (User, OrderRecord, ...) are fine to read."""
+    reached = [
+        f"{name} imports {node.module}.{alias.name}"
+        for name, tree in modules().items()
+        if package(name) in FRONT_DOORS
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+        if REPOSITORY.search(alias.name)
+    ]
+    assert not reached
+
+
+def test_the_services_front_doors_get_hold_no_repository() -> None:
+    hints = typing.get_type_hints(Services)
+    foreign = {
+        field: hint
+        for field, hint in hints.items()
+        if hint is not str and getattr(hint, "__module__", "").split(".")[0] != "shop"
+    }
+    assert not foreign
+    assert not any(REPOSITORY.search(getattr(hint, "__name__", "")) for hint in hints.values())
 
 
 def test_private_attributes_of_others_only_in_the_patch_module() -> None:

@@ -26,7 +26,8 @@ import pytest_asyncio
 from payments_api.cryptopay import CryptoPayUnavailable
 from payments_api.cryptopay_simulator import CryptoPaySimulator
 from provider.simulator import PANEL_PRESETS, PanelSimulator, make_panel
-from shop.orders import OrderDraft, Placed
+from shop.checkout import Placed
+from shop.service_drafts import OrderDraft
 from tests.harness import ShopBot, World, free_port, running_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -58,7 +59,7 @@ async def crypto() -> AsyncIterator[CryptoPaySimulator]:
 async def shop(
     shared_world: World, backup: PanelSimulator, crypto: CryptoPaySimulator, tmp_path: Path
 ) -> AsyncIterator[ShopBot]:
-    settings = {
+    settings: dict[str, Any] = {
         "web_host": "127.0.0.1",
         "web_port": free_port(),
         "crypto_pay_token": crypto.token,
@@ -123,10 +124,10 @@ async def test_a_silent_backup_panel_degrades_the_shop_which_still_sells(
 
     # It still sells: an order goes to the main panel.
     person = await shop.customer(balance="10")
-    user = await shop.app.shop.person(person.user_id)
+    user = await shop.app.services.people.person(person.user_id)
     assert user is not None
     draft = OrderDraft(service_id=1, link="https://youtu.be/health", quantity=1000)
-    placed = await shop.app.shop.place(user, draft)
+    placed = await shop.app.services.ordering.place(user, draft)
     assert isinstance(placed, Placed) and placed.order.panel == "main"
 
     # The main panel falls silent too: no panel that holds routes answers, nothing can sell.

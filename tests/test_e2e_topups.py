@@ -434,7 +434,7 @@ async def test_banned_people_are_credited_and_referrers_earn_from_every_method(
     await shop.ask(joe, f"/start {referral_payload(rita.user_id)}")
     invoice = await open_crypto_invoice(pay, joe, "10.00 USD")
     _, request = await open_bank_request(pay, joe, "10.00 USD")
-    await shop.app.shop.users.set_banned(joe.user_id, True)
+    await shop.app.books.users.set_banned(joe.user_id, True)
     await pay.crypto.pay(invoice["invoice_id"])  # the webhook
     await pay.sepay.transfer(250_000, request.code)
 

@@ -4,7 +4,7 @@ words for a bad input or a result. `Checkout` says what differs between the two 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -15,30 +15,30 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
 from handlers.common import cancel_markup, interim, show
-from handlers.deps import Services
 from handlers.middlewares import answer_now
-from shop.dripfeed import dripfeed_lines
-from shop.formatting import format_money, format_number, quote
-from shop.i18n import _, ngettext
-from shop.order_input import InputError, Problem
-from shop.orders import (
+from shop.checkout import (
     AlreadyPlaced,
     Bill,
     Draft,
     Held,
     NotEnoughBalance,
+    OutOfStock,
     Placed,
     PlaceResult,
     PriceChanged,
     Refused,
+    Seller,
     ServiceGone,
 )
-from shop.products import OutOfStock
+from shop.dripfeed import dripfeed_lines
+from shop.formatting import format_money, format_number, quote
+from shop.i18n import _, ngettext
+from shop.order_input import InputError, Problem
+from shop.services import Services
 from storage.users import User
 
 D = TypeVar("D", bound=Draft)
 Q = TypeVar("Q", bound=Bill)
-Placement = PlaceResult | PriceChanged | OutOfStock
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +46,6 @@ class Checkout(Generic[D, Q]):
     data_key: str  # where the draft is kept in the conversation
     model: type[D]
     confirm_step: State
-    quote: Callable[[Services, int, D], Awaitable[Q | None]]
-    place: Callable[[Services, User, D], Awaitable[Placement]]
     card_text: Callable[[D, Q], str]
     card_keyboard: Callable[[str], InlineKeyboardMarkup]
     gone_text: Callable[[], str]
@@ -84,19 +82,21 @@ class Checkout(Generic[D, Q]):
         key: str,
         state: FSMContext,
         services: Services,
+        seller: Seller[D, Q],
         person: User,
         callback_answer: CallbackAnswer,
     ) -> None:
-        async with services.shop.draft_lock(key):
+        """Place the draft through `seller` (the service or the product shop), once."""
+        async with services.ordering.draft_lock(key):
             draft = await self.load(state)
             if draft is None or draft.key != key:
                 callback_answer.text = await stale_confirm_text(services, person, key)
                 return
             await answer_now(callback, callback_answer, _("Placing your order…"))
             async with interim(callback, _("⏳ Placing your order…")):
-                result = await self.place(services, person, draft)
+                result = await seller.place(person, draft)
             if isinstance(result, PriceChanged):
-                await self.price_changed(callback, state, services, person, draft)
+                await self.price_changed(callback, state, seller, person, draft)
                 return
             await state.clear()
             await show(callback, result_text(result), keyboards.back_home())
@@ -105,12 +105,12 @@ class Checkout(Generic[D, Q]):
         self,
         callback: CallbackQuery,
         state: FSMContext,
-        services: Services,
+        seller: Seller[D, Q],
         person: User,
         draft: D,
     ) -> None:
         """Nothing was charged: show the new price to confirm again (or what is missing)."""
-        bill = await self.quote(services, person.id, draft)
+        bill = await seller.quote(person.id, draft)
         if bill is None:
             await self.gone(callback, state)
             return
@@ -128,7 +128,7 @@ class Checkout(Generic[D, Q]):
 
 async def stale_confirm_text(services: Services, person: User, draft_key: str) -> str:
     """A confirm button whose draft is gone: placed already, or expired (or not theirs)."""
-    placed = await services.shop.placed_by_draft(draft_key)
+    placed = await services.ordering.placed_by_draft(draft_key)
     if placed is not None and placed.user_id == person.id:
         return _("This order was already placed: #{id}.").format(id=placed.id)
     return _("This button has expired. Please start the order again.")

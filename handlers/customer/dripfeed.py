@@ -17,12 +17,12 @@ from handlers.callbacks import DripModeCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.checkout import not_text
 from handlers.customer.ordering import SERVICE_ORDER, ask_confirm, current, prompt
-from handlers.deps import Services
 from handlers.states import Ordering
 from shop.dripfeed import MAX_INTERVAL, MAX_RUNS, MIN_INTERVAL, MIN_RUNS, max_runs
 from shop.formatting import format_number
 from shop.i18n import _
 from shop.order_input import InputError, Problem, parse_quantity
+from shop.services import Services
 from storage.users import User
 
 

@@ -14,7 +14,6 @@ from handlers import keyboards
 from handlers.callbacks import CancelOrderCb
 from handlers.common import show
 from handlers.customer.orders import own_order, show_card
-from handlers.deps import Services
 from shop.cancels import (
     CancelAlreadyRequested,
     CancelNotOffered,
@@ -24,6 +23,7 @@ from shop.cancels import (
     CancelUnclear,
 )
 from shop.i18n import _
+from shop.services import Services
 from storage.orders import OrderRecord
 from storage.users import User
 
@@ -65,7 +65,7 @@ async def cancel_order(
         return
     page = callback_data.page
     if not callback_data.sure:
-        if not services.shop.can_cancel(order):  # an old card: show how things stand now
+        if not services.order_requests.can_cancel(order):  # an old card: show how things stand now
             await show_card(callback, order, page, services)
             made = order.cancel_requested_at is not None
             stale = CancelAlreadyRequested(order) if made else CancelNotOffered(order)
@@ -73,7 +73,7 @@ async def cancel_order(
             return
         await show(callback, are_you_sure(order), keyboards.confirm_cancel(order, page))
         return
-    result = await services.shop.request_cancel(order)
+    result = await services.order_requests.request_cancel(order)
     await show_card(callback, result.order, page, services)
     callback_answer.text = outcome_text(result)
 

@@ -22,7 +22,6 @@ from handlers.customer.checkout import (
     problem_text,
     waiting_for_confirm,
 )
-from handlers.deps import Services
 from handlers.states import Ordering
 from provider.models import ServiceType
 from shop.catalog import Offer
@@ -30,7 +29,8 @@ from shop.dripfeed import dripfeed_lines, offers_dripfeed
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
 from shop.order_input import InputError, parse_lines, parse_link, parse_quantity
-from shop.orders import OrderDraft, Quote
+from shop.service_drafts import OrderDraft, Quote
+from shop.services import Services
 from storage.users import User
 
 MAX_LIST_LINES = 100
@@ -80,8 +80,6 @@ SERVICE_ORDER: Checkout[OrderDraft, Quote] = Checkout(
     data_key="draft",
     model=OrderDraft,
     confirm_step=Ordering.confirm,
-    quote=lambda services, user_id, draft: services.shop.quote(user_id, draft),
-    place=lambda services, person, draft: services.shop.place(person, draft),
     card_text=confirm_text,
     card_keyboard=keyboards.confirm,
     gone_text=lambda: _("This service is no longer available. Please choose another one."),
@@ -287,7 +285,7 @@ async def got_search(message: Message, state: FSMContext, services: Services, pe
 async def ask_confirm(
     message: Message, state: FSMContext, services: Services, person: User, draft: OrderDraft
 ) -> None:
-    quote = await services.shop.quote(person.id, draft)
+    quote = await services.ordering.quote(person.id, draft)
     if quote is None:
         return await SERVICE_ORDER.gone(message, state)
     if quote.missing > 0:
@@ -325,7 +323,7 @@ async def confirm(
     callback_answer: CallbackAnswer,
 ) -> None:
     await SERVICE_ORDER.confirm(
-        callback, callback_data.key, state, services, person, callback_answer
+        callback, callback_data.key, state, services, services.ordering, person, callback_answer
     )
 
 

@@ -13,13 +13,13 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import MenuCb, OrderCb, OrdersCb, RefillOrderCb, RefreshOrderCb
 from handlers.common import show
-from handlers.deps import Services
 from provider.errors import PanelError, ProviderError
 from shop import texts
 from shop.dripfeed import quantity_lines
 from shop.formatting import format_money, format_number
 from shop.i18n import _, ngettext
-from shop.orders import RefillRefused
+from shop.order_requests import RefillRefused
+from shop.services import Services
 from shop.texts import stage_label
 from storage.orders import OrderKind, OrderRecord, Stage
 from storage.refills import RefillRecord, RefillStage
@@ -47,7 +47,7 @@ def list_title(order: OrderRecord) -> str:
 async def show_orders(
     target: Message | CallbackQuery, services: Services, person: User, page: int
 ) -> None:
-    listing = await services.shop.orders_page(person.id, page)
+    listing = await services.people.orders_page(person.id, page)
     if listing.total == 0:
         await show(target, _("You have no orders yet. Open 🛒 Services to place one."),
                    keyboards.main_menu())  # fmt: skip
@@ -151,7 +151,7 @@ def order_card_text(order: OrderRecord, currency: str, refill: RefillRecord | No
 async def own_order(
     services: Services, person: User, order_id: int, callback_answer: CallbackAnswer
 ) -> OrderRecord | None:
-    order = await services.shop.own_order(person.id, order_id)
+    order = await services.people.own_order(person.id, order_id)
     if order is None:
         callback_answer.text = _("This order was not found.")
     return order
@@ -161,11 +161,11 @@ async def show_card(
     callback: CallbackQuery, order: OrderRecord, page: int, services: Services
 ) -> None:
     """The card, with where a refill or cancel request stands (re-read: it may have moved)."""
-    can_refill = await services.shop.can_refill(order)
-    refill = await services.shop.latest_refill(order.id)
+    can_refill = await services.order_requests.can_refill(order)
+    refill = await services.order_requests.latest_refill(order.id)
     text = order_card_text(order, await services.catalog.currency(), refill)
     markup = keyboards.order_card(
-        order, page, can_refill=can_refill, can_cancel=services.shop.can_cancel(order)
+        order, page, can_refill=can_refill, can_cancel=services.order_requests.can_cancel(order)
     )
     await show(callback, text, markup)
 
@@ -211,7 +211,7 @@ async def refill_order(
     order = await own_order(services, person, callback_data.id, callback_answer)
     if order is None:
         return
-    result = await services.shop.request_refill(order)
+    result = await services.order_requests.request_refill(order)
     # The card itself says where the refill stands, not only a toast that vanishes.
     await show_card(callback, order, callback_data.page, services)
     if isinstance(result, RefillRefused):

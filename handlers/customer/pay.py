@@ -15,7 +15,6 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import ManualProofCb, PayAmountCb, PayMethodCb
 from handlers.common import NOT_A_COMMAND, interim, show
-from handlers.deps import Services
 from handlers.states import PayInput
 from payments_api import vietqr
 from shop.crypto_topups import NotOpened
@@ -23,6 +22,7 @@ from shop.formatting import format_money, format_number
 from shop.i18n import _
 from shop.manual_topups import MAX_PROOF_TEXT, ProofTaken
 from shop.pricing import parse_amount
+from shop.services import Services
 from shop.topups import Limits
 from storage.payments import Method, Payment, PaymentStatus
 from storage.users import User

@@ -26,13 +26,13 @@ from handlers.customer.checkout import (
     problem_text,
     waiting_for_confirm,
 )
-from handlers.deps import Services
 from handlers.states import ProductOrdering
 from shop import texts
 from shop.formatting import format_money, format_number
 from shop.i18n import _
 from shop.order_input import InputError, parse_quantity
 from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, ProductOffer, ProductQuote
+from shop.services import Services
 from storage.products import ProductRecord
 from storage.users import User
 
@@ -116,8 +116,6 @@ PRODUCT_ORDER: Checkout[ProductDraft, ProductQuote] = Checkout(
     data_key="product_draft",
     model=ProductDraft,
     confirm_step=ProductOrdering.confirm,
-    quote=lambda services, user_id, draft: services.products.quote(user_id, draft),
-    place=lambda services, person, draft: services.products.place(person, draft),
     card_text=confirm_text,
     card_keyboard=keyboards.confirm_product,
     gone_text=lambda: _("This product is no longer available. Please choose another one."),
@@ -215,7 +213,7 @@ async def confirm(
     callback_answer: CallbackAnswer,
 ) -> None:
     await PRODUCT_ORDER.confirm(
-        callback, callback_data.key, state, services, person, callback_answer
+        callback, callback_data.key, state, services, services.products, person, callback_answer
     )
 
 
@@ -226,7 +224,7 @@ async def show_result(
     person: User,
     callback_answer: CallbackAnswer,
 ) -> None:
-    order = await services.shop.own_order(person.id, callback_data.id)
+    order = await services.people.own_order(person.id, callback_data.id)
     if order is None or not order.result:
         callback_answer.text = _("This order was not found.")
         return

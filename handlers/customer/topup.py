@@ -17,7 +17,6 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import MenuCb, TopUpCb
 from handlers.common import NOT_A_COMMAND, show
-from handlers.deps import Services
 from handlers.states import TopUpInput
 from shop.formatting import format_money, format_number, plain_number
 from shop.i18n import _
@@ -30,6 +29,7 @@ from shop.payments import (
     payload_for,
 )
 from shop.pricing import parse_amount
+from shop.services import Services
 from storage.users import User
 
 logger = logging.getLogger(__name__)
