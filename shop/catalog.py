@@ -175,6 +175,17 @@ def route_from(record: RouteRecord, panel: Panel, conversion: Decimal) -> Route:
     )
 
 
+def conversion_of(
+    name: str, panel_currency: str, rate: Decimal | None, currency: str
+) -> Decimal | None:
+    """One unit of a panel's currency in the shop's `currency`: 1 for the same currency (and
+    for main, whose currency is the shop's), the admin's rate else; None when there is none."""
+    theirs = panel_currency.strip().upper()
+    if name == MAIN or not theirs or theirs == currency.strip().upper():
+        return Decimal(1)
+    return rate
+
+
 def to_entry(service: Service) -> CatalogEntry:
     return CatalogEntry(
         id=service.service,
@@ -279,12 +290,8 @@ class Catalog:
 
     @staticmethod
     def conversion(panel: Panel, currency: str) -> Decimal | None:
-        """One unit of the panel's currency in the shop's: 1 for the same currency (and for
-        main, whose currency is the shop's), the admin's rate else; None: not sold."""
-        theirs = panel.record.currency.strip().upper()
-        if panel.name == MAIN or not theirs or theirs == currency.strip().upper():
-            return Decimal(1)
-        return panel.record.rate
+        """One unit of the panel's currency in the shop's (see conversion_of); None: not sold."""
+        return conversion_of(panel.name, panel.record.currency, panel.record.rate, currency)
 
     # ---- the panels, as admins change them ----------------------------------------------------
 

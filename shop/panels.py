@@ -17,7 +17,7 @@ from decimal import Decimal
 from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.models import Balance, Service
-from storage.panels import MAIN, PanelMode, PanelRecord, PanelRepository
+from storage.panels import MAIN, PanelMode, PanelRecord, PanelRepository, RemovedPanel
 
 ERROR_WINDOW_SECONDS = 3600
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,19}")
@@ -211,3 +211,7 @@ class Panels:
 
     async def service_counts(self) -> dict[str, int]:
         return await self._repository.service_counts()
+
+    async def removed(self) -> list[RemovedPanel]:
+        """The panels removed so far, as they were then (their past orders still count)."""
+        return await self._repository.removed()

@@ -353,3 +353,45 @@ async def test_balance_alerts_per_panel(shop: ShopBot, farm: Farm) -> None:
     assert "500.00 USD" in alert.content
     listing = await shop.ask(shop.admin, "/alerts")
     assert "backup: 1,000.00 USD" in listing.content and "main: off" in listing.content
+
+
+# ---- the dashboard counts every panel's cost ------------------------------------------------------
+
+
+async def test_a_removed_panels_past_charges_stay_on_the_dashboard(
+    shop: ShopBot, farm: Farm
+) -> None:
+    await shop.admin.send(f"/panel add vnd {farm.vnd.url} {VND_KEY}")
+    await shop.expect(shop.admin, "Panel vnd added")
+    await shop.ask(shop.admin, "/panel rate vnd 0.00004")
+    await shop.ask(shop.admin, "/route 1 vnd:1")
+    _, result = await place(shop)  # 1,000 views: 1.30 USD, 25,000 VND = 1.00 USD charged
+    order = placed_on(result, "vnd")
+    farm.vnd.set_order(order.panel_order_id or 0, "Completed", remains=0)
+    await shop.app.tracker.sync_once()
+    before = (await shop.ask(shop.admin, "/admin")).content
+    assert before.count("panel cost 1.00 USD · margin 0.30 USD") == 2  # today and 7 days
+
+    removed = await shop.ask(shop.admin, "/panel remove vnd")
+    assert "removed" in removed.content
+    after = (await shop.ask(shop.admin, "/admin")).content
+    assert after.count("panel cost 1.00 USD · margin 0.30 USD") == 2
+    assert "not converted" not in after
+
+
+async def test_a_panel_without_a_rate_is_counted_apart_in_its_own_currency(
+    shop: ShopBot, farm: Farm
+) -> None:
+    await with_backup(shop, farm, routes="backup:101")
+    _, result = await place(shop)  # 1,000 at 1.05 per 1000 on backup: 1.05 charged
+    order = placed_on(result, "backup")
+    farm.backup.set_order(order.panel_order_id or 0, "Completed", remains=0)
+    await shop.app.tracker.sync_once()
+    farm.backup.currency = "EUR"  # the panel now keeps its books in euros, and has no rate
+    try:
+        await shop.app.health.check()  # its balance answer says so
+        board = (await shop.ask(shop.admin, "/admin")).content
+    finally:
+        farm.backup.currency = "USD"
+    assert board.count("panel cost 0.00 USD") == 2
+    assert board.count("Panel cost not converted (no rate): 1.05 EUR, panel backup") == 2
