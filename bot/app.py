@@ -343,7 +343,7 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
     people = People(books, settings.admin_ids)
     ordering = Ordering(books, catalog, panels)
     panel = panels.main.client
-    products = Products(ProductRepository(db), catalog, panel, ordering, books)
+    products = Products(ProductRepository(db), catalog, ordering, books)
     return Services(
         people=people,
         ordering=ordering,

@@ -21,6 +21,8 @@ from storage.panels import MAIN, PanelMode, PanelRecord, PanelRepository, Remove
 
 ERROR_WINDOW_SECONDS = 3600
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,19}")
+# Words of the admin commands that could be read as a panel's name (/import product ...).
+RESERVED_NAMES = frozenset({"product", "products"})
 
 
 class PanelProblem(Exception):
@@ -146,6 +148,8 @@ class Panels:
                 "A panel name is 1-20 characters: a small letter first, then small letters, "
                 "digits, - or _ (e.g. backup)."
             )
+        if name in RESERVED_NAMES:
+            raise PanelProblem(f"{name!r} is a word of the commands; name the panel otherwise.")
         if name in self._panels:
             raise PanelProblem(f"There is already a panel {name!r}.")
         if not url.startswith(("http://", "https://")):

@@ -99,8 +99,9 @@ class PanelRepository:
             )
 
     async def remove(self, name: str) -> int:
-        """Forget a panel with its catalog and routes, unless it holds orders that are not
-        final (checked in the same transaction). Returns how many it holds: 0 = removed."""
+        """Forget a panel with its catalog, its products and the routes to them, unless it
+        holds orders that are not final (checked in the same transaction). Returns how many
+        it holds: 0 = removed. Its currency and rate are kept (`removed_panels`)."""
         async with self._db.transaction() as tx:
             busy: int = await tx.fetchval(
                 f"SELECT COUNT(*) FROM orders WHERE {OPEN} AND panel = ?", (name,)
@@ -115,6 +116,8 @@ class PanelRepository:
             )
             await tx.execute("DELETE FROM routes WHERE panel = ?", (name,))
             await tx.execute("DELETE FROM panel_services WHERE panel = ?", (name,))
+            await tx.execute("DELETE FROM product_routes WHERE panel = ?", (name,))
+            await tx.execute("DELETE FROM panel_products WHERE panel = ?", (name,))
             await tx.execute("DELETE FROM panels WHERE name = ?", (name,))
         return 0
 

@@ -183,19 +183,27 @@ async def unrouted(tx: Transaction, panel: str) -> list[int]:
     return [row[0] for row in rows]
 
 
+SHOP_TABLES = frozenset({"services", "products"})
+
+
 async def new_ids(
-    tx: Transaction, panel: str, panel_ids: Sequence[int], pending: AbstractSet[int] = frozenset()
+    tx: Transaction,
+    panel: str,
+    panel_ids: Sequence[int],
+    pending: AbstractSet[int] = frozenset(),
+    table: str = "services",
 ) -> list[int]:
-    """Shop ids for new services of `panel`'s (`pending`: ids given out but not yet written).
-    The main panel's keep their own number where it is free, so a one-panel shop shows the
-    panel's numbers; the rest follow the highest id."""
+    """Shop ids for new services (or, `table` "products", products) of `panel`'s (`pending`:
+    ids given out but not yet written). The main panel's keep their own number where it is
+    free, so a one-panel shop shows the panel's numbers; the rest follow the highest id."""
+    assert table in SHOP_TABLES, table
     if not panel_ids:
         return []
-    highest = max(await tx.fetchval("SELECT MAX(id) FROM services") or 0, *pending, 0)
+    highest = max(await tx.fetchval(f"SELECT MAX(id) FROM {table}") or 0, *pending, 0)
     wanted: set[int] = set()
     if panel == MAIN:
         taken = await tx.fetchall(
-            "SELECT id FROM services WHERE id IN (SELECT value FROM json_each(?))",
+            f"SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(sorted(set(panel_ids))),),
         )
         wanted = set(panel_ids) - {row[0] for row in taken} - pending
@@ -295,6 +303,53 @@ async def panel_rows(
     return listed
 
 
+def choose_route(
+    routes: Sequence[tuple[str, int]],
+    listed: Mapping[str, Mapping[int, PanelRow]],
+    terms: Mapping[str, PanelTerms],
+    *,
+    cheapest: bool,
+    rate_at: int,
+    active_at: int,
+) -> tuple[str, PanelRow, bool] | None:
+    """The route that describes a shop service (or product) and whether it sells: the first
+    whose panel sells and lists it (with `cheapest`, the cheapest such in the shop's currency),
+    else the first its panel lists at all (not selling). None when no panel lists any."""
+    chosen: tuple[str, PanelRow] | None = None
+    selling = False
+    best = Decimal(0)
+    for panel, panel_item_id in routes:
+        row = listed.get(panel, NOT_LISTED).get(panel_item_id)
+        if row is None:
+            continue
+        panel_terms = terms.get(panel)
+        if row[active_at] and panel_terms is not None and panel_terms.sells:
+            if not cheapest:
+                return panel, row, True
+            cost = from_micros(row[rate_at]) * (panel_terms.conversion or 1)
+            if not selling or cost < best:
+                chosen, selling, best = (panel, row), True, cost
+        elif chosen is None:
+            chosen = (panel, row)  # described by it while no route sells
+    return None if chosen is None else (*chosen, selling)
+
+
+def shop_rate(rate: int, panel_terms: PanelTerms | None) -> int:
+    """A panel's rate (micro-units of its currency) in micro-units of the shop's, rounded up."""
+    conversion = panel_terms.conversion if panel_terms and panel_terms.conversion else None
+    if conversion is None or conversion == 1:
+        return rate
+    return to_micros_ceiling(from_micros(rate) * conversion)
+
+
+def listing_position(selling: bool, panel_terms: PanelTerms | None, place: int) -> int:
+    """Where a shop service or product is listed: those that sell first, then by their panel's
+    order, then by the panel's own order."""
+    last = (1 << 20) - 1  # panels listed after every other
+    panel_position = min(panel_terms.position, last) if panel_terms else last
+    return (int(not selling) << 44) | (panel_position << 24) | min(place, (1 << 24) - 1)
+
+
 def describe(
     service_id: int,
     routes: Sequence[tuple[str, int]],
@@ -302,51 +357,31 @@ def describe(
     terms: Mapping[str, PanelTerms],
     own: tuple[Any, ...] | None,
 ) -> Described | None:
-    """The service as its route describes it, listed where its route's panel lists it (sold
-    first, then by the panels' order and each panel's own). None when no route has a panel
-    service behind it."""
-    chosen: tuple[str, PanelRow] | None = None
-    selling = False
+    """The service as its route describes it (choose_route), listed where its route's panel
+    lists it (listing_position). None when no route has a panel service behind it."""
     cheapest = own is not None and own[3] == "cheapest"
-    best = Decimal(0)
-    for panel, panel_service_id in routes:
-        row = listed.get(panel, NOT_LISTED).get(panel_service_id)
-        if row is None:
-            continue
-        panel_terms = terms.get(panel)
-        if row[PS_ACTIVE] and panel_terms is not None and panel_terms.sells:
-            if not cheapest:
-                chosen, selling = (panel, row), True
-                break
-            cost = from_micros(row[PS_RATE]) * (panel_terms.conversion or 1)
-            if not selling or cost < best:
-                chosen, selling, best = (panel, row), True, cost
-        elif chosen is None:
-            chosen = (panel, row)  # described by it while no route sells
-    if chosen is None:
+    found = choose_route(
+        routes, listed, terms, cheapest=cheapest, rate_at=PS_RATE, active_at=PS_ACTIVE
+    )
+    if found is None:
         return None
-    panel, row = chosen
+    panel, row, selling = found
     own_name, own_description, own_category, _ = own or (None, None, None, "ordered")
     (name, kind, category, rate, low, high, refill, cancel, dripfeed, description, place, _) = row
     panel_terms = terms.get(panel)
-    conversion = panel_terms.conversion if panel_terms and panel_terms.conversion else None
-    if conversion is not None and conversion != 1:  # the same rate in the shop's currency
-        rate = to_micros_ceiling(from_micros(rate) * conversion)
-    last = (1 << 20) - 1  # panels listed after every other
-    panel_position = min(panel_terms.position, last) if panel_terms else last
     return Described(
         service_id,
         own_category or category,
         own_name or name,
         kind,
-        rate,
+        shop_rate(rate, panel_terms),
         low,
         high,
         refill,
         cancel,
         own_description if own_description is not None else description,
         dripfeed,
-        (int(not selling) << 44) | (panel_position << 24) | min(place, (1 << 24) - 1),
+        listing_position(selling, panel_terms, place),
         int(selling),
     )
 
