@@ -13,7 +13,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import CancelOrderCb
 from handlers.common import show
-from handlers.customer.orders import own_order, show_card
+from handlers.customer.orders import OwnOrder, order_not_found, show_card
 from shop.cancels import (
     CancelAlreadyRequested,
     CancelNotOffered,
@@ -25,7 +25,6 @@ from shop.cancels import (
 from shop.i18n import _
 from shop.services import Services
 from storage.orders import OrderRecord
-from storage.users import User
 
 
 def are_you_sure(order: OrderRecord) -> str:
@@ -56,13 +55,10 @@ def outcome_text(result: CancelResult) -> str:
 async def cancel_order(
     callback: CallbackQuery,
     callback_data: CancelOrderCb,
+    order: OrderRecord,
     services: Services,
-    person: User,
     callback_answer: CallbackAnswer,
 ) -> None:
-    order = await own_order(services, person, callback_data.id, callback_answer)
-    if order is None:
-        return
     page = callback_data.page
     if not callback_data.sure:
         if not services.order_requests.can_cancel(order):  # an old card: show how things stand now
@@ -80,5 +76,6 @@ async def cancel_order(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(cancel_order, CancelOrderCb.filter())
+    router.callback_query.register(cancel_order, CancelOrderCb.filter(), OwnOrder())
+    router.callback_query.register(order_not_found, CancelOrderCb.filter())
     return router

@@ -6,9 +6,12 @@ Cancel and the card's money lines are shared with products (handlers/customer/ch
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router, html
+from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
@@ -86,13 +89,23 @@ SERVICE_ORDER: Checkout[OrderDraft, Quote] = Checkout(
 )
 
 
-async def current(state: FSMContext, services: Services) -> tuple[OrderDraft, Offer] | None:
-    draft = await SERVICE_ORDER.load(state)
-    offer = None if draft is None else await services.catalog.offer(draft.service_id)
-    if draft is None or offer is None:
-        await state.clear()
-        return None
-    return draft, offer
+class DraftOnSale(Filter):
+    """Passes while the conversation holds a service draft whose service is still on sale, and
+    hands the handler its `draft` and `offer`; otherwise the update goes on to `draft_gone`."""
+
+    async def __call__(
+        self, event: TelegramObject, state: FSMContext, services: Services
+    ) -> bool | dict[str, Any]:
+        draft = await SERVICE_ORDER.load(state)
+        offer = None if draft is None else await services.catalog.offer(draft.service_id)
+        if draft is None or offer is None:
+            return False
+        return {"draft": draft, "offer": offer}
+
+
+async def draft_gone(message: Message, state: FSMContext) -> None:
+    """A step's message when the draft expired or its service went: start again."""
+    await SERVICE_ORDER.gone(message, state)
 
 
 def quantity_prompt(offer: Offer) -> str:
@@ -129,11 +142,14 @@ async def begin(
 # ---- the steps ---------------------------------------------------------------------------------
 
 
-async def got_link(message: Message, state: FSMContext, services: Services, person: User) -> None:
-    found = await current(state, services)
-    if found is None:
-        return await SERVICE_ORDER.gone(message, state)
-    draft, offer = found
+async def got_link(
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: OrderDraft,
+    offer: Offer,
+) -> None:
     try:
         draft.link = parse_link(message.text)
     except InputError as error:
@@ -157,12 +173,13 @@ async def got_link(message: Message, state: FSMContext, services: Services, pers
 
 
 async def got_quantity(
-    message: Message, state: FSMContext, services: Services, person: User
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: OrderDraft,
+    offer: Offer,
 ) -> None:
-    found = await current(state, services)
-    if found is None:
-        return await SERVICE_ORDER.gone(message, state)
-    draft, offer = found
     try:
         quantity = parse_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
@@ -173,13 +190,14 @@ async def got_quantity(
 
 
 async def got_quantity_at_choice(
-    message: Message, state: FSMContext, services: Services, person: User
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: OrderDraft,
+    offer: Offer,
 ) -> None:
     """Text while the drip-feed choice is asked: a new quantity, or a reminder of the choice."""
-    found = await current(state, services)
-    if found is None:
-        return await SERVICE_ORDER.gone(message, state)
-    draft, offer = found
     try:
         quantity = parse_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
@@ -226,57 +244,33 @@ async def ask_mode(message: Message, state: FSMContext, draft: OrderDraft, offer
 
 
 async def got_lines(
-    message: Message, state: FSMContext, services: Services, comments: bool = False
-) -> tuple[OrderDraft, list[str]] | None:
-    """The lines of a list step, within what the step allows (comments: the service's range)."""
-    found = await current(state, services)
-    if found is None:
-        await SERVICE_ORDER.gone(message, state)
-        return None
-    draft, offer = found
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: OrderDraft,
+    offer: Offer,
+    raw_state: str | None,
+) -> None:
+    """A list step, one item a line: the comments (as many as the service's range allows), the
+    Special list, or the Special (1DG) suggested videos, then its search keywords."""
+    comments = raw_state == Ordering.comments.state
     low, high = (1, MAX_LIST_LINES)
     if comments:
         low, high = offer.service.min_quantity, offer.service.max_quantity
     try:
-        return draft, parse_lines(message.text, low, high)
+        lines = parse_lines(message.text, low, high)
     except InputError as error:
-        await prompt(message, state, problem_text(error))
-        return None
-
-
-async def got_comments(
-    message: Message, state: FSMContext, services: Services, person: User
-) -> None:
-    got = await got_lines(message, state, services, comments=True)
-    if got is not None:
-        draft, lines = got
-        draft.lines = lines
-        await ask_confirm(message, state, services, person, draft)
-
-
-async def got_list(message: Message, state: FSMContext, services: Services, person: User) -> None:
-    got = await got_lines(message, state, services)
-    if got is not None:
-        draft, lines = got
-        draft.lines = lines
-        await ask_confirm(message, state, services, person, draft)
-
-
-async def got_suggest(message: Message, state: FSMContext, services: Services) -> None:
-    got = await got_lines(message, state, services)
-    if got is not None:
-        draft, lines = got
+        return await prompt(message, state, problem_text(error))
+    if raw_state == Ordering.suggest.state:
         draft.suggest = lines
         await SERVICE_ORDER.save(state, draft, Ordering.search)
-        await prompt(message, state, _("Now send the search keywords, one per line."))
-
-
-async def got_search(message: Message, state: FSMContext, services: Services, person: User) -> None:
-    got = await got_lines(message, state, services)
-    if got is not None:
-        draft, lines = got
+        return await prompt(message, state, _("Now send the search keywords, one per line."))
+    if raw_state == Ordering.search.state:
         draft.search = lines
-        await ask_confirm(message, state, services, person, draft)
+    else:
+        draft.lines = lines
+    return await ask_confirm(message, state, services, person, draft)
 
 
 # ---- the confirm card ----------------------------------------------------------------------------
@@ -330,13 +324,13 @@ async def confirm(
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(begin, OrderServiceCb.filter())
-    router.message.register(got_link, Ordering.link, NOT_A_COMMAND)
-    router.message.register(got_quantity, Ordering.quantity, NOT_A_COMMAND)
-    router.message.register(got_quantity_at_choice, Ordering.mode, NOT_A_COMMAND)
-    router.message.register(got_comments, Ordering.comments, NOT_A_COMMAND)
-    router.message.register(got_list, Ordering.list, NOT_A_COMMAND)
-    router.message.register(got_suggest, Ordering.suggest, NOT_A_COMMAND)
-    router.message.register(got_search, Ordering.search, NOT_A_COMMAND)
+    on_sale = DraftOnSale()
+    router.message.register(got_link, Ordering.link, NOT_A_COMMAND, on_sale)
+    router.message.register(got_quantity, Ordering.quantity, NOT_A_COMMAND, on_sale)
+    router.message.register(got_quantity_at_choice, Ordering.mode, NOT_A_COMMAND, on_sale)
+    list_steps = StateFilter(Ordering.comments, Ordering.list, Ordering.suggest, Ordering.search)
+    router.message.register(got_lines, list_steps, NOT_A_COMMAND, on_sale)
+    router.message.register(draft_gone, StateFilter(*TEXT_STEPS), NOT_A_COMMAND)
     for step in TEXT_STEPS:
         router.message.register(not_text, step, ~F.text)
     router.message.register(waiting_for_confirm, Ordering.confirm, NOT_A_COMMAND)

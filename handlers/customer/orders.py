@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from aiogram import F, Router, html
-from aiogram.filters import Command
+from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
-from handlers.callbacks import MenuCb, OrderCb, OrdersCb, RefillOrderCb, RefreshOrderCb
+from handlers.callbacks import (
+    CancelOrderCb,
+    MenuCb,
+    OrderCb,
+    OrdersCb,
+    RefillOrderCb,
+    RefreshOrderCb,
+)
 from handlers.common import show
 from provider.errors import PanelError, ProviderError
 from shop import texts
@@ -24,6 +32,9 @@ from shop.texts import stage_label
 from storage.orders import OrderKind, OrderRecord, Stage
 from storage.refills import RefillRecord, RefillStage
 from storage.users import User
+
+# Buttons of an order card: each names the order by `id`.
+OrderButton = OrderCb | RefreshOrderCb | RefillOrderCb | CancelOrderCb
 
 STAGE_ICONS = {
     Stage.SUBMITTING: "⏳",
@@ -148,13 +159,19 @@ def order_card_text(order: OrderRecord, currency: str, refill: RefillRecord | No
     return "\n".join(lines + [line for line in requests if line])
 
 
-async def own_order(
-    services: Services, person: User, order_id: int, callback_answer: CallbackAnswer
-) -> OrderRecord | None:
-    order = await services.people.own_order(person.id, order_id)
-    if order is None:
-        callback_answer.text = _("This order was not found.")
-    return order
+class OwnOrder(Filter):
+    """The order a card's button names, if it is the person's: the handler gets `order`. A
+    forged or foreign id goes on to `order_not_found`."""
+
+    async def __call__(
+        self, event: TelegramObject, callback_data: OrderButton, services: Services, person: User
+    ) -> bool | dict[str, Any]:
+        order = await services.people.own_order(person.id, callback_data.id)
+        return False if order is None else {"order": order}
+
+
+async def order_not_found(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    callback_answer.text = _("This order was not found.")
 
 
 async def show_card(
@@ -173,25 +190,20 @@ async def show_card(
 async def order_card(
     callback: CallbackQuery,
     callback_data: OrderCb,
+    order: OrderRecord,
     services: Services,
-    person: User,
     callback_answer: CallbackAnswer,
 ) -> None:
-    order = await own_order(services, person, callback_data.id, callback_answer)
-    if order is not None:
-        await show_card(callback, order, callback_data.page, services)
+    await show_card(callback, order, callback_data.page, services)
 
 
 async def refresh_order(
     callback: CallbackQuery,
     callback_data: RefreshOrderCb,
+    order: OrderRecord,
     services: Services,
-    person: User,
     callback_answer: CallbackAnswer,
 ) -> None:
-    order = await own_order(services, person, callback_data.id, callback_answer)
-    if order is None:
-        return
     try:
         order = await services.tracker.refresh(order)
     except PanelError:
@@ -204,13 +216,10 @@ async def refresh_order(
 async def refill_order(
     callback: CallbackQuery,
     callback_data: RefillOrderCb,
+    order: OrderRecord,
     services: Services,
-    person: User,
     callback_answer: CallbackAnswer,
 ) -> None:
-    order = await own_order(services, person, callback_data.id, callback_answer)
-    if order is None:
-        return
     result = await services.order_requests.request_refill(order)
     # The card itself says where the refill stands, not only a toast that vanishes.
     await show_card(callback, order, callback_data.page, services)
@@ -225,7 +234,10 @@ def create_router() -> Router:
     router.message.register(orders_command, Command("orders"))
     router.callback_query.register(orders_button, MenuCb.filter(F.to == "orders"))
     router.callback_query.register(orders_page, OrdersCb.filter())
-    router.callback_query.register(order_card, OrderCb.filter())
-    router.callback_query.register(refresh_order, RefreshOrderCb.filter())
-    router.callback_query.register(refill_order, RefillOrderCb.filter())
+    own = OwnOrder()
+    router.callback_query.register(order_card, OrderCb.filter(), own)
+    router.callback_query.register(refresh_order, RefreshOrderCb.filter(), own)
+    router.callback_query.register(refill_order, RefillOrderCb.filter(), own)
+    for button in (OrderCb, RefreshOrderCb, RefillOrderCb):
+        router.callback_query.register(order_not_found, button.filter())
     return router
