@@ -256,6 +256,7 @@ class SyncRow:
     run: str
     seconds: float
     store_seconds: float
+    cpu_seconds: float  # the process's CPU time during the sync (all threads)
     added: int
     changed: int
     removed: int
@@ -312,9 +313,9 @@ async def timed_sync(
     sim.reset_counters()
     store.clear()
     changes_before = db.writer.total_changes
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = await catalog.sync()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     moved = None
     if mark_updated_at:
         moved = await db.fetchval("SELECT COUNT(*) FROM services WHERE updated_at <> 1")
@@ -324,6 +325,7 @@ async def timed_sync(
         run=run,
         seconds=seconds,
         store_seconds=sum(store),
+        cpu_seconds=cpu,
         added=len(result.added),
         changed=len(result.changed),
         removed=len(result.removed),
@@ -492,12 +494,13 @@ async def bench_three_panels(n: int, c: int, workdir: Path) -> list[SyncRow]:
         for run in ("3 panels full", "3 panels again"):
             store.clear()
             changes_before = db.writer.total_changes
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result = await catalog.sync()
             rows.append(
                 SyncRow(
                     services=n, categories=c, run=run, seconds=time.perf_counter() - started,
-                    store_seconds=sum(store), added=len(result.added),
+                    store_seconds=sum(store), cpu_seconds=time.process_time() - cpu,
+                    added=len(result.added),
                     changed=len(result.changed),
                     removed=len(result.removed),
                     total_changes=db.writer.total_changes - changes_before,
@@ -516,7 +519,8 @@ async def bench_three_panels(n: int, c: int, workdir: Path) -> list[SyncRow]:
 
 def print_sync_table(rows: list[SyncRow]) -> None:
     header = (
-        f"{'services':>8} {'cats':>4} {'run':<13} {'seconds':>7} {'store s':>7} {'added':>6} "
+        f"{'services':>8} {'cats':>4} {'run':<13} {'seconds':>7} {'store s':>7} {'cpu s':>6} "
+        f"{'added':>6} "
         f"{'changed':>7} {'removed':>7} {'db changes':>10} {'updated_at':>10} {'requests':>8}"
     )
     print(header)
@@ -525,10 +529,14 @@ def print_sync_table(rows: list[SyncRow]) -> None:
         moved = "-" if row.updated_at_moved is None else str(row.updated_at_moved)
         print(
             f"{row.services:>8,} {row.categories:>4} {row.run:<13} {row.seconds:>7.3f} "
-            f"{row.store_seconds:>7.3f} {row.added:>6} {row.changed:>7} {row.removed:>7} "
+            f"{row.store_seconds:>7.3f} {row.cpu_seconds:>6.3f} {row.added:>6} {row.changed:>7} "
+            f"{row.removed:>7} "
             f"{row.total_changes:>10} {moved:>10} {row.requests:>8}"
         )
-    print("seconds: Catalog.sync() (fetch + parse + store + balance); store s: the database part")
+    print(
+        "seconds: Catalog.sync() (fetch + parse + store + balance); store s: the database part; "
+        "cpu s: the process's CPU time meanwhile (less moved by other work on the machine)"
+    )
     for what, seconds in SERIALISING:
         print(
             f"the simulators' own serialising, before the syncs and not in them: {what}: "
