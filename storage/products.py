@@ -137,12 +137,6 @@ class ProductRepository:
 
     # ---- writing: the panels' lists, imports, routes ------------------------------------------
 
-    async def sync(self, entries: Sequence[ProductEntry]) -> int:
-        """The main panel, mirrored, lists `entries` (as a one-panel shop syncs)."""
-        return await self.sync_panels(
-            {"main": entries}, {"main": PanelTerms(True, Decimal(1), True)}
-        )
-
     async def sync_panels(
         self, lists: Mapping[str, Sequence[ProductEntry]], terms: Mapping[str, PanelTerms]
     ) -> int:
