@@ -7,8 +7,8 @@ says whether it took the request: the money comes back when the tracker sees the
 leaves the request made but unconfirmed; it is never sent again by itself, and admins are told
 once, with the order and the panel (the alert written in the transaction that notes it).
 
-Orders not yet final are taken (panel-api.md, the simulator): a pending one ends Canceled, one
-already in progress ends Partial and keeps what was delivered.
+Orders not yet final are taken (docs/panel-api.md, simulators/panel/): a pending one ends
+Canceled, one already in progress ends Partial and keeps what was delivered.
 """
 
 from __future__ import annotations

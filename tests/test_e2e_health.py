@@ -24,10 +24,10 @@ import pytest
 import pytest_asyncio
 
 from payments_api.cryptopay import CryptoPayUnavailable
-from payments_api.cryptopay_simulator import CryptoPaySimulator
-from provider.simulator import PANEL_PRESETS, PanelSimulator, make_panel
 from shop.checkout import Placed
 from shop.service_drafts import OrderDraft
+from simulators.cryptopay import CryptoPaySimulator
+from simulators.panel import PANEL_PRESETS, PanelSimulator, make_panel
 from tests.harness import ShopBot, World, free_port, running_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

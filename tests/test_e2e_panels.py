@@ -13,10 +13,10 @@ import pytest
 import pytest_asyncio
 
 from provider.models import Balance
-from provider.simulator import PANEL_PRESETS, make_panel
 from shop.checkout import Held, Placed, PlaceResult, PriceChanged, Refused
 from shop.products import ProductDraft
 from shop.service_drafts import OrderDraft
+from simulators.panel import PANEL_PRESETS, make_panel
 from storage.orders import OrderKind, OrderRecord, Stage
 from storage.routing import CatalogEntry
 from tests.fake_telegram import Person
@@ -389,12 +389,11 @@ async def test_a_panel_without_a_rate_is_counted_apart_in_its_own_currency(
     order = placed_on(result, "backup")
     farm.backup.set_order(order.panel_order_id or 0, "Completed", remains=0)
     await shop.app.tracker.sync_once()
-    farm.backup.currency = "EUR"  # the panel now keeps its books in euros, and has no rate
-    try:
-        await shop.app.health.check()  # its balance answer says so
-        board = (await shop.ask(shop.admin, "/admin")).content
-    finally:
-        farm.backup.currency = "USD"
+    # The panel now keeps its books in euros (its balance answer says so), and has no rate.
+    await shop.app.catalog.panels.record_balance(
+        "backup", Balance(balance=Decimal("500"), currency="EUR")
+    )
+    board = (await shop.ask(shop.admin, "/admin")).content
     assert board.count("panel cost 0.00 USD") == 2
     assert board.count("Panel cost not converted (no rate): 1.05 EUR, panel backup") == 2
 
