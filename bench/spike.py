@@ -47,7 +47,8 @@ from simulators.panel import PanelSimulator
 from storage.db import Database
 from storage.users import UserRepository
 from tests.fake_telegram import FakeTelegram, Person
-from tests.harness import Mode, free_port
+from tests.harness import Mode
+from tests.ports import free_port
 
 PEOPLE = int(os.environ.get("SPIKE_PEOPLE", "1000"))
 START_SECONDS = 10.0

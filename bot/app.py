@@ -184,10 +184,12 @@ class App:
         if self.web is not None:
             await self.web.start()
 
-    async def receive_by_webhook(self) -> None:
-        """Webhook mode: Telegram posts updates to the web server (started by `serve`)."""
+    async def receive_by_webhook(self, base_url: str | None = None) -> None:
+        """Webhook mode: Telegram posts updates to the web server (started by `serve`), at
+        WEBHOOK_URL or `base_url` (the tests': the port the system chose for WEB_PORT=0)."""
         assert self.webhook is not None
-        await set_webhook(self.bot, self.dispatcher, self.settings.webhook_url, self.webhook.secret)
+        url = base_url or self.settings.webhook_url
+        await set_webhook(self.bot, self.dispatcher, url, self.webhook.secret)
 
     async def poll(self, *, handle_signals: bool = True, polling_timeout: int = 30) -> None:
         """Long polling until stopped (a signal, or `dispatcher.stop_polling()`). A webhook

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -169,12 +168,8 @@ async def running_bot(
         "markup_percent": Decimal(30),
     }
     if mode == "webhook":
-        port = free_port()
-        values |= {
-            "webhook_url": f"http://127.0.0.1:{port}",
-            "web_host": "127.0.0.1",
-            "web_port": port,
-        }
+        # Any free port: the webhook is set once the server listens and its port is known.
+        values |= {"webhook_url": "http://127.0.0.1", "web_host": "127.0.0.1", "web_port": 0}
     settings = Settings(_env_file=None, **(values | overrides))
     async with create_app(settings) as app:
         app.panel._backoff = 0.01  # reads retry fast in tests
@@ -184,7 +179,8 @@ async def running_bot(
         admin = shared.fake.person(user_id=ADMIN_ID, first_name="Owner")
         await app.serve()  # when WEB_PORT is set, or in webhook mode
         if mode == "webhook":
-            await app.receive_by_webhook()  # the fake posts updates from now on
+            assert app.web is not None
+            await app.receive_by_webhook(app.web.url)  # the fake posts updates from now on
             yield ShopBot(app, shared.fake, shared.sim, admin)
             return  # leaving create_app stops the server, then finishes the updates in hand
         polling = asyncio.create_task(app.poll(handle_signals=False, polling_timeout=1))
@@ -193,13 +189,6 @@ async def running_bot(
             yield ShopBot(app, shared.fake, shared.sim, admin)
         finally:
             await stop_polling(app, polling)
-
-
-def free_port() -> int:
-    """A port nobody listens on now: the webhook URL must name it before the server starts."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def stop_polling(app: App, polling: asyncio.Task[None]) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_telegram import TEST_TOKEN, FakeTelegram
-from tests.harness import free_port
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.container, pytest.mark.timeout(600)]

@@ -26,7 +26,7 @@ from simulators.cryptopay import CryptoPaySimulator
 from simulators.sepay import SePaySender
 from storage.payments import Payment, PaymentStatus
 from tests.fake_telegram import BotMessage, Person
-from tests.harness import ShopBot, World, eventually, free_port, running_bot, text_of
+from tests.harness import ShopBot, World, eventually, running_bot, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -92,10 +92,11 @@ def settings_for(crypto: CryptoPaySimulator) -> dict[str, Any]:
 async def payments_bot(
     shared: World, crypto: CryptoPaySimulator, tmp_path: Path
 ) -> AsyncIterator[Payments]:
-    port = free_port()  # the payment webhooks come to the bot's own web server
-    served = settings_for(crypto) | {"web_host": "127.0.0.1", "web_port": port}
+    # The payment webhooks come to the bot's own web server, on any free port.
+    served = settings_for(crypto) | {"web_host": "127.0.0.1", "web_port": 0}
     async with running_bot(shared, tmp_path, **served) as shop:
-        base = f"http://127.0.0.1:{port}"
+        assert shop.app.web is not None
+        base = shop.app.web.url
         paths = webhook_paths(shop.app.services)
         crypto.webhook_url = base + paths["cryptopay"]
         sender = SePaySender(base + paths["sepay"], SEPAY_KEY)

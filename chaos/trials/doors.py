@@ -15,7 +15,6 @@ traceback and no ERROR in the bot's log; the money invariants.
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from storage.payments import Method, NewPayment, PaymentRepository
 from storage.settings import SettingsRepository
 from tests import raw_http
 from tests.fake_telegram import Person
+from tests.ports import free_port
 
 WEBHOOK_SECRET = "chaos-doors-secret"  # noqa: S105 - a test's own
 SEPAY_KEY = "chaos-doors-sepay"
@@ -62,12 +62,6 @@ class Doors:
     telegram: str
     cryptopay: str
     sepay: str
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def settings(port: int, crypto: CryptoPaySimulator) -> dict[str, str]:
