@@ -16,11 +16,9 @@ from handlers.callbacks import DraftCb, OrderServiceCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.checkout import (
     Checkout,
-    bill_lines,
-    not_enough_text,
     not_text,
-    problem_text,
     waiting_for_confirm,
+    warning,
 )
 from handlers.deps import Services
 from handlers.states import Ordering
@@ -29,11 +27,17 @@ from shop.catalog import Offer
 from shop.dripfeed import dripfeed_lines, offers_dripfeed
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
-from shop.order_input import InputError, parse_lines, parse_link, parse_quantity
+from shop.order_form import (
+    BadInput,
+    check_comments,
+    check_link,
+    check_list,
+    check_quantity,
+)
+from shop.order_texts import bill_lines, not_enough_text
 from shop.orders import OrderDraft, Quote
 from storage.users import User
 
-MAX_LIST_LINES = 100
 TEXT_STEPS = (
     Ordering.link,
     Ordering.quantity,
@@ -137,9 +141,9 @@ async def got_link(message: Message, state: FSMContext, services: Services, pers
         return await SERVICE_ORDER.gone(message, state)
     draft, offer = found
     try:
-        draft.link = parse_link(message.text)
-    except InputError as error:
-        return await prompt(message, state, problem_text(error))
+        draft.link = check_link(message.text)
+    except BadInput as bad:
+        return await prompt(message, state, warning(bad))
     if offer.kind is ServiceType.PACKAGE:
         return await ask_confirm(message, state, services, person, draft)
     if offer.kind is ServiceType.CUSTOM_COMMENTS:
@@ -166,11 +170,11 @@ async def got_quantity(
         return await SERVICE_ORDER.gone(message, state)
     draft, offer = found
     try:
-        quantity = parse_quantity(
+        quantity = check_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
         )
-    except InputError as error:
-        return await prompt(message, state, problem_text(error))
+    except BadInput as bad:
+        return await prompt(message, state, warning(bad))
     await take_quantity(message, state, services, person, draft, offer, quantity)
 
 
@@ -183,10 +187,10 @@ async def got_quantity_at_choice(
         return await SERVICE_ORDER.gone(message, state)
     draft, offer = found
     try:
-        quantity = parse_quantity(
+        quantity = check_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
         )
-    except InputError:
+    except BadInput:
         text = _("Please choose ⚡ All at once or 💧 Drip-feed above, or send another quantity.")
         await message.answer(text, reply_markup=keyboards.dripfeed_choice(draft.key))
         return None
@@ -236,14 +240,12 @@ async def got_lines(
         await SERVICE_ORDER.gone(message, state)
         return None
     draft, offer = found
-    low, high = (1, MAX_LIST_LINES)
-    if comments:
-        low, high = offer.service.min_quantity, offer.service.max_quantity
     try:
-        return draft, parse_lines(message.text, low, high)
-    except InputError as error:
-        await prompt(message, state, problem_text(error))
+        lines = check_comments(offer, message.text) if comments else check_list(message.text)
+    except BadInput as bad:
+        await prompt(message, state, warning(bad))
         return None
+    return draft, lines
 
 
 async def got_comments(

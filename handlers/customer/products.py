@@ -20,18 +20,17 @@ from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.browsing import Shelf, register_shelf, show_categories
 from handlers.customer.checkout import (
     Checkout,
-    bill_lines,
-    not_enough_text,
     not_text,
-    problem_text,
     waiting_for_confirm,
+    warning,
 )
 from handlers.deps import Services
 from handlers.states import ProductOrdering
 from shop import texts
 from shop.formatting import format_money, format_number
 from shop.i18n import _
-from shop.order_input import InputError, parse_quantity
+from shop.order_form import BadInput, check_quantity, check_require
+from shop.order_texts import bill_lines, not_enough_text
 from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, ProductOffer, ProductQuote
 from storage.products import ProductRecord
 from storage.users import User
@@ -154,9 +153,9 @@ async def got_quantity(
         return await PRODUCT_ORDER.gone(message, state)
     product = offer.product
     try:
-        draft.quantity = parse_quantity(message.text, product.min_quantity, product.max_quantity)
-    except InputError as error:
-        await message.answer(problem_text(error), reply_markup=await cancel_markup(state))
+        draft.quantity = check_quantity(message.text, product.min_quantity, product.max_quantity)
+    except BadInput as bad:
+        await message.answer(warning(bad), reply_markup=await cancel_markup(state))
         return None
     if product.require:
         await PRODUCT_ORDER.save(state, draft, ProductOrdering.require)
@@ -174,16 +173,11 @@ async def got_require(
     draft = await PRODUCT_ORDER.load(state)
     if draft is None:
         return await PRODUCT_ORDER.gone(message, state)
-    text = message.text or ""
-    if not text.strip() or len(text) > MAX_REQUIRE_LENGTH:
-        await message.answer(
-            _("⚠️ Please send the requested information as text (1 to {max} characters).").format(
-                max=format_number(MAX_REQUIRE_LENGTH)
-            ),
-            reply_markup=await cancel_markup(state),
-        )
+    try:
+        draft.require = check_require(message.text)  # kept exactly as typed
+    except BadInput as bad:
+        await message.answer(warning(bad), reply_markup=await cancel_markup(state))
         return None
-    draft.require = text  # kept exactly as typed: it may be a password or a code
     return await ask_confirm(message, state, services, person, draft)
 
 
