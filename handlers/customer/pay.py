@@ -22,8 +22,9 @@ from shop.crypto_topups import NotOpened
 from shop.formatting import format_money, format_number
 from shop.i18n import _
 from shop.manual_topups import MAX_PROOF_TEXT, ProofTaken
+from shop.order_form import BadInput
 from shop.pricing import parse_amount
-from shop.topups import Limits
+from shop.topup_input import check_method_amount, range_text
 from storage.payments import Method, Payment, PaymentStatus
 from storage.users import User
 
@@ -75,12 +76,6 @@ async def choose_method(
     await show(callback, text, keyboards.pay_amounts(method, options))
 
 
-def range_text(limits: Limits, currency: str) -> str:
-    return _("from {min} to {max}").format(
-        min=format_money(limits.minimum, currency), max=format_money(limits.maximum, currency)
-    )
-
-
 async def choose_amount(
     callback: CallbackQuery,
     callback_data: PayAmountCb,
@@ -128,15 +123,10 @@ async def other_amount(
         return
     limits = services.topups.limits(method)
     currency = await services.catalog.currency()
-    amount = parse_amount(message.text or "")
-    if amount is None or not limits.allows(amount):
-        problem = (
-            _("⚠️ That is not an amount.") if amount is None else _("⚠️ That amount is out of range.")
-        )
-        await message.answer(
-            problem + " " + _("Send a number {range}.").format(range=range_text(limits, currency)),
-            reply_markup=keyboards.cancel_to_balance(),
-        )
+    try:
+        amount = check_method_amount(message.text, limits, currency)
+    except BadInput as bad:
+        await message.answer("⚠️ " + bad.text, reply_markup=keyboards.cancel_to_balance())
         return
     await state.clear()
     await start_payment(bot, person, services, state, method, amount)

@@ -21,15 +21,16 @@ from handlers.deps import Services
 from handlers.states import TopUpInput
 from shop.formatting import format_money, format_number, plain_number
 from shop.i18n import _
+from shop.order_form import BadInput
 from shop.payments import (
     STARS_CURRENCY,
     TOPUP_MAX,
     TOPUP_MIN,
     TOPUP_PRESETS,
-    amount_allowed,
     payload_for,
 )
 from shop.pricing import parse_amount
+from shop.topup_input import check_stars_amount
 from storage.users import User
 
 logger = logging.getLogger(__name__)
@@ -102,21 +103,10 @@ async def other_amount(
     message: Message, state: FSMContext, services: Services, person: User, bot: Bot
 ) -> None:
     currency = await services.payments.currency()
-    amount = parse_amount(message.text or "")
-    if amount is None:
-        await message.answer(
-            _("⚠️ That is not an amount. Send a number from {min} to {max}, e.g. 15 or 7.50.")
-            .format(min=format_number(int(TOPUP_MIN)), max=format_number(int(TOPUP_MAX))),
-            reply_markup=keyboards.cancel_to_balance(),
-        )  # fmt: skip
-        return
-    if not amount_allowed(amount):
-        await message.answer(
-            _("⚠️ The amount must be from {min} to {max}.").format(
-                min=format_money(TOPUP_MIN, currency), max=format_money(TOPUP_MAX, currency)
-            ),
-            reply_markup=keyboards.cancel_to_balance(),
-        )
+    try:
+        amount = check_stars_amount(message.text, currency)
+    except BadInput as bad:
+        await message.answer("⚠️ " + bad.text, reply_markup=keyboards.cancel_to_balance())
         return
     await state.clear()
     await send_invoice(bot, person, services, amount)
