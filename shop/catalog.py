@@ -120,16 +120,17 @@ def page_count(total: int, size: int = PAGE_SIZE) -> int:
     return max(1, -(-total // size))
 
 
-def clamp_page(page: int, total: int) -> int:
-    return min(max(page, 0), page_count(total) - 1)
+def clamp_page(page: int, total: int, size: int = PAGE_SIZE) -> int:
+    return min(max(page, 0), page_count(total, size) - 1)
 
 
 async def fetch_page(
-    page: int, total: int, fetch: Callable[[int, int], Awaitable[list[T]]]
+    page: int, total: int, fetch: Callable[[int, int], Awaitable[list[T]]], size: int = PAGE_SIZE
 ) -> Page[T]:
-    """Page `page` (clamped to what exists) of `total` items; fetch(offset, limit) reads it."""
-    page = clamp_page(page, total)
-    return Page(await fetch(page * PAGE_SIZE, PAGE_SIZE), page, page_count(total), total)
+    """Page `page` (clamped to what exists) of `total` items, `size` a page (the chat's 8; the
+    Mini App's longer lists); fetch(offset, limit) reads it."""
+    page = clamp_page(page, total, size)
+    return Page(await fetch(page * size, size), page, page_count(total, size), total)
 
 
 class QueryProblem(Enum):
@@ -388,30 +389,34 @@ class Catalog:
         else:
             await self._repository.set_service_hidden(target.id, hidden)
 
-    async def categories(self, page: int) -> Page[Category]:
+    async def categories(self, page: int, size: int = PAGE_SIZE) -> Page[Category]:
         total = await self._repository.count_categories()
-        return await fetch_page(page, total, self._repository.categories)
+        return await fetch_page(page, total, self._repository.categories, size)
 
     async def category(self, category_id: int) -> Category | None:
         category = await self._repository.category(category_id)
         return category if category is not None and not category.hidden else None
 
-    async def services(self, category: Category, page: int) -> Page[ServiceRecord]:
+    async def services(
+        self, category: Category, page: int, size: int = PAGE_SIZE
+    ) -> Page[ServiceRecord]:
         return await fetch_page(
-            page, category.service_count, partial(self._repository.services_in, category.id)
+            page, category.service_count, partial(self._repository.services_in, category.id), size
         )
 
-    async def search(self, query: str, page: int) -> Page[ServiceRecord]:
+    async def search(self, query: str, page: int, size: int = PAGE_SIZE) -> Page[ServiceRecord]:
         """Visible services with every word of the query in their name, best first; a number
         also finds the service with that id, first. Raises BadQuery (see search_terms)."""
         terms = search_terms(query)
         page = max(page, 0)
-        found = await self._repository.search(terms, page * PAGE_SIZE, PAGE_SIZE)
+        found = await self._repository.search(terms, page * size, size)
         if found.total and not found.items:  # past the end (an old button): the last page
-            page = clamp_page(page, found.total)
-            found = await self._repository.search(terms, page * PAGE_SIZE, PAGE_SIZE)
+            page = clamp_page(page, found.total, size)
+            found = await self._repository.search(terms, page * size, size)
         total = found.total
-        return Page(list(found.items), clamp_page(page, total), page_count(total), total)
+        return Page(
+            list(found.items), clamp_page(page, total, size), page_count(total, size), total
+        )
 
     async def offer(self, service_id: int) -> Offer | None:
         """The service with our price, or None when it is unknown, hidden or sold nowhere."""

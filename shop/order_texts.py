@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from provider.errors import ProviderError
+from provider.models import ServiceType
 from shop.cancels import (
     CancelAlreadyRequested,
     CancelNotOffered,
@@ -18,18 +19,20 @@ from shop.cancels import (
 )
 from shop.dripfeed import dripfeed_lines, quantity_lines
 from shop.formatting import format_money, format_number, quote
-from shop.i18n import _
+from shop.i18n import _, ngettext
 from shop.orders import (
     AlreadyPlaced,
     Bill,
     Held,
     NotEnoughBalance,
+    OrderDraft,
     Placed,
     PlaceResult,
+    Quote,
     Refused,
     ServiceGone,
 )
-from shop.products import OutOfStock
+from shop.products import OutOfStock, ProductDraft, ProductOffer, ProductQuote
 from shop.texts import stage_label
 from storage.ledger import LedgerEntry
 from storage.orders import OrderKind, OrderRecord, Stage
@@ -67,6 +70,72 @@ def not_enough_text(bill: Bill) -> str:
         balance=format_money(bill.balance, bill.currency),
         missing=format_money(bill.missing, bill.currency),
     )
+
+
+def service_confirm_text(draft: OrderDraft, bill: Quote) -> str:
+    service = bill.offer.service
+    lines = [
+        _("🧾 <b>Check your order</b>"),
+        _("Service: {service}").format(service=quote(service.name)),
+        _("Link: {link}").format(link=quote(draft.link)),
+    ]
+    if bill.offer.kind is ServiceType.CUSTOM_COMMENTS:
+        lines.append(
+            ngettext(
+                "Comments: {count} comment", "Comments: {count} comments", bill.quantity
+            ).format(count=format_number(bill.quantity))
+        )
+    elif draft.runs and draft.interval:
+        lines += dripfeed_lines(draft.quantity, draft.runs, draft.interval)
+    elif not bill.offer.is_package:
+        lines.append(_("Quantity: {quantity}").format(quantity=format_number(bill.quantity)))
+    if draft.lines and bill.offer.kind is ServiceType.SPECIAL:
+        count = len(draft.lines)
+        lines.append(
+            ngettext("List: {count} line", "List: {count} lines", count).format(
+                count=format_number(count)
+            )
+        )
+    if draft.suggest:
+        lines.append(_("Suggested videos: {count}").format(count=len(draft.suggest)))
+    if draft.search:
+        lines.append(_("Search keywords: {count}").format(count=len(draft.search)))
+    return "\n".join([*lines, "", *bill_lines(bill)])
+
+
+def product_card_text(offer: ProductOffer) -> str:
+    product = offer.product
+    if not product.in_stock:
+        stock = _("⛔ Out of stock")
+    elif product.inventory is not None:
+        stock = _("✅ In stock: {count}").format(count=format_number(product.inventory))
+    else:
+        stock = _("✅ In stock")
+    lines = [
+        f"<b>{quote(product.name)}</b>",
+        _("Price: {price} each").format(price=format_money(offer.unit_price, offer.currency)),
+        _("Quantity: from {min} to {max}").format(
+            min=format_number(product.min_quantity), max=format_number(product.max_quantity)
+        ),
+        stock,
+    ]
+    if product.type:
+        kind = _("Automatic") if product.type.lower() == "auto" else _("Delivered by the seller")
+        lines.append(_("Delivery: {kind}").format(kind=kind))
+    if product.require:
+        lines.append(_("You will be asked for: {what}").format(what=quote(product.require)))
+    return "\n".join(lines)
+
+
+def product_confirm_text(draft: ProductDraft, bill: ProductQuote) -> str:
+    lines = [
+        _("🧾 <b>Check your order</b>"),
+        _("Product: {name}").format(name=quote(bill.offer.product.name)),
+        _("Quantity: {quantity}").format(quantity=format_number(bill.quantity)),
+    ]
+    if draft.require:
+        lines.append(_("Will be sent: {what}").format(what=f"<code>{quote(draft.require)}</code>"))
+    return "\n".join([*lines, "", *bill_lines(bill)])
 
 
 def result_text(result: PlaceResult | OutOfStock) -> str:
@@ -184,6 +253,15 @@ def order_card_text(order: OrderRecord, currency: str, refill: RefillRecord | No
     lines.append(_("Placed: {when}").format(when=when(order.created_at)))
     requests = [refill_line(refill) if refill else None, cancel_line(order)]
     return "\n".join(lines + [line for line in requests if line])
+
+
+def cancel_question(order: OrderRecord) -> str:
+    return _(
+        "✖️ <b>Cancel order #{id}?</b>\n{service}\n\n"
+        "The provider is asked to stop it. If it has not started, the whole price comes back to "
+        "your balance; if delivery has started, the undelivered part does. The refund comes "
+        "when the provider confirms the cancel."
+    ).format(id=order.id, service=quote(order.service_name))
 
 
 def cancel_outcome_text(result: CancelResult) -> str:

@@ -25,7 +25,7 @@ from provider.errors import ProviderError, ProviderUnavailable
 from provider.models import OrderRequest, ServiceType
 from shop import cancels, texts
 from shop.alerts import Alerts
-from shop.catalog import Catalog, Offer, Page, Route, fetch_page
+from shop.catalog import PAGE_SIZE, Catalog, Offer, Page, Route, fetch_page
 from shop.dripfeed import total_quantity
 from shop.panels import Panels
 from storage.db import Database, Transaction
@@ -272,9 +272,11 @@ class Shop:
         """The last balance movements, newest first."""
         return await self.ledger.history(user_id, limit)
 
-    async def orders_page(self, user_id: int, page: int) -> Page[OrderRecord]:
+    async def orders_page(
+        self, user_id: int, page: int, size: int = PAGE_SIZE
+    ) -> Page[OrderRecord]:
         total = await self.orders.count_for_user(user_id)
-        return await fetch_page(page, total, partial(self.orders.for_user, user_id))
+        return await fetch_page(page, total, partial(self.orders.for_user, user_id), size)
 
     async def recent_orders(self, user_id: int, limit: int) -> list[OrderRecord]:
         return await self.orders.for_user(user_id, 0, limit)

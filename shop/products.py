@@ -14,7 +14,7 @@ from functools import partial
 
 from provider.client import PanelClient
 from provider.models import Product
-from shop.catalog import Catalog, Page, fetch_page
+from shop.catalog import PAGE_SIZE, Catalog, Page, fetch_page
 from shop.orders import (
     AlreadyPlaced,
     Bill,
@@ -91,16 +91,18 @@ class Products:
         logger.info("Products synced: %d listed", count)
         return count
 
-    async def categories(self, page: int) -> Page[Category]:
+    async def categories(self, page: int, size: int = PAGE_SIZE) -> Page[Category]:
         total = await self._repository.count_categories()
-        return await fetch_page(page, total, self._repository.categories)
+        return await fetch_page(page, total, self._repository.categories, size)
 
     async def category(self, category_id: int) -> Category | None:
         return await self._repository.category(category_id)
 
-    async def products(self, category: Category, page: int) -> Page[ProductRecord]:
+    async def products(
+        self, category: Category, page: int, size: int = PAGE_SIZE
+    ) -> Page[ProductRecord]:
         return await fetch_page(
-            page, category.service_count, partial(self._repository.products_in, category.id)
+            page, category.service_count, partial(self._repository.products_in, category.id), size
         )
 
     async def offer(self, product_id: int) -> ProductOffer | None:

@@ -6,7 +6,7 @@ tracker applies once. The card is shown again with where the request stands.
 
 from __future__ import annotations
 
-from aiogram import Router, html
+from aiogram import Router
 from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 
@@ -19,19 +19,8 @@ from shop.cancels import (
     CancelAlreadyRequested,
     CancelNotOffered,
 )
-from shop.i18n import _
-from shop.order_texts import cancel_outcome_text
-from storage.orders import OrderRecord
+from shop.order_texts import cancel_outcome_text, cancel_question
 from storage.users import User
-
-
-def are_you_sure(order: OrderRecord) -> str:
-    return _(
-        "✖️ <b>Cancel order #{id}?</b>\n{service}\n\n"
-        "The provider is asked to stop it. If it has not started, the whole price comes back to "
-        "your balance; if delivery has started, the undelivered part does. The refund comes "
-        "when the provider confirms the cancel."
-    ).format(id=order.id, service=html.quote(order.service_name))
 
 
 async def cancel_order(
@@ -52,7 +41,7 @@ async def cancel_order(
             stale = CancelAlreadyRequested(order) if made else CancelNotOffered(order)
             callback_answer.text = cancel_outcome_text(stale)
             return
-        await show(callback, are_you_sure(order), keyboards.confirm_cancel(order, page))
+        await show(callback, cancel_question(order), keyboards.confirm_cancel(order, page))
         return
     result = await services.shop.request_cancel(order)
     await show_card(callback, result.order, page, services)

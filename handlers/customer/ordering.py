@@ -24,7 +24,7 @@ from handlers.deps import Services
 from handlers.states import Ordering
 from provider.models import ServiceType
 from shop.catalog import Offer
-from shop.dripfeed import dripfeed_lines, offers_dripfeed
+from shop.dripfeed import offers_dripfeed
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
 from shop.order_form import (
@@ -34,7 +34,7 @@ from shop.order_form import (
     check_list,
     check_quantity,
 )
-from shop.order_texts import bill_lines, not_enough_text
+from shop.order_texts import not_enough_text, service_confirm_text
 from shop.orders import OrderDraft, Quote
 from storage.users import User
 
@@ -49,44 +49,13 @@ TEXT_STEPS = (
 )
 
 
-def confirm_text(draft: OrderDraft, quote: Quote) -> str:
-    service = quote.offer.service
-    lines = [
-        _("🧾 <b>Check your order</b>"),
-        _("Service: {service}").format(service=html.quote(service.name)),
-        _("Link: {link}").format(link=html.quote(draft.link)),
-    ]
-    if quote.offer.kind is ServiceType.CUSTOM_COMMENTS:
-        lines.append(
-            ngettext(
-                "Comments: {count} comment", "Comments: {count} comments", quote.quantity
-            ).format(count=format_number(quote.quantity))
-        )
-    elif draft.runs and draft.interval:
-        lines += dripfeed_lines(draft.quantity, draft.runs, draft.interval)
-    elif not quote.offer.is_package:
-        lines.append(_("Quantity: {quantity}").format(quantity=format_number(quote.quantity)))
-    if draft.lines and quote.offer.kind is ServiceType.SPECIAL:
-        count = len(draft.lines)
-        lines.append(
-            ngettext("List: {count} line", "List: {count} lines", count).format(
-                count=format_number(count)
-            )
-        )
-    if draft.suggest:
-        lines.append(_("Suggested videos: {count}").format(count=len(draft.suggest)))
-    if draft.search:
-        lines.append(_("Search keywords: {count}").format(count=len(draft.search)))
-    return "\n".join([*lines, "", *bill_lines(quote)])
-
-
 SERVICE_ORDER: Checkout[OrderDraft, Quote] = Checkout(
     data_key="draft",
     model=OrderDraft,
     confirm_step=Ordering.confirm,
     quote=lambda services, user_id, draft: services.shop.quote(user_id, draft),
     place=lambda services, person, draft: services.shop.place(person, draft),
-    card_text=confirm_text,
+    card_text=service_confirm_text,
     card_keyboard=keyboards.confirm,
     gone_text=lambda: _("This service is no longer available. Please choose another one."),
 )

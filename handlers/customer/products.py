@@ -27,11 +27,11 @@ from handlers.customer.checkout import (
 from handlers.deps import Services
 from handlers.states import ProductOrdering
 from shop import texts
-from shop.formatting import format_money, format_number
+from shop.formatting import format_number
 from shop.i18n import _
 from shop.order_form import BadInput, check_quantity, check_require
-from shop.order_texts import bill_lines, not_enough_text
-from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, ProductOffer, ProductQuote
+from shop.order_texts import not_enough_text, product_card_text, product_confirm_text
+from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, ProductQuote
 from storage.products import ProductRecord
 from storage.users import User
 
@@ -51,30 +51,6 @@ PRODUCTS: Shelf[ProductRecord] = Shelf(
     category=lambda services, category_id: services.products.category(category_id),
     items=lambda services, category, page: services.products.products(category, page),
 )
-
-
-def product_card_text(offer: ProductOffer) -> str:
-    product = offer.product
-    if not product.in_stock:
-        stock = _("⛔ Out of stock")
-    elif product.inventory is not None:
-        stock = _("✅ In stock: {count}").format(count=format_number(product.inventory))
-    else:
-        stock = _("✅ In stock")
-    lines = [
-        f"<b>{html.quote(product.name)}</b>",
-        _("Price: {price} each").format(price=format_money(offer.unit_price, offer.currency)),
-        _("Quantity: from {min} to {max}").format(
-            min=format_number(product.min_quantity), max=format_number(product.max_quantity)
-        ),
-        stock,
-    ]
-    if product.type:
-        kind = _("Automatic") if product.type.lower() == "auto" else _("Delivered by the seller")
-        lines.append(_("Delivery: {kind}").format(kind=kind))
-    if product.require:
-        lines.append(_("You will be asked for: {what}").format(what=html.quote(product.require)))
-    return "\n".join(lines)
 
 
 async def product_card(
@@ -98,26 +74,13 @@ async def product_card(
 # ---- ordering ------------------------------------------------------------------------------------
 
 
-def confirm_text(draft: ProductDraft, quote: ProductQuote) -> str:
-    lines = [
-        _("🧾 <b>Check your order</b>"),
-        _("Product: {name}").format(name=html.quote(quote.offer.product.name)),
-        _("Quantity: {quantity}").format(quantity=format_number(quote.quantity)),
-    ]
-    if draft.require:
-        lines.append(
-            _("Will be sent: {what}").format(what=f"<code>{html.quote(draft.require)}</code>")
-        )
-    return "\n".join([*lines, "", *bill_lines(quote)])
-
-
 PRODUCT_ORDER: Checkout[ProductDraft, ProductQuote] = Checkout(
     data_key="product_draft",
     model=ProductDraft,
     confirm_step=ProductOrdering.confirm,
     quote=lambda services, user_id, draft: services.products.quote(user_id, draft),
     place=lambda services, person, draft: services.products.place(person, draft),
-    card_text=confirm_text,
+    card_text=product_confirm_text,
     card_keyboard=keyboards.confirm_product,
     gone_text=lambda: _("This product is no longer available. Please choose another one."),
 )
