@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from provider.models import ServiceType
 from shop.catalog import MAX_QUERY_LENGTH, Offer, QueryProblem
@@ -227,15 +227,23 @@ class ServiceForm:
     interval: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """A form checked: the draft when every field is right, and each wrong field's words.
-    `quantity` is what would be paid for as soon as the fields that set it are right (the
-    live price), whatever the other fields say."""
+D = TypeVar("D", OrderDraft, ProductDraft)
 
-    draft: OrderDraft | ProductDraft | None
+
+@dataclass(frozen=True, slots=True)
+class Checked(Generic[D]):
+    """A form checked: the draft with every right field filled in, and each wrong field's words.
+    `quantity` is what would be paid for as soon as the fields that set it are right (the live
+    price can be shown then), whatever the other fields say."""
+
+    draft: D
     errors: dict[str, str]
     quantity: int | None
+
+    @property
+    def complete(self) -> D | None:
+        """The draft to quote and place, when no field is wrong."""
+        return None if self.errors else self.draft
 
 
 def service_fields(offer: Offer) -> list[str]:
@@ -263,7 +271,7 @@ def attempt(errors: dict[str, str], field: str, check: Callable[[], T]) -> T | N
         return None
 
 
-def check_service_form(offer: Offer, form: ServiceForm) -> Checked:
+def check_service_form(offer: Offer, form: ServiceForm) -> Checked[OrderDraft]:
     """Every field the service needs, checked as the chat checks its step."""
     errors: dict[str, str] = {}
     draft = OrderDraft(service_id=offer.service.id)
@@ -290,7 +298,7 @@ def check_service_form(offer: Offer, form: ServiceForm) -> Checked:
             draft.search = attempt(errors, "search", lambda: check_list(form.search)) or []
         elif form.dripfeed and quantity is not None and "runs" in service_fields(offer):
             paid_for = check_dripfeed(offer, form, draft, quantity, errors)
-    return Checked(None if errors else draft, errors, paid_for)
+    return Checked(draft, errors, paid_for)
 
 
 def check_dripfeed(
@@ -306,7 +314,9 @@ def check_dripfeed(
     return None if draft.runs is None else quantity * draft.runs
 
 
-def check_product_form(product: ProductRecord, quantity: str, require: str) -> Checked:
+def check_product_form(
+    product: ProductRecord, quantity: str, require: str
+) -> Checked[ProductDraft]:
     errors: dict[str, str] = {}
     draft = ProductDraft(product_id=product.id)
     paid_for = attempt(
@@ -317,4 +327,4 @@ def check_product_form(product: ProductRecord, quantity: str, require: str) -> C
     draft.quantity = paid_for or 0
     if product.require:
         draft.require = attempt(errors, "require", lambda: check_require(require)) or ""
-    return Checked(None if errors else draft, errors, paid_for)
+    return Checked(draft, errors, paid_for)

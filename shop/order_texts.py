@@ -255,6 +255,10 @@ def order_card_text(order: OrderRecord, currency: str, refill: RefillRecord | No
     return "\n".join(lines + [line for line in requests if line])
 
 
+def refill_requested() -> str:
+    return _("Refill requested. I will tell you when it is done.")
+
+
 def cancel_question(order: OrderRecord) -> str:
     return _(
         "✖️ <b>Cancel order #{id}?</b>\n{service}\n\n"

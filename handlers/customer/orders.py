@@ -16,7 +16,7 @@ from provider.errors import PanelError
 from shop import texts
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
-from shop.order_texts import STAGE_ICONS, order_card_text
+from shop.order_texts import STAGE_ICONS, order_card_text, refill_requested
 from shop.orders import RefillRefused
 from storage.orders import OrderKind, OrderRecord
 from storage.users import User
@@ -133,7 +133,7 @@ async def refill_order(
     if isinstance(result, RefillRefused):
         callback_answer.text = result.reason
         return
-    callback_answer.text = _("Refill requested. I will tell you when it is done.")
+    callback_answer.text = refill_requested()
 
 
 def create_router() -> Router:

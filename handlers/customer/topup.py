@@ -19,6 +19,7 @@ from handlers.callbacks import MenuCb, TopUpCb
 from handlers.common import NOT_A_COMMAND, show
 from handlers.deps import Services
 from handlers.states import TopUpInput
+from shop import payment_texts
 from shop.formatting import format_money, format_number, plain_number
 from shop.i18n import _
 from shop.order_form import BadInput
@@ -117,12 +118,12 @@ async def send_invoice(bot: Bot, person: User, services: Services, amount: Decim
     payments = services.payments
     topup = await payments.new_topup(person.id, amount)
     money = format_money(amount, await payments.currency())
-    price = LabeledPrice(label=_("Top-up {amount}").format(amount=money), amount=topup.stars)
+    price = LabeledPrice(label=payment_texts.invoice_label(money), amount=topup.stars)
     try:
         await bot.send_invoice(
             chat_id=person.id,
-            title=_("Balance top-up"),
-            description=_("{amount} added to your balance in this bot.").format(amount=money),
+            title=payment_texts.invoice_title(),
+            description=payment_texts.invoice_description(money),
             payload=payload_for(topup.id),
             currency=STARS_CURRENCY,
             prices=[price],
@@ -131,7 +132,7 @@ async def send_invoice(bot: Bot, person: User, services: Services, amount: Decim
         logger.warning("Telegram refused the invoice of top-up %s: %s", topup.id, error.message)
         await bot.send_message(
             person.id,
-            _("⚠️ Telegram did not accept this invoice. Please try a smaller amount."),
+            payment_texts.invoice_refused(),
             reply_markup=keyboards.back_to_balance(),
         )
 
