@@ -55,7 +55,7 @@ LANGUAGES := $(sort en $(patsubst $(LOCALES)/%/LC_MESSAGES/messages.po,%,$(wildc
 i18n: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k __ -k N_ \
 		--add-comments=TRANSLATORS: --add-location=file --sort-by-file --no-wrap \
-		--project=smm-shop-bot -o $(LOCALES)/messages.pot bot handlers shop
+		--project=smm-shop-bot -o $(LOCALES)/messages.pot bot handlers miniapp shop
 	for lang in $(LANGUAGES); do \
 		$(VENV)/bin/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -l $$lang \
 			--init-missing --no-wrap --ignore-pot-creation-date || exit 1; \

@@ -76,12 +76,16 @@ PAGE_TEXTS: dict[str, str] = {
     "other_amount": N_("Other amount"),
     "pay": N_("Pay {amount}"),
     "open_crypto": N_("Pay in @CryptoBot"),
-    "waiting_payment": N_("Waiting for the payment. Your balance changes here as soon as it arrives."),
+    "waiting_payment": N_(
+        "Waiting for the payment. Your balance changes here as soon as it arrives."
+    ),
     "payment_received": N_("Payment received. Thank you!"),
     "payment_failed": N_("The payment did not go through. Nothing was charged."),
     "scan_qr": N_("Scan the code in your bank app, or transfer by hand:"),
     "proof": N_("Details of your transfer"),
-    "proof_hint": N_("The time, the amount and the last digits of your card, up to {max} characters"),
+    "proof_hint": N_(
+        "The time, the amount and the last digits of your card, up to {max} characters"
+    ),
     "send_proof": N_("Send to the admins"),
     # trouble
     "reopen_title": N_("Open the shop again from the bot"),

@@ -140,7 +140,9 @@ def found_text(total: int) -> str:
 # ---- a form, checked -----------------------------------------------------------------------------
 
 
-def checked(result: Checked, offer: Offer | None, price: Decimal | None, currency: str) -> Json:
+def checked(
+    result: Checked[Any], offer: Offer | None, price: Decimal | None, currency: str
+) -> Json:
     """Each wrong field's words; the live price and how much it pays for, once known."""
     answer: Json = {
         "errors": result.errors,

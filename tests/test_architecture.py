@@ -1,8 +1,8 @@
 """The house's rules, checked on the source: imports run one way and in no circle, the shop's
 rules never import aiogram, and aiogram's internals are touched in one module only.
 
-    bot (composition root, Telegram plumbing) -> handlers -> shop -> storage, provider,
-    payments_api (outside payment systems: clients, formats, simulators)
+    bot (composition root, Telegram plumbing) -> handlers, miniapp (the front doors) -> shop
+    -> storage, provider, payments_api (outside payment systems: clients, formats, simulators)
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = {"bot": 3, "handlers": 2, "shop": 1, "storage": 0, "provider": 0, "payments_api": 0}
+LAYERS = {
+    "bot": 3,
+    "handlers": 2,
+    "miniapp": 2,
+    "shop": 1,
+    "storage": 0,
+    "provider": 0,
+    "payments_api": 0,
+}
 PATCH_MODULE = "bot.aiogram_patches"
 
 
