@@ -30,6 +30,7 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
     ".png": "image/png",
+    ".mjs": "text/javascript; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }
 TELEGRAM_SCRIPT_ORIGIN = "https://telegram.org"  # telegram-web-app.js
