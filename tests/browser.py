@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Route,
+    ViewportSize,
+    async_playwright,
+)
 
 from tests.fake_telegram import Person
 from tests.webapp import sign_init_data, user_of
@@ -36,7 +43,7 @@ CHROMIUM_ARGS = [
 ]
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
 STUB = Path(__file__).with_name("telegram_stub.js").read_text(encoding="utf-8")
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 # Telegram's own colours (iOS client), for the light and dark screens.
 LIGHT = {
@@ -138,7 +145,7 @@ async def open_mini_app(
     init_data: str,
     *,
     dark: bool = False,
-    viewport: dict[str, int] | None = None,
+    viewport: ViewportSize | None = None,
 ) -> MiniAppPage:
     """A new phone-sized page with the Mini App open, as Telegram opens it."""
     context = await browser.new_context(
