@@ -16,7 +16,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from provider.simulator import PanelSimulator, default_services
+from provider.simulator import PanelSimulator
+from tests import webapp
 from tests.fake_telegram import FakeTelegram, Person
 from tests.harness import ShopBot, World, free_port, running_bot, text_of
 from tests.test_e2e_payments import checkout, pay
@@ -24,26 +25,13 @@ from tests.webapp import PUBLIC_URL, MiniAppClient, sign_init_data, user_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-XSS = "<img src=x onerror=alert(1)>"
-DRIP = 90  # Default, drip-feed and cancel: 10..10,000
-NASTY = 91  # a name that is HTML
-
-
-def catalog() -> list[dict[str, Any]]:
-    return [
-        *default_services(),
-        {"service": DRIP, "name": "Instagram Followers [Drip]", "type": "Default",
-         "category": "Instagram", "rate": "0.95", "min": "10", "max": "10000",
-         "refill": True, "cancel": True, "dripfeed": True},
-        {"service": NASTY, "name": XSS, "type": "Default", "category": "Instagram",
-         "rate": "1", "min": "10", "max": "1000", "description": "<b>bold</b><br>next line"},
-    ]  # fmt: skip
+XSS, DRIP, NASTY = webapp.XSS, webapp.DRIP, webapp.NASTY
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def shared_world() -> AsyncIterator[World]:
     async with FakeTelegram() as fake:
-        sim = PanelSimulator(tick_seconds=None, fault_delay_seconds=3.0, services=catalog())
+        sim = PanelSimulator(tick_seconds=None, fault_delay_seconds=3.0, services=webapp.catalog())
         await sim.start()
         try:
             yield World(fake, sim)

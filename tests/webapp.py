@@ -14,9 +14,25 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from provider.simulator import default_services
 from tests.fake_telegram import TEST_TOKEN, Person
 
 PUBLIC_URL = "https://shop.example.test"  # what Telegram would open; the tests call the server
+XSS = "<img src=x onerror=alert(1)>"
+DRIP = 90  # Default, drip-feed and cancel: 10..10,000
+NASTY = 91  # a name that is HTML
+
+
+def catalog() -> list[dict[str, Any]]:
+    """The simulator's seed catalog, with a drip-feed service and one whose name is HTML."""
+    return [
+        *default_services(),
+        {"service": DRIP, "name": "Instagram Followers [Drip]", "type": "Default",
+         "category": "Instagram", "rate": "0.95", "min": "10", "max": "10000",
+         "refill": True, "cancel": True, "dripfeed": True},
+        {"service": NASTY, "name": XSS, "type": "Default", "category": "Instagram",
+         "rate": "1", "min": "10", "max": "1000", "description": "<b>bold</b><br>next line"},
+    ]  # fmt: skip
 
 
 def sign_init_data(

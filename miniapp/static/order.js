@@ -24,7 +24,7 @@ function useChecked(path, form, ready) {
     if (!ready) return;
     const number = ++latest.current;
     api(path, settled).then((reply) => {
-      if (number === latest.current && reply.ok) setChecked(reply.body);
+      if (number === latest.current && reply.ok) setChecked({ ...reply.body, form: settled });
     });
   }, [settled, ready, path]);
   return checked;
@@ -47,8 +47,12 @@ function useForm(key, initial) {
   return { form, setForm, touched, touchAll, bind };
 }
 
-function errorOf(checked, touched, name) {
-  return touched[name] && checked && checked.errors ? checked.errors[name] : undefined;
+/** A field's error, once the person has left the field, and only while the field still holds
+ * what was checked (no stale words while the next check is on its way). */
+function errorOf(checked, form, touched, name) {
+  if (!touched[name] || !checked || !checked.errors) return undefined;
+  if (checked.form && checked.form[name] !== form[name]) return undefined;
+  return checked.errors[name];
 }
 
 function described(name, error) {
@@ -77,7 +81,7 @@ export function ServiceScreen({ id }) {
   const [quoting, setQuoting] = useState(false);
   const [problem, setProblem] = useState(null);
   const [forced, setForced] = useState(null);
-  const errors = forced || (checked && checked.errors) || {};
+  const errors = forced ? { errors: forced, form } : checked;
   useEffect(() => setForced(null), [checked]);
   const valid = checked && Object.keys(checked.errors).length === 0;
   useMainButton({
@@ -99,7 +103,7 @@ export function ServiceScreen({ id }) {
   if (loaded.error) return html`<main><${Notice} tone="error">${loaded.error.message}</${Notice}></main>`;
   if (!service) return html`<main><${Skeleton} rows=${4} /></main>`;
   const fields = service.fields;
-  const error = (name) => errorOf({ errors }, touched, name);
+  const error = (name) => errorOf(errors, form, touched, name);
   const has = (name) => fields.includes(name);
   return html`
     <main>
@@ -186,7 +190,7 @@ export function ProductScreen({ id }) {
   const [problem, setProblem] = useState(null);
   const [forced, setForced] = useState(null);
   useEffect(() => setForced(null), [checked]);
-  const errors = forced || (checked && checked.errors) || {};
+  const errors = forced ? { errors: forced, form } : checked;
   const valid = checked && Object.keys(checked.errors).length === 0;
   useMainButton({
     text: ready && (checked && checked.price ? t("order_for", { price: checked.price }) : t("order")),
@@ -206,7 +210,7 @@ export function ProductScreen({ id }) {
   });
   if (loaded.error) return html`<main><${Notice} tone="error">${loaded.error.message}</${Notice}></main>`;
   if (!product) return html`<main><${Skeleton} rows=${4} /></main>`;
-  const error = (name) => errorOf({ errors }, touched, name);
+  const error = (name) => errorOf(errors, form, touched, name);
   return html`
     <main>
       <${Title}>${product.name}</${Title}>
