@@ -31,7 +31,7 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 simulator: $(STAMP)
-	$(PY) -m provider.simulator --port 8800 --key demo
+	$(PY) -m simulators.panel --port 8800 --key demo
 
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

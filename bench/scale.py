@@ -55,20 +55,20 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.catalog import QueryLog, explain, full_scans
-from bot.app import create_app, settle_memory
+from bot.app import create_app
 from bot.config import Settings
+from bot.runner import settle_memory
 from provider.client import PanelClient
-from provider.simulator import PanelSimulator, make_large_catalog
-from shop.alerts import Alerts
+from shop.books import Books
 from shop.catalog import PAGE_SIZE, Catalog
 from shop.console import Console
-from shop.orders import Shop
 from shop.panels import Panels
+from shop.people import People
+from simulators.panel import PanelSimulator, make_large_catalog
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.ledger import Ledger
 from storage.markup import MarkupRepository
-from storage.notifications import NotificationRepository
 from storage.orders import OrderKind, OrderRepository
 from storage.panels import PanelRepository
 from storage.settings import SettingsRepository
@@ -409,13 +409,12 @@ async def measure(
 
 def build_console(db: Database, panel: PanelClient) -> Console:
     """Wired as in bot/app.py create_services() (no admins)."""
-    outbox = NotificationRepository(db)
     panels = Panels(PanelRepository(db), panel)
     catalog = Catalog(
         CatalogRepository(db), SettingsRepository(db), panels, Decimal(30), MarkupRepository(db)
     )
-    shop = Shop(db, catalog, panels, outbox, Alerts(db, outbox, ()))
-    return Console(db, shop, catalog, panel, STUCK_HOURS)
+    books = Books.open(db, ())
+    return Console(books, People(books, ()), catalog, panel, STUCK_HOURS)
 
 
 async def measure_reads(size: Size, db: Database, generated: Generated) -> list[Row]:
@@ -514,13 +513,13 @@ async def probe(database: Path, provider_url: str, *, trace: bool) -> dict[str, 
             "SELECT user_id FROM orders GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 20"
         )
         for user in users:
-            await app.shop.orders.count_for_user(user[0])
-            await app.shop.orders.for_user(user[0], 0, PAGE_SIZE)
-            await app.shop.ledger.balance(user[0])
-            await app.shop.ledger.history(user[0], 10)
+            await app.books.orders.count_for_user(user[0])
+            await app.books.orders.for_user(user[0], 0, PAGE_SIZE)
+            await app.books.ledger.balance(user[0])
+            await app.books.ledger.history(user[0], 10)
         await app.console.dashboard()
-        await app.shop.orders.open_of_kind(OrderKind.SERVICE)
-        await app.shop.orders.open_of_kind(OrderKind.PRODUCT)
+        await app.books.orders.open_of_kind(OrderKind.SERVICE)
+        await app.books.orders.open_of_kind(OrderKind.PRODUCT)
         mark("reads done (20 users, dashboard, tracker)")
         for _ in range(RESYNCS):
             await app.catalog.sync()

@@ -37,16 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provider.client import PanelClient
 from provider.models import OrderRequest
-from provider.simulator import PanelSimulator
-from shop.alerts import Alerts
+from shop.books import Books
 from shop.catalog import Catalog
-from shop.orders import Shop
 from shop.panels import Panels
 from shop.tracker import CycleReport, Tracker
+from simulators.panel import PanelSimulator
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.markup import MarkupRepository
-from storage.notifications import NotificationRepository
 from storage.orders import NewOrder, OrderRepository
 from storage.panels import PanelRepository
 from storage.settings import SettingsRepository
@@ -217,7 +215,6 @@ async def measure(
 
 def build_tracker(db: Database, panel: PanelClient) -> Tracker:
     """Wired as in bot/app.py create_services() (no admins: no alert rows)."""
-    outbox = NotificationRepository(db)
     panels = Panels(PanelRepository(db), panel)
     catalog = Catalog(
         CatalogRepository(db),
@@ -226,8 +223,7 @@ def build_tracker(db: Database, panel: PanelClient) -> Tracker:
         Decimal(30),
         MarkupRepository(db),
     )
-    shop = Shop(db, catalog, panels, outbox, Alerts(db, outbox, ()))
-    return Tracker(db, shop, catalog, poll_seconds=60)
+    return Tracker(Books.open(db, ()), panels, catalog, poll_seconds=60)
 
 
 async def bench_size(n: int, workdir: Path) -> list[Row]:

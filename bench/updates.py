@@ -55,10 +55,11 @@ import pydantic.main
 from aiogram import Bot, Dispatcher, F
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import create_app, settle_memory
+from bot.app import create_app
 from bot.config import Settings
+from bot.runner import settle_memory
 from handlers.callbacks import CategoryCb, MenuCb, ServiceCb
-from provider.simulator import PanelSimulator
+from simulators.panel import PanelSimulator
 from tests.fake_telegram import TEST_TOKEN, ApiCall, FakeTelegram, Person
 
 KEY = "demo"
@@ -216,7 +217,7 @@ class Running:
 
 
 async def start_polling(fake: FakeTelegram, dispatcher: Dispatcher, bot: Bot) -> asyncio.Task[Any]:
-    settle_memory()  # as `bot.app.run` does before polling; for either bot
+    settle_memory()  # as `bot.runner.run` does before polling; for either bot
     polls = fake.pending_polls
     task = asyncio.create_task(
         dispatcher.start_polling(
@@ -260,8 +261,8 @@ async def run_shop_bot(fake: FakeTelegram, sim: PanelSimulator, workdir: Path) -
     async def prepare(people: list[Person]) -> None:
         """Known customers with money: registered as the middleware would, then credited."""
         for person in people:
-            await app.shop.users.register(person.user_id, person.user["first_name"], None, "en")
-            await app.shop.ledger.change(
+            await app.books.users.register(person.user_id, person.user["first_name"], None, "en")
+            await app.books.ledger.change(
                 person.user_id, BALANCE, "credit", f"bench-{person.user_id}"
             )
 

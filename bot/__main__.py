@@ -5,7 +5,7 @@ from bot.config import load_settings
 
 def run() -> None:
     settings = load_settings()  # a bad setting ends here, before the heavy imports
-    from bot.app import main
+    from bot.runner import main
 
     main(settings)
 

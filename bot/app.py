@@ -2,17 +2,14 @@
 
 `create_app(settings)` builds storage, the panel client, the shop's services, the Bot and a
 Dispatcher with a fresh tree of routers, as an `async with` that always releases what it
-acquired (also when building fails halfway). Production (`run`), the tests and the benches all
-build the bot this way. Nothing below this package imports it.
+acquired (also when building fails halfway). Production (bot/runner.py), the tests and the
+benches all build the bot this way. Nothing below this package imports it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import logging
-import signal
 import time
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -24,55 +21,55 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.aiogram_patches import KeepResponseModels, TelegramSession, run_sync_filters_inline
 from bot.broadcaster import BroadcastFollower
 from bot.commands import set_commands
 from bot.config import Settings
+from bot.demo import PaymentsDemo, demo_panels
 from bot.healthz import HealthCheck, PanelView
 from bot.in_flight import UpdatesInFlight
-from bot.logging_setup import redact_too, setup_logging
+from bot.logging_setup import redact_too
 from bot.menu_button import set_menu_button
 from bot.metrics import Metrics, MetricsEndpoint, UpdateTimer
 from bot.notifier import Notifier
 from bot.payment_methods import create_topups
 from bot.payment_webhooks import add_payment_webhooks, log_webhook_paths
-from bot.payments_demo import PaymentsDemo
 from bot.review_desk import ReviewDesk
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.telegram_stars import TelegramStars
 from bot.web import RouteRegistrar, WebServer, build_web_app
 from bot.webhook import TelegramWebhook, delete_webhook, set_webhook, webhook_secret
 from handlers import create_root_router
-from handlers.deps import Services
 from handlers.middlewares import AnswerEveryButton, PersonMiddleware
 from handlers.throttling import ThrottleMiddleware
 from miniapp.front import Storefront
 from miniapp.web import MiniApp
 from provider.client import PanelClient
-from provider.errors import PanelError
-from provider.simulator import PANEL_PRESETS, PanelFarm
-from shop import texts
-from shop.alerts import Alerts
+from shop.books import Books
 from shop.catalog import Catalog
+from shop.catalog_sync import CatalogSync
 from shop.console import Console
+from shop.credits import Credits
 from shop.health import HealthMonitor
-from shop.orders import Shop
+from shop.order_requests import OrderRequests
+from shop.ordering import Ordering
 from shop.panels import Panels
 from shop.payments import Payments
+from shop.people import People
 from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
 from shop.resolving import Resolutions
+from shop.services import Services
+from shop.settlement import Settler
 from shop.tracker import Tracker
-from storage.catalog import CatalogRepository, SyncResult
+from storage.catalog import CatalogRepository
 from storage.conversations import SqliteStorage
 from storage.db import Database
 from storage.figures import FiguresReader
 from storage.markup import MarkupRepository
-from storage.notifications import NotificationRepository
 from storage.panels import PanelRepository
 from storage.products import ProductRepository
 from storage.resolve_batches import ResolveBatchRepository
@@ -96,6 +93,7 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     panel: PanelClient
+    books: Books  # for the tests and benches that look inside; front doors get `services`
     services: Services
     notifier: Notifier
     in_flight: UpdatesInFlight
@@ -106,10 +104,6 @@ class App:
     _tracker_started_at: float | None = None
 
     # The services by name, for the tests and benches that look inside.
-    @property
-    def shop(self) -> Shop:
-        return self.services.shop
-
     @property
     def catalog(self) -> Catalog:
         return self.services.catalog
@@ -146,7 +140,7 @@ class App:
 
     def start_background(self, *, catalog_sync: bool = True, tracker: bool = True) -> None:
         if catalog_sync:
-            self.spawn(self._sync_catalog_forever(), "catalog-sync")
+            self.spawn(self.services.catalog_sync.run(), "catalog-sync")
         if tracker:
             self.start_tracker()
         self.spawn(self.notifier.run(), "notifier")
@@ -183,60 +177,7 @@ class App:
             return None
         return time.time() - (self.tracker.last_cycle_at or self._tracker_started_at)
 
-    async def _sync_catalog_forever(self) -> None:
-        """Each panel on its own schedule: synced every CATALOG_SYNC_MINUTES; one that fails is
-        retried sooner (1, 2, 4... minutes, up to the interval) without holding up the others."""
-        interval = self.settings.catalog_sync_minutes * 60
-        due: dict[str, float] = {}
-        failures: dict[str, int] = {}
-        while True:
-            now = time.monotonic()
-            names = [
-                p.name for p in self.catalog.panels.all()
-                if p.record.enabled and due.get(p.name, 0) <= now
-            ]  # fmt: skip
-            try:
-                outcomes = await self.catalog.sync_each(names) if names else {}
-                for name, outcome in outcomes.items():
-                    failed = isinstance(outcome, PanelError)
-                    failures[name] = failures.get(name, 0) + 1 if failed else 0
-                    retry = min(interval, 60 * 2 ** (failures[name] - 1)) if failed else interval
-                    due[name] = now + retry
-                results = [o for o in outcomes.values() if isinstance(o, SyncResult)]
-                if results:
-                    await self.report_catalog_changes(results[0])
-                if "main" in outcomes and not failures.get("main"):
-                    await self.products.sync()
-            except PanelError as error:
-                logger.warning("Catalog sync failed: %s", error)
-            except Exception:
-                logger.exception("Catalog sync crashed")
-            next_due = min(due.values(), default=time.monotonic() + 60)
-            await asyncio.sleep(min(60.0, max(1.0, next_due - time.monotonic())))
-
-    async def report_catalog_changes(self, result: SyncResult) -> None:
-        """Admins hear when services disappear or rates rise (prices follow the new rates)."""
-        text = texts.admin_catalog_changes(result)
-        if text:
-            await self.shop.alerts.always_now(text)
-
     # ---- Telegram -----------------------------------------------------------------------------
-
-    async def wait_for_telegram(self) -> None:
-        """Retry getMe until Telegram answers; a rejected token ends the program clearly."""
-        delay = 1.0
-        while True:
-            try:
-                me = await self.bot.get_me()
-            except TelegramUnauthorizedError:
-                raise SystemExit("Telegram rejected BOT_TOKEN: check it with @BotFather.") from None
-            except (TelegramNetworkError, TelegramServerError) as error:
-                logger.warning("Telegram is unreachable (%s); retrying in %.0fs", error, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, TELEGRAM_RETRY_MAX_SECONDS)
-            else:
-                logger.info("Connected to Telegram as @%s", me.username)
-                return
 
     async def set_commands(self) -> None:
         await set_commands(self.bot, self.settings.admin_ids)
@@ -288,7 +229,8 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
         demo = PaymentsDemo() if settings.payments_demo else None
         if demo is not None:
             settings = await demo.settings(settings, stack)
-        services = create_services(settings, db, panels, bot)
+        books = Books.open(db, settings.admin_ids)
+        services = create_services(settings, books, panels, bot)
         stack.push_async_callback(services.topups.close)
         if demo is not None:
             await demo.serve(services, stack)
@@ -307,11 +249,10 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
             bot=bot,
             dispatcher=dispatcher,
             panel=panel,
+            books=books,
             services=services,
             # The shop's own outbox: its `added` event is what wakes the notifier.
-            notifier=Notifier(
-                bot, services.shop.outbox, services.shop.users, on_outcome=metrics.notification
-            ),
+            notifier=Notifier(bot, books.outbox, books.users, on_outcome=metrics.notification),
             in_flight=in_flight,
             metrics=metrics,
         )
@@ -325,7 +266,7 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
         if settings.serves_web:
             app.web = create_web_server(app)
             stack.push_async_callback(app.web.stop)  # first of all: nothing new comes in
-        held = await services.shop.recover_interrupted()
+        held = await services.ordering.recover_interrupted()
         if held:
             logger.warning("%d orders were interrupted while being placed: held for admins", held)
         yield app
@@ -333,7 +274,7 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
 
 def create_web_server(app: App) -> WebServer:
     """/healthz, /metrics and, in webhook mode, the update path."""
-    settings, outbox = app.settings, app.services.shop.outbox
+    settings, outbox = app.settings, app.books.outbox
     health = HealthCheck(
         settings=SettingsRepository(app.db),
         outbox=outbox,
@@ -359,15 +300,7 @@ def create_web_server(app: App) -> WebServer:
 
 def create_miniapp(app: App) -> MiniApp:
     """The Mini App's page and API (miniapp/), on the shop's services."""
-    services = app.services
-    front = Storefront(
-        services.shop,
-        services.catalog,
-        services.products,
-        services.tracker,
-        services.payments,
-        services.topups,
-    )
+    front = Storefront(app.services)
     token = app.settings.bot_token.get_secret_value()
     return MiniApp(front, app.bot, token, app.settings.webapp_auth_max_age)
 
@@ -397,28 +330,14 @@ async def connect_panel(settings: Settings, stack: AsyncExitStack) -> PanelClien
     if not settings.uses_simulator:
         panel = PanelClient(settings.provider_url, settings.provider_key)
     else:
-        farm = PanelFarm.demo()
-        stack.push_async_callback(farm.stop)
-        urls = await farm.start()
-        logger.warning(
-            "PROVIDER_URL is empty: using the built-in SIMULATED panel at %s. "
-            "Orders are NOT real. Set PROVIDER_URL and PROVIDER_KEY to sell for real.",
-            urls["main"],
-        )
-        for name, url in urls.items():
-            if name != "main":
-                logger.warning(
-                    "Demo panel %s (simulated): /panel add %s %s %s",
-                    name, name, url, PANEL_PRESETS[name].key,
-                )  # fmt: skip
-        panel = PanelClient(urls["main"], PANEL_PRESETS["main"].key)
+        panel = PanelClient(*await demo_panels(stack))
     stack.push_async_callback(panel.close)
     return panel
 
 
-def create_services(settings: Settings, db: Database, panels: Panels, bot: Bot) -> Services:
-    """The shop's services, wired to one database and the panels."""
-    outbox = NotificationRepository(db)
+def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) -> Services:
+    """The shop's services, wired to one set of books and the panels."""
+    db = books.db
     stored_settings = SettingsRepository(db)
     catalog = Catalog(
         CatalogRepository(db),
@@ -427,32 +346,36 @@ def create_services(settings: Settings, db: Database, panels: Panels, bot: Bot) 
         settings.markup_percent,
         MarkupRepository(db),
     )
-    alerts = Alerts(db, outbox, settings.admin_ids)
-    shop = Shop(db, catalog, panels, outbox, alerts)
+    people = People(books, settings.admin_ids)
+    ordering = Ordering(books, catalog, panels)
     panel = panels.main.client
+    products = Products(ProductRepository(db), catalog, panel, ordering, books)
     return Services(
-        shop=shop,
+        people=people,
+        ordering=ordering,
+        order_requests=OrderRequests(books, panels),
         catalog=catalog,
-        products=Products(ProductRepository(db), catalog, panel, shop),
+        catalog_sync=CatalogSync(catalog, products, books.alerts, settings.catalog_sync_minutes),
+        products=products,
         tracker=Tracker(
-            db, shop, catalog, settings.status_poll_seconds, settings.stuck_order_hours
+            books, panels, catalog, settings.status_poll_seconds, settings.stuck_order_hours
         ),
-        console=Console(db, shop, catalog, panel, settings.stuck_order_hours),
-        health=HealthMonitor(panels, alerts, stored_settings),
+        console=Console(books, people, catalog, panel, settings.stuck_order_hours),
+        credits=Credits(books, catalog),
+        health=HealthMonitor(panels, books.alerts, stored_settings),
         payments=Payments(
-            db,
-            shop,
+            books,
             catalog,
             stored_settings,
             TelegramStars(bot),
             default_stars_per_unit=settings.stars_per_unit,
             referral_percent=settings.referral_percent,
         ),
-        promos=Promos(db, shop),
-        referrals=Referrals(db, shop, settings.referral_percent),
-        resolutions=Resolutions(shop, catalog, ResolveBatchRepository(db)),
+        promos=Promos(books),
+        referrals=Referrals(books, settings.referral_percent),
+        resolutions=Resolutions(Settler(books), people, catalog, ResolveBatchRepository(db)),
         support_contact=settings.support_contact.strip(),
-        topups=create_topups(settings, db, shop, catalog, stored_settings, alerts),
+        topups=create_topups(settings, books, catalog, stored_settings),
     )
 
 
@@ -463,7 +386,7 @@ def create_dispatcher(
     never share one."""
     dispatcher = Dispatcher(storage=storage)
     dispatcher.update.outer_middleware(in_flight)
-    person = PersonMiddleware(services.shop, services.referrals)
+    person = PersonMiddleware(services.people, services.referrals)
     throttle = ThrottleMiddleware()
     for observer in (dispatcher.message, dispatcher.callback_query):
         observer.outer_middleware(person)
@@ -474,54 +397,3 @@ def create_dispatcher(
     run_sync_filters_inline(dispatcher)
     dispatcher["services"] = services
     return dispatcher
-
-
-# ---- running -------------------------------------------------------------------------------
-
-
-def settle_memory() -> None:
-    """What start-up built lives as long as the bot: keep it out of every later garbage
-    collection, whose full passes otherwise paused the bot for 100-300 ms."""
-    gc.collect()
-    gc.freeze()
-
-
-async def run(
-    settings: Settings, *, handle_signals: bool = True, polling_timeout: int = 30
-) -> None:
-    if handle_signals:
-        # Until polling (or the webhook's wait) installs its own graceful handlers, a stop
-        # signal cancels start-up.
-        loop, current = asyncio.get_running_loop(), asyncio.current_task()
-        for stop_signal in (signal.SIGINT, signal.SIGTERM):
-            if current is not None:
-                loop.add_signal_handler(stop_signal, current.cancel)
-    async with create_app(settings) as app:
-        await app.wait_for_telegram()
-        await app.set_commands()
-        settle_memory()
-        app.start_background()
-        await app.serve()
-        if settings.uses_webhook:
-            await app.receive_by_webhook()
-            await wait_for_stop(handle_signals)
-        else:
-            await app.poll(handle_signals=handle_signals, polling_timeout=polling_timeout)
-
-
-async def wait_for_stop(handle_signals: bool) -> None:
-    """Until SIGINT or SIGTERM (without signal handling: until cancelled)."""
-    stop = asyncio.Event()
-    if handle_signals:
-        loop = asyncio.get_running_loop()
-        for stop_signal in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(stop_signal, stop.set)
-    await stop.wait()
-    logger.info("Stopping: the web server closes, the updates in hand finish")
-
-
-def main(settings: Settings) -> None:
-    setup_logging(settings.secrets)
-    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        asyncio.run(run(settings))
-    logger.info("Stopped")

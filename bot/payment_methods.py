@@ -1,20 +1,18 @@
 """Wiring of the top-up methods beyond Stars (issue 17): each is built when its settings are
-set, on the same database, shop and referral shares as everything else."""
+set, on the same books and referral shares as everything else."""
 
 from __future__ import annotations
 
 from bot.config import Settings
 from payments_api.cryptopay import CryptoPayClient
-from shop.alerts import Alerts
 from shop.bank_topups import BankAccount, BankTopUps
+from shop.books import Books
 from shop.catalog import Catalog
 from shop.crypto_topups import CryptoTopUps
 from shop.manual_topups import ManualTopUps
-from shop.orders import Shop
 from shop.referrals import ReferralShares
 from shop.topup_methods import TopUpMethods
 from shop.topups import Crediting, Limits, PayRates, Reviews
-from storage.db import Database
 from storage.payments import PaymentRepository
 from storage.settings import SettingsRepository
 
@@ -24,16 +22,14 @@ WEBHOOK_SAFETY_POLL_SECONDS = 300.0
 
 def create_topups(
     settings: Settings,
-    db: Database,
-    shop: Shop,
+    books: Books,
     catalog: Catalog,
     stored_settings: SettingsRepository,
-    alerts: Alerts,
 ) -> TopUpMethods:
-    repo = PaymentRepository(db)
+    repo = PaymentRepository(books.db)
     rates = PayRates(stored_settings)
     reviews = Reviews(repo)
-    crediting = Crediting(shop, ReferralShares(db, shop, settings.referral_percent), repo)
+    crediting = Crediting(books, ReferralShares(books, settings.referral_percent), repo)
     presets = settings.topup_presets
     crypto = bank = manual = None
     if settings.crypto_pay_on:
@@ -41,8 +37,7 @@ def create_topups(
         if settings.payments_url:
             poll = max(poll, WEBHOOK_SAFETY_POLL_SECONDS)
         crypto = CryptoTopUps(
-            db,
-            shop,
+            books,
             catalog,
             CryptoPayClient(settings.crypto_pay_url, settings.crypto_pay_token.get_secret_value()),
             rates,
@@ -55,8 +50,7 @@ def create_topups(
         )
     if settings.bank_on:
         bank = BankTopUps(
-            db,
-            shop,
+            books,
             catalog,
             rates,
             crediting,
@@ -70,8 +64,7 @@ def create_topups(
         )
     if settings.manual_payment_on:
         manual = ManualTopUps(
-            db,
-            shop,
+            books,
             catalog,
             crediting,
             reviews,
@@ -87,5 +80,5 @@ def create_topups(
         reviews=reviews,
         repo=repo,
         catalog=catalog,
-        alerts=alerts,
+        alerts=books.alerts,
     )

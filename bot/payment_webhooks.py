@@ -15,11 +15,11 @@ import logging
 
 from aiohttp import web
 
-from handlers.deps import Services
 from payments_api.cryptopay import SIGNATURE_HEADER, paid_invoice_in
 from payments_api.sepay import parse_transaction
 from shop.bank_topups import BankTopUps
 from shop.crypto_topups import CryptoTopUps
+from shop.services import Services
 
 logger = logging.getLogger(__name__)
 

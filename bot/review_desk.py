@@ -22,7 +22,7 @@ from aiogram.exceptions import (
 )
 
 from handlers.admin.topups import card_of
-from handlers.deps import Services
+from shop.services import Services
 from shop.topups import payment_subject, transfer_subject
 from storage.payments import Payment
 

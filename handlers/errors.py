@@ -9,8 +9,8 @@ from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent, User
 
-from handlers.deps import Services
 from shop.i18n import _, in_language
+from shop.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ async def language_of(services: Services | None, sender: User | None) -> str | N
     if services is None or sender is None:
         return None
     try:
-        person = await services.shop.person(sender.id)
+        person = await services.people.person(sender.id)
     except Exception:  # the error may be the database itself: then the line reads English
         return None
     return None if person is None else person.language

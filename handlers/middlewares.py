@@ -17,7 +17,7 @@ from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddlewa
 
 from shop import texts
 from shop.i18n import _, in_language, supported_language
-from shop.orders import Shop
+from shop.people import People
 from shop.referrals import Referrals
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -43,8 +43,8 @@ class PersonMiddleware(BaseMiddleware):
     transaction (`first_start` for the start handler): a launch-day crowd waits for the writer
     once a person, not twice."""
 
-    def __init__(self, shop: Shop, referrals: Referrals) -> None:
-        self._shop = shop
+    def __init__(self, people: People, referrals: Referrals) -> None:
+        self._people = people
         self._referrals = referrals
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -54,7 +54,7 @@ class PersonMiddleware(BaseMiddleware):
             return None
         if chat is not None and chat.type != "private":
             return await self._outside_private_chat(event)
-        person = await self._shop.person(sender.id)
+        person = await self._people.person(sender.id)
         if person is None and (args := start_args(event)) is not None:
             language = supported_language(sender.language_code)
             first = await self._referrals.first_start(
@@ -69,7 +69,7 @@ class PersonMiddleware(BaseMiddleware):
         )
         if stale:
             language = supported_language(sender.language_code)
-            person = await self._shop.register_person(
+            person = await self._people.register_person(
                 sender.id, full_name(sender), sender.username, language
             )
         assert person is not None

@@ -12,9 +12,9 @@ import logging
 from aiogram import F, Router
 from aiogram.types import Message, PreCheckoutQuery
 
-from handlers.deps import Services
 from shop.i18n import _
 from shop.payments import AlreadyCredited, CheckoutProblem
+from shop.services import Services
 from storage.users import User
 
 logger = logging.getLogger(__name__)

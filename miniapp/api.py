@@ -36,6 +36,17 @@ from payments_api import vietqr
 from shop import payment_texts, texts
 from shop.cancels import CancelAlreadyRequested, CancelNotOffered, CancelRequested
 from shop.catalog import search_terms
+from shop.checkout import (
+    AlreadyPlaced,
+    Held,
+    NotEnoughBalance,
+    OutOfStock,
+    Placed,
+    PlaceResult,
+    PriceChanged,
+    Refused,
+    ServiceGone,
+)
 from shop.crypto_topups import NotOpened
 from shop.formatting import format_money, format_number, plain_number
 from shop.i18n import _, in_language, supported_language
@@ -47,6 +58,7 @@ from shop.order_form import (
     check_service_form,
     search_problem,
 )
+from shop.order_requests import RefillRefused
 from shop.order_texts import (
     cancel_outcome_text,
     cancel_question,
@@ -56,21 +68,10 @@ from shop.order_texts import (
     result_text,
     service_confirm_text,
 )
-from shop.orders import (
-    AlreadyPlaced,
-    Held,
-    NotEnoughBalance,
-    OrderDraft,
-    Placed,
-    PlaceResult,
-    PriceChanged,
-    RefillRefused,
-    Refused,
-    ServiceGone,
-)
 from shop.payments import STARS_CURRENCY, payload_for
-from shop.products import OutOfStock, ProductDraft
+from shop.products import ProductDraft
 from shop.rate_limit import RateBuckets
+from shop.service_drafts import OrderDraft
 from shop.topup_input import check_method_amount, check_stars_amount, range_text
 from storage.orders import OrderRecord
 from storage.payments import Method
@@ -284,7 +285,7 @@ class Api:
         category = await self.front.category(path_id(request))
         if category is None or category.service_count == 0:
             raise ApiError(404, "gone", _("This category is no longer available."))
-        found = await self.front.services(category, page_number(request), LIST_PAGE)
+        found = await self.front.services_in(category, page_number(request), LIST_PAGE)
         return {
             "category": views.category(category),
             **views.page_of(found, await self._service_rows(found.items)),

@@ -1,6 +1,6 @@
 """The order each person is about to confirm in the Mini App: one at a time, as in the chat.
 
-A quote issues a draft key (shop/orders.py `Draft.key`, UNIQUE per order); the order call names
+A quote issues a draft key (shop/checkout.py `Draft.key`, UNIQUE per order); the order call names
 it. A person's newest quote replaces their previous one, so of two open tabs only the confirm
 shown last can place an order, and a double tap or a retried request names a key that is
 either still waiting (placed once, under the shop's draft lock) or already an order (the same
@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from shop.orders import OrderDraft
 from shop.products import ProductDraft
+from shop.service_drafts import OrderDraft
 
 DRAFT_SECONDS = 30 * 60  # a confirm left open longer is checked again
 MEMORY = 50_000  # people with a confirm open at once before the oldest are dropped

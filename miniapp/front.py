@@ -1,6 +1,7 @@
-"""The one place the Mini App calls the shop: the same services the chat calls (handlers/), so an
-order, a refill, a cancel or a top-up from here follows the chat's rules to the letter. When the
-shop's services are renamed or split, this is the file that follows."""
+"""The one place the Mini App calls the shop: the same services the chat calls (handlers/,
+shop/services.py), so an order, a refill, a cancel or a top-up from here follows the chat's
+rules to the letter. When the shop's services are renamed or split, this is the file that
+follows."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from miniapp.auth import Visitor
 from provider.errors import PanelError
 from shop.cancels import CancelResult
 from shop.catalog import BadQuery, Catalog, Offer, Page
+from shop.checkout import OutOfStock, PlaceResult, PriceChanged
 from shop.crypto_topups import NotOpened, Opened
 from shop.i18n import supported_language
 from shop.manual_topups import ProofNotTaken, ProofTaken
-from shop.orders import OrderDraft, PlaceResult, PriceChanged, Quote, RefillResult, Shop
-from shop.payments import Payments, TopUpOption
-from shop.products import OutOfStock, ProductDraft, ProductOffer, ProductQuote, Products
+from shop.order_requests import RefillResult
+from shop.payments import TopUpOption
+from shop.products import ProductDraft, ProductOffer, ProductQuote, Products
+from shop.service_drafts import OrderDraft, Quote
+from shop.services import Services
 from shop.topup_methods import TopUpMethods
 from shop.topups import Limits
-from shop.tracker import Tracker
 from storage.catalog import Category, ServiceRecord
 from storage.ledger import LedgerEntry
 from storage.orders import OrderRecord
@@ -38,19 +41,26 @@ __all__ = ["BadQuery", "PanelError", "Storefront"]
 
 @dataclass(frozen=True, slots=True)
 class Storefront:
-    shop: Shop
-    catalog: Catalog
-    products: Products
-    tracker: Tracker
-    payments: Payments
-    topups: TopUpMethods
+    services: Services
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.services.catalog
+
+    @property
+    def products(self) -> Products:
+        return self.services.products
+
+    @property
+    def topups(self) -> TopUpMethods:
+        return self.services.topups
 
     # ---- the person ---------------------------------------------------------------------------
 
     async def person(self, visitor: Visitor) -> User:
         """The person as the chat knows them; one who never wrote to the bot is registered in
         the language Telegram gives (they choose another in the chat with /language)."""
-        person = await self.shop.person(visitor.user_id)
+        person = await self.services.people.person(visitor.user_id)
         if (
             person is not None
             and person.full_name == visitor.full_name
@@ -59,15 +69,15 @@ class Storefront:
         ):
             return person
         language = person.language if person else supported_language(visitor.language_code)
-        return await self.shop.register_person(
+        return await self.services.people.register_person(
             visitor.user_id, visitor.full_name, visitor.username, language
         )
 
     async def balance(self, user_id: int) -> Decimal:
-        return await self.shop.balance(user_id)
+        return await self.services.people.balance(user_id)
 
     async def movements(self, user_id: int, limit: int) -> list[LedgerEntry]:
-        return await self.shop.history(user_id, limit)
+        return await self.services.people.history(user_id, limit)
 
     async def currency(self) -> str:
         return await self.catalog.currency()
@@ -80,7 +90,7 @@ class Storefront:
     async def category(self, category_id: int) -> Category | None:
         return await self.catalog.category(category_id)
 
-    async def services(self, category: Category, page: int, size: int) -> Page[ServiceRecord]:
+    async def services_in(self, category: Category, page: int, size: int) -> Page[ServiceRecord]:
         return await self.catalog.services(category, page, size)
 
     async def search(self, query: str, page: int, size: int) -> Page[ServiceRecord]:
@@ -91,10 +101,10 @@ class Storefront:
         return await self.catalog.offer(service_id)
 
     async def quote(self, user_id: int, draft: OrderDraft) -> Quote | None:
-        return await self.shop.quote(user_id, draft)
+        return await self.services.ordering.quote(user_id, draft)
 
     async def place(self, person: User, draft: OrderDraft) -> PlaceResult | PriceChanged:
-        return await self.shop.place(person, draft)
+        return await self.services.ordering.place(person, draft)
 
     # ---- products -----------------------------------------------------------------------------
 
@@ -121,35 +131,35 @@ class Storefront:
     # ---- orders -------------------------------------------------------------------------------
 
     def draft_lock(self, draft_key: str) -> asyncio.Lock:
-        return self.shop.draft_lock(draft_key)
+        return self.services.ordering.draft_lock(draft_key)
 
     async def placed_by_draft(self, draft_key: str) -> OrderRecord | None:
-        return await self.shop.placed_by_draft(draft_key)
+        return await self.services.ordering.placed_by_draft(draft_key)
 
     async def orders(self, user_id: int, page: int, size: int) -> Page[OrderRecord]:
-        return await self.shop.orders_page(user_id, page, size)
+        return await self.services.people.orders_page(user_id, page, size)
 
     async def own_order(self, user_id: int, order_id: int) -> OrderRecord | None:
-        return await self.shop.own_order(user_id, order_id)
+        return await self.services.people.own_order(user_id, order_id)
 
     async def can_refill(self, order: OrderRecord) -> bool:
-        return await self.shop.can_refill(order)
+        return await self.services.order_requests.can_refill(order)
 
     def can_cancel(self, order: OrderRecord) -> bool:
-        return self.shop.can_cancel(order)
+        return self.services.order_requests.can_cancel(order)
 
     async def latest_refill(self, order_id: int) -> RefillRecord | None:
-        return await self.shop.latest_refill(order_id)
+        return await self.services.order_requests.latest_refill(order_id)
 
     async def refresh(self, order: OrderRecord) -> OrderRecord:
         """The order as its panel says now. Raises PanelError."""
-        return await self.tracker.refresh(order)
+        return await self.services.tracker.refresh(order)
 
     async def request_refill(self, order: OrderRecord) -> RefillResult:
-        return await self.shop.request_refill(order)
+        return await self.services.order_requests.request_refill(order)
 
     async def request_cancel(self, order: OrderRecord) -> CancelResult:
-        return await self.shop.request_cancel(order)
+        return await self.services.order_requests.request_cancel(order)
 
     # ---- top-ups ------------------------------------------------------------------------------
 
@@ -164,13 +174,13 @@ class Storefront:
         return () if self.topups.crypto is None else tuple(self.topups.crypto.assets)
 
     async def stars_options(self) -> list[TopUpOption]:
-        return await self.payments.options()
+        return await self.services.payments.options()
 
     async def stars_per_unit(self) -> Decimal:
-        return await self.payments.stars_per_unit()
+        return await self.services.payments.stars_per_unit()
 
     async def new_stars_topup(self, user_id: int, amount: Decimal) -> TopUp:
-        return await self.payments.new_topup(user_id, amount)
+        return await self.services.payments.new_topup(user_id, amount)
 
     async def crypto_invoice(self, user_id: int, amount: Decimal) -> Opened | NotOpened | None:
         if self.topups.crypto is None:

@@ -341,43 +341,43 @@ def parse_keyed(model: type[Model], data: Any, action: str) -> dict[int, Model |
     return results
 
 
+def parse_rows(
+    data: Any, action: str, key: str, field: str, read: Callable[[Any], T | ItemError]
+) -> dict[int, T | ItemError]:
+    """A multi answer as a list of rows, `[{key: id, field: value}, ...]`, as the API v2
+    family answers refill, refill_status and cancel. Per id: `read(value)`; a value
+    `{"error": ...}`, or a row with its own `error` and no value, is that id's refusal. Rows
+    without a readable id are left out: the caller treats an id not named as not answered."""
+    if not isinstance(data, list):
+        raise ProviderUnavailable(f"unexpected answer shape for {action!r}")
+    results: dict[int, T | ItemError] = {}
+    for item in data:
+        item_id = as_int(item.get(key)) if isinstance(item, dict) else None
+        if item_id is None:
+            continue
+        value = item.get(field)
+        if isinstance(value, dict):
+            results[item_id] = ItemError(str(value.get("error", "refused")))
+        elif value is None and "error" in item:
+            results[item_id] = ItemError(str(item["error"]))
+        else:
+            results[item_id] = read(value)
+    return results
+
+
 def parse_refills(data: Any, order_ids: list[int]) -> dict[int, int | ItemError]:
     if isinstance(data, dict) and len(order_ids) == 1:  # some panels answer {"refill": "1"}
         return {order_ids[0]: parse_id(data, "refill", "refill")}
-    if not isinstance(data, list):
-        raise ProviderUnavailable("unexpected answer shape for 'refill'")
-    results: dict[int, int | ItemError] = {}
-    for item in data:
-        if not isinstance(item, dict) or "order" not in item:
-            continue
-        order_id = as_int(item["order"])
-        if order_id is None:
-            continue
-        refill = item.get("refill")
-        if isinstance(refill, dict):
-            results[order_id] = ItemError(str(refill.get("error", "refused")))
-        else:
-            refill_id = as_int(refill)
-            results[order_id] = ItemError("unreadable answer") if refill_id is None else refill_id
-    return results
+    return parse_rows(data, "refill", "order", "refill", refill_id_in)
+
+
+def refill_id_in(value: Any) -> int | ItemError:
+    refill_id = as_int(value)
+    return ItemError("unreadable answer") if refill_id is None else refill_id
 
 
 def parse_refill_statuses(data: Any) -> dict[int, OrderStatus | ItemError]:
-    if not isinstance(data, list):
-        raise ProviderUnavailable("unexpected answer shape for 'refill_status'")
-    results: dict[int, OrderStatus | ItemError] = {}
-    for item in data:
-        if not isinstance(item, dict) or "refill" not in item:
-            continue
-        refill_id = as_int(item["refill"])
-        if refill_id is None:
-            continue
-        status = item.get("status")
-        if isinstance(status, dict):
-            results[refill_id] = ItemError(str(status.get("error", "unknown")))
-        else:
-            results[refill_id] = OrderStatus.parse(status)
-    return results
+    return parse_rows(data, "refill_status", "refill", "status", OrderStatus.parse)
 
 
 def parse_cancels(data: Any, order_ids: list[int]) -> dict[int, bool | ItemError]:
@@ -386,26 +386,13 @@ def parse_cancels(data: Any, order_ids: list[int]) -> dict[int, bool | ItemError
     """
     if isinstance(data, dict) and len(order_ids) == 1 and "cancel" in data:
         return {order_ids[0]: cancel_outcome(data["cancel"])}
-    if not isinstance(data, list):
-        raise ProviderUnavailable("unexpected answer shape for 'cancel'")
-    results: dict[int, bool | ItemError] = {}
-    for item in data:
-        if not isinstance(item, dict) or "order" not in item:
-            continue
-        order_id = as_int(item["order"])
-        if order_id is None:
-            continue
-        if "cancel" in item:
-            results[order_id] = cancel_outcome(item["cancel"])
-        elif "error" in item:
-            results[order_id] = ItemError(str(item["error"]))
-        else:
-            results[order_id] = ItemError("unreadable answer")
-    return results
+    return parse_rows(data, "cancel", "order", "cancel", cancel_outcome)
 
 
 def cancel_outcome(value: Any) -> bool | ItemError:
     """`{"error": ...}` is a refusal; 1, "1", true or a cancel id mean the request was taken."""
+    if value is None:
+        return ItemError("unreadable answer")
     if isinstance(value, dict):
         return ItemError(str(value.get("error", "refused")))
     if isinstance(value, bool):

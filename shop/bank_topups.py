@@ -21,8 +21,8 @@ from payments_api.paths import secret_path
 from payments_api.sepay import Transaction as SePayTransaction
 from payments_api.sepay import api_key_ok
 from shop import payment_texts
+from shop.books import Books
 from shop.catalog import Catalog
-from shop.orders import Shop
 from shop.topups import (
     AlreadyDecided,
     Conversion,
@@ -38,7 +38,7 @@ from shop.topups import (
     create_payment,
     transfer_subject,
 )
-from storage.db import Database, Transaction
+from storage.db import Transaction
 from storage.errors import DuplicateEntry
 from storage.money import MICRO
 from storage.payments import (
@@ -96,8 +96,7 @@ class BankTopUps:
 
     def __init__(
         self,
-        db: Database,
-        shop: Shop,
+        books: Books,
         catalog: Catalog,
         rates: PayRates,
         crediting: Crediting,
@@ -108,8 +107,8 @@ class BankTopUps:
         api_key: str,
         limits: Limits,
     ) -> None:
-        self._db = db
-        self._shop = shop
+        self._db = books.db
+        self._books = books
         self._catalog = catalog
         self._rates = rates
         self._crediting = crediting

@@ -1,4 +1,4 @@
-"""The owner's console: dashboard figures, people, refunds by hand, exports, backups, broadcasts.
+"""The owner's console: dashboard figures, people's profiles and bans, exports, backups, broadcasts.
 
 Long reads (CSV exports, the backup) run in a worker thread on a connection of their own, so
 the bot keeps answering while they work.
@@ -16,19 +16,15 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.models import Balance
-from shop import texts
+from shop.books import Books
 from shop.catalog import Catalog
-from shop.formatting import format_money
-from shop.orders import Shop
+from shop.people import People
 from storage.broadcasts import BroadcastProgress, BroadcastRepository
-from storage.db import Database
-from storage.errors import DuplicateEntry
 from storage.ledger import LedgerEntry
 from storage.money import from_micros
 from storage.orders import OrderRecord, Stage
@@ -74,19 +70,20 @@ def start_of_today() -> int:
 class Console:
     def __init__(
         self,
-        db: Database,
-        shop: Shop,
+        books: Books,
+        people: People,
         catalog: Catalog,
         panel: PanelClient,
         stuck_hours: float,
     ) -> None:
-        self._db = db
-        self._shop = shop
+        self._db = books.db
+        self._outbox = books.outbox
+        self._people = people
         self._catalog = catalog
         self._panel = panel
         self._stuck_hours = stuck_hours
-        self.stats = StatsRepository(db)
-        self.broadcasts = BroadcastRepository(db)
+        self.stats = StatsRepository(books.db)
+        self.broadcasts = BroadcastRepository(books.db)
 
     async def dashboard(self) -> Dashboard:
         now = int(time.time())
@@ -111,58 +108,20 @@ class Console:
 
     async def find_user(self, token: str) -> User | None:
         """A user by Telegram id or @username."""
-        return await self._shop.users.find(token)
+        return await self._people.find(token)
 
     async def profile(self, user: User) -> Profile:
         return Profile(
             user=user,
-            orders=await self._shop.orders.for_user(user.id, 0, 5),
-            order_count=await self._shop.orders.count_for_user(user.id),
-            ledger=await self._shop.ledger.history(user.id, 5),
+            orders=await self._people.recent_orders(user.id, 5),
+            order_count=await self._people.order_count(user.id),
+            ledger=await self._people.history(user.id, 5),
         )
 
     async def set_banned(self, user: User, banned: bool) -> None:
-        if banned and self._shop.is_admin(user.id):  # they would lock themselves out
+        if banned and self._people.is_admin(user.id):  # they would lock themselves out
             raise ConsoleError("an admin cannot be banned")
-        await self._shop.users.set_banned(user.id, banned)
-
-    async def refund_order(
-        self, order_id: int, amount: Decimal | None
-    ) -> tuple[OrderRecord, Decimal]:
-        """Give back (part of) what a person paid for an order, once per order; they are told."""
-        currency = await self._catalog.currency()
-        async with self._db.transaction() as tx:
-            # Read inside the transaction: the tracker may refund the same order meanwhile.
-            order = await self._shop.orders.get_in(tx, order_id)
-            if order is None:
-                raise ConsoleError(f"there is no order #{order_id}")
-            if order.stage in (Stage.UNCONFIRMED, Stage.SUBMITTING):
-                # A refund here and a later /resolve N PANEL_ID would deliver it for free.
-                raise ConsoleError(
-                    f"order #{order_id} is {order.stage.value}: settle it with "
-                    f"/resolve {order_id} PANEL_ORDER_ID or /resolve {order_id} refund"
-                )
-            left = order.price - order.refunded
-            if left <= 0:
-                raise ConsoleError(f"order #{order_id} is already fully refunded")
-            amount = left if amount is None else amount
-            if amount > left:
-                raise ConsoleError(
-                    f"at most {format_money(left, currency)} can still be refunded "
-                    f"for order #{order_id}"
-                )
-            try:
-                await self._shop.ledger.apply(
-                    tx, order.user_id, amount, "admin_refund", str(order.id), "refund by the shop"
-                )
-            except DuplicateEntry:
-                raise ConsoleError(f"order #{order_id} was already refunded by hand") from None
-            await self._shop.orders.add_refunded(tx, order.id, amount)
-            language = await self._shop.users.language_in(tx, order.user_id)
-            await self._shop.outbox.add(
-                tx, order.user_id, texts.refunded_by_shop(order, amount, currency, language)
-            )
-        return order, amount
+        await self._people.set_banned(user.id, banned)
 
     @asynccontextmanager
     async def export_file(self, table: str) -> AsyncIterator[Path]:
@@ -186,7 +145,7 @@ class Console:
 
     async def start_broadcast(self, admin_id: int, text: str) -> int:
         broadcast_id = await self.broadcasts.create(admin_id, text)
-        self._shop.outbox.added.set()  # wake the notifier
+        self._outbox.added.set()  # wake the notifier
         return broadcast_id
 
     async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:

@@ -23,10 +23,10 @@ from decimal import Decimal
 from payments_api.cryptopay import FIATS, CryptoPayClient, CryptoPayError, CryptoPayUnavailable
 from payments_api.cryptopay import Invoice as CryptoInvoice
 from shop import payment_texts
+from shop.books import Books
 from shop.catalog import Catalog
-from shop.orders import Shop
 from shop.topups import Conversion, Crediting, Limits, PayRates, create_payment
-from storage.db import Database, Transaction
+from storage.db import Transaction
 from storage.errors import DuplicateEntry
 from storage.money import to_micros
 from storage.payments import Method, NewPayment, Payment, PaymentRepository, PaymentStatus
@@ -78,8 +78,7 @@ class CryptoTopUps:
 
     def __init__(
         self,
-        db: Database,
-        shop: Shop,
+        books: Books,
         catalog: Catalog,
         client: CryptoPayClient,
         rates: PayRates,
@@ -91,8 +90,8 @@ class CryptoTopUps:
         expires_minutes: int,
         poll_seconds: float,
     ) -> None:
-        self._db = db
-        self._shop = shop
+        self._db = books.db
+        self._books = books
         self._catalog = catalog
         self.client = client
         self._rates = rates
@@ -222,7 +221,7 @@ class CryptoTopUps:
 
     async def _not_ours(self, tx: Transaction, invoice: CryptoInvoice, why: str) -> None:
         logger.warning("Crypto Pay invoice %s paid but not credited: %s", invoice.invoice_id, why)
-        await self._shop.alerts.throttled_in(
+        await self._books.alerts.throttled_in(
             tx,
             f"crypto_invoice:{invoice.invoice_id}",
             payment_texts.admin_invoice_not_ours(
@@ -239,7 +238,7 @@ class CryptoTopUps:
             ):
                 return False
             language = await self._repo.language_of(tx, payment.user_id)
-            await self._shop.outbox.add(
+            await self._books.outbox.add(
                 tx,
                 payment.user_id,
                 payment_texts.crypto_expired(

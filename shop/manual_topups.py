@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shop import payment_texts
+from shop.books import Books
 from shop.catalog import Catalog
-from shop.orders import Shop
 from shop.topups import (
     AlreadyDecided,
     Crediting,
@@ -28,7 +28,7 @@ from shop.topups import (
     create_payment,
     payment_subject,
 )
-from storage.db import Database, Transaction
+from storage.db import Transaction
 from storage.money import to_micros
 from storage.payments import Method, NewPayment, Payment, PaymentRepository, PaymentStatus
 
@@ -57,8 +57,7 @@ class ManualTopUps:
 
     def __init__(
         self,
-        db: Database,
-        shop: Shop,
+        books: Books,
         catalog: Catalog,
         crediting: Crediting,
         reviews: Reviews,
@@ -67,8 +66,8 @@ class ManualTopUps:
         instructions: str,
         limits: Limits,
     ) -> None:
-        self._db = db
-        self._shop = shop
+        self._db = books.db
+        self._books = books
         self._catalog = catalog
         self._crediting = crediting
         self._reviews = reviews
@@ -165,7 +164,7 @@ class ManualTopUps:
                 decided_at=_now(),
             )
             language = await self._repo.language_of(tx, payment.user_id)
-            await self._shop.outbox.add(
+            await self._books.outbox.add(
                 tx,
                 payment.user_id,
                 payment_texts.manual_rejected(

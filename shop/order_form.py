@@ -18,8 +18,8 @@ from shop.dripfeed import MAX_INTERVAL, MAX_RUNS, MIN_INTERVAL, MIN_RUNS, max_ru
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
 from shop.order_input import InputError, Problem, parse_lines, parse_link, parse_quantity
-from shop.orders import OrderDraft
 from shop.products import MAX_REQUIRE_LENGTH, ProductDraft
+from shop.service_drafts import OrderDraft
 from storage.products import ProductRecord
 
 MAX_LIST_LINES = 100  # a list of suggested videos or search keywords

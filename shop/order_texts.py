@@ -17,22 +17,22 @@ from shop.cancels import (
     CancelResult,
     CancelUnclear,
 )
-from shop.dripfeed import dripfeed_lines, quantity_lines
-from shop.formatting import format_money, format_number, quote
-from shop.i18n import _, ngettext
-from shop.orders import (
+from shop.checkout import (
     AlreadyPlaced,
     Bill,
     Held,
     NotEnoughBalance,
-    OrderDraft,
+    OutOfStock,
     Placed,
     PlaceResult,
-    Quote,
     Refused,
     ServiceGone,
 )
-from shop.products import OutOfStock, ProductDraft, ProductOffer, ProductQuote
+from shop.dripfeed import dripfeed_lines, quantity_lines
+from shop.formatting import format_money, format_number, quote
+from shop.i18n import _, ngettext
+from shop.products import ProductDraft, ProductOffer, ProductQuote
+from shop.service_drafts import OrderDraft, Quote
 from shop.texts import stage_label
 from storage.ledger import LedgerEntry
 from storage.orders import OrderKind, OrderRecord, Stage

@@ -24,12 +24,12 @@ from enum import StrEnum
 from typing import Protocol
 
 from shop import payment_texts
+from shop.books import Books
 from shop.catalog import Catalog
 from shop.formatting import format_money
-from shop.orders import Shop
 from shop.pricing import parse_plain_decimal
 from shop.referrals import ReferralShares
-from storage.db import Database, Transaction
+from storage.db import Transaction
 from storage.errors import DuplicateEntry, InsufficientFunds
 from storage.money import from_micros
 from storage.settings import SettingsRepository
@@ -169,8 +169,7 @@ RefundResult = Refunded | RefundRefused | RefundReverted | RefundUncertain
 class Payments:
     def __init__(
         self,
-        db: Database,
-        shop: Shop,
+        books: Books,
         catalog: Catalog,
         settings: SettingsRepository,
         stars: StarsRefunds,
@@ -178,14 +177,14 @@ class Payments:
         default_stars_per_unit: Decimal,
         referral_percent: Decimal,
     ) -> None:
-        self._db = db
-        self._shop = shop
+        self._db = books.db
+        self._books = books
         self._catalog = catalog
         self._settings = settings
         self._stars = stars
         self._default_rate = default_stars_per_unit
-        self.topups = TopUpRepository(db)
-        self._shares = ReferralShares(db, shop, referral_percent)
+        self.topups = TopUpRepository(books.db)
+        self._shares = ReferralShares(books, referral_percent)
         self._refund_lock = asyncio.Lock()  # one refund at a time: no double call to Telegram
 
     # ---- the rate -----------------------------------------------------------------------------
@@ -259,11 +258,11 @@ class Payments:
                     credited_id = await self.topups.add_paid(
                         tx, user_id, topup.amount, topup.stars, charge_id
                     )
-                entry = await self._shop.ledger.apply(
+                entry = await self._books.ledger.apply(
                     tx, user_id, topup.amount, "topup", charge_id, f"{topup.stars} Stars"
                 )
                 language = await self._language(tx, user_id)
-                await self._shop.outbox.add(
+                await self._books.outbox.add(
                     tx,
                     user_id,
                     payment_texts.topup_credited(
@@ -288,12 +287,12 @@ class Payments:
         charge_id: str,
     ) -> None:
         logger.warning("Payment %s of user %s matches no top-up", charge_id, user_id)
-        await self._shop.alerts.always(
+        await self._books.alerts.always(
             tx,
             payment_texts.admin_payment_not_matched(user_id, total, currency, payload, charge_id),
         )
         language = await self._language(tx, user_id)
-        await self._shop.outbox.add(
+        await self._books.outbox.add(
             tx, user_id, payment_texts.payment_not_matched(total, charge_id, language)
         )
 
@@ -315,7 +314,7 @@ class Payments:
                     if topup.status is TopUpStatus.PAID:
                         attempt = await self.topups.start_refund(tx, topup.id)
                         reference = self._attempt_reference(charge_id, attempt)
-                        await self._shop.ledger.apply(
+                        await self._books.ledger.apply(
                             tx, topup.user_id, -topup.amount, "topup_refund", reference,
                             "Stars refund",
                         )  # fmt: skip
@@ -337,7 +336,7 @@ class Payments:
     ) -> None:
         """The referrer's share of this top-up, or what is left of it on their balance."""
         assert topup.charge_id is not None
-        ledger = self._shop.ledger
+        ledger = self._books.ledger
         share = await ledger.entry_in(tx, "referral", topup.charge_id)
         if share is None:
             return
@@ -350,13 +349,13 @@ class Payments:
                 f"refund of top-up #{topup.id}",
             )  # fmt: skip
             language = await self._language(tx, referrer_id)
-            await self._shop.outbox.add(
+            await self._books.outbox.add(
                 tx,
                 referrer_id,
                 payment_texts.referral_reversed(taken, entry.balance_after, currency, language),
             )
         if taken < share.amount:
-            await self._shop.alerts.always(
+            await self._books.alerts.always(
                 tx,
                 payment_texts.admin_referral_share_spent(
                     referrer_id, topup.id, share.amount - taken, currency
@@ -365,7 +364,7 @@ class Payments:
 
     async def _restore_share(self, tx: Transaction, topup: TopUp, reference: str) -> None:
         """A refused refund: the share taken back for it returns to the referrer."""
-        ledger = self._shop.ledger
+        ledger = self._books.ledger
         taken = await ledger.entry_in(tx, "referral_reversed", reference)
         if taken is None:
             return
@@ -391,7 +390,7 @@ class Payments:
             await self.topups.set_status(tx, topup.id, TopUpStatus.REFUNDED)
             balance = await self.topups.balance_of(tx, topup.user_id)
             language = await self._language(tx, topup.user_id)
-            await self._shop.outbox.add(
+            await self._books.outbox.add(
                 tx,
                 topup.user_id,
                 payment_texts.topup_refunded(
@@ -407,7 +406,7 @@ class Payments:
         assert topup.charge_id is not None
         reference = self._attempt_reference(topup.charge_id, topup.refund_attempts)
         async with self._db.transaction() as tx:
-            await self._shop.ledger.apply(
+            await self._books.ledger.apply(
                 tx, topup.user_id, topup.amount, "topup_refund_reverted", reference,
                 "Telegram refused the refund",
             )  # fmt: skip

@@ -1,6 +1,6 @@
 """Digital products: syncing them from the panel, browsing with our prices, ordering them.
 
-Ordering goes through the same money path as services (`Shop.charge_and_submit`): one order
+Ordering goes through the same money path as services (`Ordering.charge_and_submit`): one order
 per confirm, the debit and the order row in one transaction, refusals refunded at once,
 ambiguous failures held as unconfirmed.
 """
@@ -14,16 +14,18 @@ from functools import partial
 
 from provider.client import PanelClient
 from provider.models import Product
+from shop.books import Books
 from shop.catalog import PAGE_SIZE, Catalog, Page, fetch_page
-from shop.orders import (
+from shop.checkout import (
     AlreadyPlaced,
     Bill,
     Draft,
-    PlaceResult,
+    OutOfStock,
+    Placement,
     PriceChanged,
     ServiceGone,
-    Shop,
 )
+from shop.ordering import Ordering
 from shop.pricing import product_price
 from storage.catalog import Category
 from storage.orders import NewOrder, OrderKind
@@ -54,11 +56,6 @@ class ProductQuote(Bill):
     quantity: int
 
 
-@dataclass(frozen=True, slots=True)
-class OutOfStock:
-    """The product sold out: nothing was sent to the panel, nothing charged."""
-
-
 def to_entry(product: Product) -> ProductEntry:
     return ProductEntry(
         id=product.product,
@@ -76,12 +73,18 @@ def to_entry(product: Product) -> ProductEntry:
 
 class Products:
     def __init__(
-        self, repository: ProductRepository, catalog: Catalog, panel: PanelClient, shop: Shop
+        self,
+        repository: ProductRepository,
+        catalog: Catalog,
+        panel: PanelClient,
+        ordering: Ordering,
+        books: Books,
     ) -> None:
         self._repository = repository
         self._catalog = catalog  # for the markup and the currency
         self._panel = panel
-        self._shop = shop
+        self._ordering = ordering
+        self._ledger = books.ledger
 
     async def sync(self) -> int:
         """Fetch the panel's products and store them. Raises PanelError when the panel fails."""
@@ -120,13 +123,11 @@ class Products:
             return None
         markup = await self._catalog.markup_percent()
         price = product_price(offer.product.rate, draft.quantity, markup)
-        balance = await self._shop.balance(user_id)
+        balance = await self._ledger.balance(user_id)
         return ProductQuote(price, balance, offer.currency, offer=offer, quantity=draft.quantity)
 
-    async def place(
-        self, user: User, draft: ProductDraft
-    ) -> PlaceResult | OutOfStock | PriceChanged:
-        existing = await self._shop.placed_by_draft(draft.key)
+    async def place(self, user: User, draft: ProductDraft) -> Placement:
+        existing = await self._ordering.placed_by_draft(draft.key)
         if existing is not None:
             return AlreadyPlaced(existing)
         quote = await self.quote(user.id, draft)
@@ -153,4 +154,4 @@ class Products:
         async def submit(order_id: int) -> int:
             return await self._panel.add_product_order(product.id, draft.quantity, draft.require)
 
-        return await self._shop.charge_and_submit(new_order, quote, submit)
+        return await self._ordering.charge_and_submit(new_order, quote, submit)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from shop.orders import Shop
-from storage.db import Database
+from shop.books import Books
 from storage.errors import DuplicateEntry
 from storage.promos import PromoCode, PromoRepository
 
@@ -63,10 +62,10 @@ RedeemResult = Redeemed | PromoRefused
 
 
 class Promos:
-    def __init__(self, db: Database, shop: Shop) -> None:
-        self._db = db
-        self._shop = shop
-        self.codes = PromoRepository(db)
+    def __init__(self, books: Books) -> None:
+        self._db = books.db
+        self._books = books
+        self.codes = PromoRepository(books.db)
 
     async def create(
         self, code: str, amount: Decimal, uses: int, days: int | None, admin_id: int
@@ -99,7 +98,7 @@ class Promos:
                 if promo.uses >= promo.max_uses:
                     return PromoRefused(PromoProblem.USED_UP)
                 await self.codes.add_redemption(tx, code, user_id, promo.amount)
-                entry = await self._shop.ledger.apply(
+                entry = await self._books.ledger.apply(
                     tx, user_id, promo.amount, "promo", f"{code}:{user_id}", f"promo code {code}"
                 )
         except DuplicateEntry:

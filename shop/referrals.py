@@ -18,8 +18,8 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from shop import payment_texts
-from shop.orders import Shop
-from storage.db import MAX_INTEGER, Database, Transaction
+from shop.books import Books
+from storage.db import MAX_INTEGER, Transaction
 from storage.money import MICRO
 from storage.referrals import ReferralRepository
 from storage.users import User
@@ -91,11 +91,11 @@ class ReferralStats:
 
 
 class Referrals:
-    def __init__(self, db: Database, shop: Shop, percent: Decimal) -> None:
-        self._db = db
-        self._shop = shop
+    def __init__(self, books: Books, percent: Decimal) -> None:
+        self._db = books.db
+        self._books = books
         self.percent = percent
-        self._repo = ReferralRepository(db)
+        self._repo = ReferralRepository(books.db)
 
     async def on_start(self, user_id: int, args: str | None) -> ReferralOutcome | None:
         """Decide the person's referrer if this is their first /start. None: no referral asked."""
@@ -111,7 +111,7 @@ class Referrals:
         transaction. (Two, one after the other, made a crowd of newcomers queue twice for the
         writer: bench/spike.py.)"""
         async with self._db.transaction() as tx:
-            person = await self._shop.users.register_in(tx, user_id, full_name, username, language)
+            person = await self._books.users.register_in(tx, user_id, full_name, username, language)
             return FirstStart(person, await self._decide(tx, user_id, args))
 
     async def _decide(
@@ -139,7 +139,7 @@ class Referrals:
         await self._repo.decide(tx, user_id, tied)
         if tied is not None:
             joined = payment_texts.referral_joined(facts.referrer_language)
-            await self._shop.outbox.add(tx, tied, joined)
+            await self._books.outbox.add(tx, tied, joined)
         return outcome
 
     async def stats(self, user_id: int) -> ReferralStats:
@@ -155,10 +155,10 @@ class ReferralShares:
     """The inviter's share of a top-up: ledger kind "referral" with the top-up's own reference,
     written in the transaction that credits the top-up (so it is paid exactly as often)."""
 
-    def __init__(self, db: Database, shop: Shop, percent: Decimal) -> None:
-        self._shop = shop
+    def __init__(self, books: Books, percent: Decimal) -> None:
+        self._books = books
         self.percent = percent
-        self._repo = ReferralRepository(db)
+        self._repo = ReferralRepository(books.db)
 
     async def pay(
         self, tx: Transaction, user_id: int, amount: Decimal, reference: str, currency: str
@@ -170,11 +170,11 @@ class ReferralShares:
         share = referral_share(amount, self.percent)
         if share <= 0:
             return referrer_id, Decimal(0)
-        entry = await self._shop.ledger.apply(
+        entry = await self._books.ledger.apply(
             tx, referrer_id, share, "referral", reference, f"top-up of user {user_id}"
         )
-        language = await self._shop.users.language_in(tx, referrer_id)
-        await self._shop.outbox.add(
+        language = await self._books.users.language_in(tx, referrer_id)
+        await self._books.outbox.add(
             tx,
             referrer_id,
             payment_texts.referral_earned(share, entry.balance_after, currency, language),

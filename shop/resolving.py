@@ -2,7 +2,7 @@
 
 An order whose placement got no clear answer is held as unconfirmed; an admin checks the panel
 and settles it: attached to the panel order it became, or refunded in full. Each settlement is
-checked and written in one transaction (Shop.resolve_with_*), so it applies once whoever else
+checked and written in one transaction (shop/settlement.py), so it applies once whoever else
 settles the same order at the same moment. Many at once: the admin sees a preview, and the
 batch is applied by the first press of its Apply button, once.
 """
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shop.catalog import Catalog
-from shop.orders import ResolveError, Shop
+from shop.people import People
+from shop.settlement import ResolveError, Settler
 from storage.orders import OrderRecord, Stage
 from storage.resolve_batches import ResolveBatch, ResolveBatchRepository
 
@@ -111,8 +112,11 @@ def parse_settlements(text: str) -> list[Settlement] | OrderRange:
 
 
 class Resolutions:
-    def __init__(self, shop: Shop, catalog: Catalog, batches: ResolveBatchRepository) -> None:
-        self._shop = shop
+    def __init__(
+        self, settler: Settler, people: People, catalog: Catalog, batches: ResolveBatchRepository
+    ) -> None:
+        self._settler = settler
+        self._people = people
         self._catalog = catalog
         self._batches = batches
 
@@ -120,11 +124,11 @@ class Resolutions:
         try:
             if settlement.panel_order_id is None:
                 currency = await self._catalog.currency()
-                order, refunded = await self._shop.resolve_with_refund(
+                order, refunded = await self._settler.with_refund(
                     settlement.order_id, currency, admin_id
                 )
                 return Settled(settlement, order, refunded)
-            order = await self._shop.resolve_with_panel_order(
+            order = await self._settler.with_panel_order(
                 settlement.order_id, settlement.panel_order_id, admin_id
             )
             return Settled(settlement, order, Decimal(0))
@@ -133,7 +137,7 @@ class Resolutions:
 
     async def in_range(self, orders: OrderRange) -> list[Settlement]:
         """A refund for every order of the range that is unconfirmed now."""
-        found = await self._shop.orders.unconfirmed_between(orders.first, orders.last, MAX_BATCH)
+        found = await self._settler.unconfirmed_between(orders.first, orders.last, MAX_BATCH)
         return [Settlement(order.id, None) for order in found]
 
     async def preview(self, admin_id: int, settlements: list[Settlement]) -> Preview:
@@ -141,7 +145,7 @@ class Resolutions:
         ready: list[tuple[Settlement, OrderRecord]] = []
         refused: list[NotSettled] = []
         for settlement in settlements:
-            order = await self._shop.order(settlement.order_id)
+            order = await self._people.order(settlement.order_id)
             if order is None:
                 refused.append(NotSettled(settlement, f"there is no order #{settlement.order_id}"))
             elif order.stage is not Stage.UNCONFIRMED:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from shop.books import Books
 from shop.formatting import ZERO_DECIMAL_CURRENCIES
-from shop.orders import Shop
 from shop.pricing import parse_plain_decimal
 from shop.referrals import ReferralShares
 from storage.db import Transaction
@@ -121,8 +121,8 @@ class PayRates:
 class Crediting:
     """One top-up credited: the ledger, the person's message, the referrer's share."""
 
-    def __init__(self, shop: Shop, shares: ReferralShares, repo: PaymentRepository) -> None:
-        self._shop = shop
+    def __init__(self, books: Books, shares: ReferralShares, repo: PaymentRepository) -> None:
+        self._books = books
         self._shares = shares
         self._repo = repo
 
@@ -138,11 +138,11 @@ class Crediting:
     ) -> LedgerEntry:
         """`message(entry, language)` renders what the person is told. Raises DuplicateEntry
         if this (method, reference) was credited before (the caller's transaction rolls back)."""
-        entry = await self._shop.ledger.apply(
+        entry = await self._books.ledger.apply(
             tx, user_id, amount, LEDGER_KINDS[method], reference, f"{method.value} top-up"
         )
         language = await self._repo.language_of(tx, user_id)
-        await self._shop.outbox.add(tx, user_id, message(entry, language))
+        await self._books.outbox.add(tx, user_id, message(entry, language))
         await self._shares.pay(tx, user_id, amount, f"{method.value}:{reference}", currency)
         return entry
 

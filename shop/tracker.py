@@ -19,13 +19,14 @@ from provider.client import MULTI_LIMIT
 from provider.errors import PanelError
 from provider.models import ItemError, OrderState, OrderStatus, ProductOrderState
 from shop import texts
+from shop.books import Books
 from shop.catalog import DEFAULT_CURRENCY, Catalog
 from shop.dripfeed import order_total
 from shop.formatting import format_money, format_number, quote
 from shop.i18n import _, in_language
-from shop.orders import Shop
+from shop.panels import Panels
 from shop.pricing import refund_for_remains
-from storage.db import Database, Transaction
+from storage.db import Transaction
 from storage.errors import DuplicateEntry
 from storage.orders import OrderKind, OrderRecord, ProgressUpdate, Stage, TrackedOrder
 from storage.refills import RefillStage
@@ -104,14 +105,15 @@ class CycleReport:
 class Tracker:
     def __init__(
         self,
-        db: Database,
-        shop: Shop,
+        books: Books,
+        panels: Panels,
         catalog: Catalog,
         poll_seconds: float,
         stuck_hours: float = 24.0,
     ) -> None:
-        self._db = db
-        self._shop = shop
+        self._db = books.db
+        self._books = books
+        self._panels = panels
         self._catalog = catalog
         self._poll_seconds = poll_seconds
         self._stuck_hours = stuck_hours
@@ -151,14 +153,14 @@ class Tracker:
         """One cycle over the open service orders, panel by panel: a panel that does not answer
         changes nothing, and does not stop the others (PanelError only when none answered)."""
         self.currency = await self._catalog.currency()
-        orders = await self._shop.orders.open_of_kind(OrderKind.SERVICE)
+        orders = await self._books.orders.open_of_kind(OrderKind.SERVICE)
         report = CycleReport(orders=len(orders))
         held: dict[str, list[TrackedOrder]] = {}
         for order in orders:
             held.setdefault(order.panel, []).append(order)
         failures: list[PanelError] = []
         for panel, its_orders in held.items():
-            client = self._shop.panels.client(panel)
+            client = self._panels.client(panel)
             try:
                 await self._sync(its_orders, client.statuses, report)
             except PanelError as error:
@@ -171,9 +173,9 @@ class Tracker:
     async def sync_products_once(self) -> CycleReport:
         """One cycle over the open product orders (products come from the main panel)."""
         self.currency = await self._catalog.currency()
-        orders = await self._shop.orders.open_of_kind(OrderKind.PRODUCT)
+        orders = await self._books.orders.open_of_kind(OrderKind.PRODUCT)
         report = CycleReport(orders=len(orders))
-        await self._sync(orders, self._shop.panels.main.client.product_order_statuses, report)
+        await self._sync(orders, self._panels.main.client.product_order_statuses, report)
         return report
 
     async def _sync(
@@ -203,7 +205,7 @@ class Tracker:
         if order.panel_order_id is None or order.stage.is_final:
             return order
         state: PanelState
-        panel = self._shop.panel_for(order)
+        panel = self._panels.client(order.panel)
         if order.kind is OrderKind.PRODUCT:
             state = await panel.product_order_status(order.panel_order_id)
         else:
@@ -213,7 +215,7 @@ class Tracker:
         await self._apply_chunk(
             {order.panel_order_id: state}, {order.panel_order_id: order}, report
         )
-        return await self._shop.orders.get(order.id) or order
+        return await self._books.orders.get(order.id) or order
 
     async def _apply_chunk(
         self,
@@ -225,7 +227,7 @@ class Tracker:
         async with self._db.transaction() as tx:
             # Re-read inside the transaction: a concurrent refresh may have moved them on.
             ids = [by_panel_id[panel_id].id for panel_id in answers]
-            current = {o.id: o for o in await self._shop.orders.get_many_in(tx, ids)}
+            current = {o.id: o for o in await self._books.orders.get_many_in(tx, ids)}
             updates: list[ProgressUpdate] = []
             finished: list[tuple[OrderRecord, Stage, PanelState]] = []
             for panel_id, answer in answers.items():
@@ -241,8 +243,10 @@ class Tracker:
                 updates.append(update)
                 if update.stage.is_final and update.stage is not order.stage:
                     finished.append((order, update.stage, answer))
-            await self._shop.orders.update_progress_many(tx, updates)
-            languages = await self._shop.users.languages_in(tx, [o.user_id for o, _, _ in finished])
+            await self._books.orders.update_progress_many(tx, updates)
+            languages = await self._books.users.languages_in(
+                tx, [o.user_id for o, _, _ in finished]
+            )
             for order, stage, answer in finished:
                 await self._finish(tx, order, stage, answer, languages.get(order.user_id))
         report.changed += len(updates)
@@ -250,35 +254,35 @@ class Tracker:
 
     async def _missing(self, tx: Transaction, order: OrderRecord, error: ItemError) -> None:
         """The panel says it has no such order: flag it after repeated answers, never drop it."""
-        count, reported = await self._shop.orders.count_missing(tx, order.id)
+        count, reported = await self._books.orders.count_missing(tx, order.id)
         logger.warning("Panel has no order %s (#%s): %s", order.panel_order_id, order.id, error)
         if count >= MISSING_ANSWERS_TO_REPORT and not reported:
-            await self._shop.orders.mark_missing_reported(tx, order.id)
-            await self._shop.alerts.always(tx, texts.admin_order_missing(order, count))
+            await self._books.orders.mark_missing_reported(tx, order.id)
+            await self._books.alerts.always(tx, texts.admin_order_missing(order, count))
 
     async def report_stuck(self) -> int:
         """Tell admins about orders with no progress for `stuck_hours`: each order once, and
         at most one such alert an hour (orders not yet reported wait for the next one)."""
         older_than = int(time.time() - self._stuck_hours * 3600)
         async with self._db.transaction() as tx:
-            if not await self._shop.orders.any_stuck(tx, older_than):
+            if not await self._books.orders.any_stuck(tx, older_than):
                 return 0
-            if not await self._shop.alerts.claim(tx, "stuck_orders"):
+            if not await self._books.alerts.claim(tx, "stuck_orders"):
                 return 0
-            stuck = await self._shop.orders.take_stuck(tx, older_than)
-            await self._shop.alerts.always(tx, texts.admin_orders_stuck(stuck, self._stuck_hours))
+            stuck = await self._books.orders.take_stuck(tx, older_than)
+            await self._books.alerts.always(tx, texts.admin_orders_stuck(stuck, self._stuck_hours))
         return len(stuck)
 
     async def sync_refills(self) -> int:
         """Follow open refills in batches; tell the person when one is completed or rejected."""
-        refills = await self._shop.refills.open_refills()
+        refills = await self._books.refills.open_refills()
         if not refills:
             return 0
         answers: dict[tuple[str, int], OrderStatus | ItemError] = {}
         for panel in dict.fromkeys(r.panel for r in refills):
             ids = [r.panel_refill_id for r in refills if r.panel == panel]
             try:
-                statuses = await self._shop.panels.client(panel).refill_statuses(ids)
+                statuses = await self._panels.client(panel).refill_statuses(ids)
             except PanelError as error:
                 logger.warning("Refill sync of panel %s failed: %s", panel, error)
                 continue
@@ -290,15 +294,15 @@ class Tracker:
                 if answer is None or isinstance(answer, ItemError):
                     continue
                 stage = REFILL_STAGES.get(answer)
-                if stage is None or not await self._shop.refills.set_stage(tx, refill.id, stage):
+                if stage is None or not await self._books.refills.set_stage(tx, refill.id, stage):
                     continue
                 if stage.is_final:
                     finished += 1
-                    language = await self._shop.users.language_in(tx, refill.user_id)
+                    language = await self._books.users.language_in(tx, refill.user_id)
                     text = texts.refill_finished(
                         refill.order_id, stage is RefillStage.COMPLETED, language
                     )
-                    await self._shop.outbox.add(tx, refill.user_id, text)
+                    await self._books.outbox.add(tx, refill.user_id, text)
         return finished
 
     async def _finish(
@@ -319,16 +323,16 @@ class Tracker:
         if refund > 0:
             refund = await self._refund(tx, order, refund)
         for text in self.final_messages(order, stage, state, refund, language):
-            await self._shop.outbox.add(tx, order.user_id, text)
+            await self._books.outbox.add(tx, order.user_id, text)
 
     async def _refund(self, tx: Transaction, order: OrderRecord, amount: Decimal) -> Decimal:
         try:
-            await self._shop.ledger.apply(
+            await self._books.ledger.apply(
                 tx, order.user_id, amount, "refund", str(order.id), f"order #{order.id}"
             )
         except DuplicateEntry:
             return Decimal(0)  # refunded before: a refund applies once, whatever happens
-        await self._shop.orders.add_refunded(tx, order.id, amount)
+        await self._books.orders.add_refunded(tx, order.id, amount)
         return amount
 
     def final_messages(

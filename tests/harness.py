@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from bot.app import App, create_app
 from bot.config import Settings
-from provider.simulator import PanelSimulator
+from simulators.panel import PanelSimulator
 from tests.fake_telegram import TEST_TOKEN, BotMessage, FakeTelegram, Person
 
 Mode = Literal["polling", "webhook"]
@@ -69,13 +69,13 @@ class ShopBot:
         await person.send("/start")
         await person.wait_reply()
         if Decimal(balance):
-            await self.app.shop.ledger.change(
+            await self.app.books.ledger.change(
                 person.user_id, Decimal(balance), "credit", f"test-{person.user_id}"
             )
         return person
 
     async def balance(self, person: Person) -> Decimal:
-        return await self.app.shop.ledger.balance(person.user_id)
+        return await self.app.books.ledger.balance(person.user_id)
 
     async def ask(self, person: Person, text: str) -> BotMessage:
         await person.send(text)

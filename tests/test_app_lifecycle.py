@@ -60,9 +60,9 @@ async def test_two_applications_start_and_stop_in_any_order(
     )
     assert first.dispatcher.sub_routers[0] is not second.dispatcher.sub_routers[0]
     # A notification committed by the shop wakes the notifier at once: they share one outbox.
-    assert first.notifier.outbox is first.shop.outbox
+    assert first.notifier.outbox is first.books.outbox
     await first_stack.aclose()  # the first one started stops first
-    assert await second.shop.balance(1) == Decimal(0)  # the second still works
+    assert await second.services.people.balance(1) == Decimal(0)  # the second still works
     await second_stack.aclose()
     assert await database_threads() == threads_before
 
@@ -109,7 +109,7 @@ async def test_an_order_cut_short_by_a_stop_is_held_and_its_customer_told(
         await Ledger(db).apply(tx, CUSTOMER, Decimal("-3.25"), "order", str(order_id))
     await db.close()
     async with create_app(settings_for(shared_world, database)) as app:
-        held = await app.shop.order(order_id)
+        held = await app.services.people.order(order_id)
         told = await app.db.fetchall(
             "SELECT text FROM notifications WHERE chat_id = ?", (CUSTOMER,)
         )

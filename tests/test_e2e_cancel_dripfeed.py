@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from provider.simulator import make_panel
+from simulators.panel import make_panel
 from storage.orders import OrderRecord
 from tests.fake_telegram import BotMessage, FakeTelegram, Person
 from tests.harness import ShopBot, World, running_bot, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-# Services of the backup panel (provider/simulator.py, backup_services):
+# Services of the backup panel (simulators/panel/catalog.py, backup_services):
 IG_FOLLOWERS = "Instagram Followers"  # 106: Default, 0.95 per 1000, 10..50,000, drip + cancel
 YT_LIKES = "YouTube Likes"  # 102: Default, 3.9 per 1000, 10..50,000, cancel + refill, no drip
 YT_SUBSCRIBERS = "YouTube Subscribers"  # 103: Default, 31.5 per 1000, neither cancel nor drip
@@ -76,7 +76,7 @@ async def last_with(shop: ShopBot, person: Person, fragment: str) -> BotMessage:
 async def confirm(shop: ShopBot, person: Person) -> OrderRecord:
     await person.click("✅ Confirm")
     await last_with(shop, person, "placed")
-    return (await shop.app.shop.orders.for_user(person.user_id))[0]
+    return (await shop.app.books.orders.for_user(person.user_id))[0]
 
 
 async def place(shop: ShopBot, person: Person, service: str, quantity: str) -> OrderRecord:
@@ -264,7 +264,7 @@ async def test_cancel_refused_by_the_panel_is_shown_on_the_card(shop: ShopBot) -
     card = card_now(eve, card)
     assert "Cancel refused: Order not eligible for cancel." in text_of(card)
     assert card.find_button(CANCEL_BUTTON) is None
-    stored = await shop.app.shop.order(order.id)
+    stored = await shop.app.services.people.order(order.id)
     assert stored is not None and stored.cancel_error == "Order not eligible for cancel."
     await shop.app.tracker.sync_once()
     assert await shop.balance(eve) == Decimal("4.93")  # completed: nothing to refund
@@ -298,7 +298,9 @@ async def test_an_unclear_cancel_answer_is_not_sent_again(shop: ShopBot) -> None
     card = card_now(gus, card)
     assert "waiting for the provider" in text_of(card)
     assert card.find_button(CANCEL_BUTTON) is None
-    result = await shop.app.shop.request_cancel(order)  # any other path: already made
+    result = await shop.app.services.order_requests.request_cancel(
+        order
+    )  # any other path: already made
     assert type(result).__name__ == "CancelAlreadyRequested"
     assert shop.sim.request_counts["cancel"] == before + 1
     assert await shop.balance(gus) == Decimal("4.93")

@@ -55,14 +55,14 @@ async def placed_order(shop: ShopBot, person: Person, link: str, quantity: int =
     await to_confirm(shop, person, link, quantity)
     await person.click("✅ Confirm")
     await shop.fake.wait_for(lambda: "placed" in person.last_message.content or None, 15)
-    orders = await shop.app.shop.orders.for_user(person.user_id)
+    orders = await shop.app.books.orders.for_user(person.user_id)
     panel_id = orders[0].panel_order_id
     assert panel_id is not None
     return panel_id
 
 
 async def last_order(shop: ShopBot, person: Person) -> OrderRecord:
-    return (await shop.app.shop.orders.for_user(person.user_id))[0]
+    return (await shop.app.books.orders.for_user(person.user_id))[0]
 
 
 async def notifications_for(shop: ShopBot, chat_id: int, fragment: str = "") -> list[str]:
@@ -164,7 +164,7 @@ async def test_the_console_looks_unknown_to_everyone_else(shop: ShopBot) -> None
     await placed_order(shop, victim, "https://youtu.be/console-victim")
     order = await last_order(shop, victim)
     banned = await shop.customer()
-    await shop.app.shop.users.set_banned(banned.user_id, True)
+    await shop.app.books.users.set_banned(banned.user_id, True)
     eve = await shop.customer(balance="3")
     unknown = await shop.ask(eve, "/nonsense_cmd")
     assert "don't know" in unknown.content
@@ -351,7 +351,7 @@ async def test_a_banned_user_gets_one_line_and_their_orders_still_complete(
     running = await last_order(shop, dan)
     reply = await shop.ask(shop.admin, "/ban @dan_banned")
     assert "banned" in reply.content and str(dan.user_id) in reply.content
-    user = await shop.app.shop.users.get(dan.user_id)
+    user = await shop.app.books.users.get(dan.user_id)
     assert user is not None and user.banned
     for text in ("/start", "hello", "/nonsense_cmd"):
         since = shop.mark()
@@ -369,7 +369,7 @@ async def test_a_banned_user_gets_one_line_and_their_orders_still_complete(
     # Their running order still completes, with its refund.
     shop.sim.set_order(panel_id, status="Partial", remains=500)
     await shop.app.tracker.sync_once()
-    order = await shop.app.shop.orders.get(running.id)
+    order = await shop.app.books.orders.get(running.id)
     assert order is not None and order.stage is Stage.PARTIAL
     assert await shop.balance(dan) == Decimal("16.75") + Decimal("1.625")
 
@@ -387,7 +387,7 @@ async def test_a_banned_user_cannot_confirm_an_order_prepared_before(shop: ShopB
     query = await eli.click("✅ Confirm")
     answer = await eli.wait_answer(query)
     assert answer["text"].startswith(SUSPENDED) and answer.get("show_alert")
-    assert await shop.app.shop.orders.count_for_user(eli.user_id) == 0
+    assert await shop.app.books.orders.count_for_user(eli.user_id) == 0
     assert await shop.balance(eli) == Decimal("20")
     adds = shop.sim.request_counts["add"]
     await shop.wait_idle()
@@ -401,7 +401,7 @@ async def test_the_owner_cannot_lock_themselves_out(shop: ShopBot) -> None:
     await shop.ask(shop.admin, f"/user {shop.admin.user_id}")
     answer = await shop.admin.wait_answer(await shop.admin.click("⛔ Ban"))
     assert "cannot" in answer["text"]
-    owner = await shop.app.shop.users.get(shop.admin.user_id)
+    owner = await shop.app.books.users.get(shop.admin.user_id)
     assert owner is not None and not owner.banned
     board = await shop.ask(shop.admin, "/admin")
     assert "Dashboard" in board.content
@@ -533,7 +533,7 @@ async def test_hidden_services_are_not_listed_nor_orderable(shop: ShopBot) -> No
     gone = await shop.expect(hal, "no longer available")
     assert "Nothing was charged" in gone.content
     assert await shop.balance(hal) == Decimal("10")
-    assert await shop.app.shop.orders.count_for_user(hal.user_id) == 0
+    assert await shop.app.books.orders.count_for_user(hal.user_id) == 0
 
     # Category "Youtube" has no other service: it is not listed any more.
     services = await shop.press(await shop.customer(), "🛒 Services")
@@ -609,7 +609,7 @@ async def test_refund_by_hand_applies_once_and_the_user_is_told(shop: ShopBot) -
     await shop.app.tracker.sync_once()
     await shop.expect(jon, "canceled")
     assert await shop.balance(jon) == Decimal("10")
-    refreshed = await shop.app.shop.orders.get(order.id)
+    refreshed = await shop.app.books.orders.get(order.id)
     assert refreshed is not None and refreshed.refunded == Decimal("3.25")
     full = await shop.ask(shop.admin, f"/refund {order.id}")
     assert "fully refunded" in full.content
@@ -674,9 +674,9 @@ async def test_refund_by_hand_racing_the_tracker_refunds_at_most_the_price(
 
     monkeypatch.setattr(catalog, "currency", currency_while_the_tracker_runs)
     with contextlib.suppress(ConsoleError):  # "already fully refunded" is a fine answer
-        await shop.app.console.refund_order(order.id, None)
+        await shop.app.services.credits.refund_order(order.id, None)
     assert raced
-    refreshed = await shop.app.shop.orders.get(order.id)
+    refreshed = await shop.app.books.orders.get(order.id)
     assert refreshed is not None and refreshed.refunded == Decimal("3.25")
     assert await shop.balance(max_) == Decimal("10")
 
@@ -835,7 +835,7 @@ async def test_broadcast_reaches_everyone_once(shop: ShopBot) -> None:
     for person in (ann, bob, shop.admin):
         assert len(delivered(shop, person.chat_id, "Big sale")) == 1
     assert delivered(shop, cid.chat_id, "Big sale") == []
-    user = await shop.app.shop.users.get(cid.user_id)
+    user = await shop.app.books.users.get(cid.user_id)
     assert user is not None and user.blocked_bot
     # Who blocked the bot is not counted in the next one.
     await shop.ask(shop.admin, "/broadcast Second news")
@@ -934,7 +934,7 @@ def gate_notifier(
         return handled
 
     monkeypatch.setattr(notifier, "deliver_due", gated)
-    shop.app.shop.outbox.added.set()  # an idle notifier wakes up and waits at the gate
+    shop.app.books.outbox.added.set()  # an idle notifier wakes up and waits at the gate
     return gate, lambda: rounds
 
 
@@ -989,7 +989,7 @@ async def test_broadcast_cancel_stops_a_round_already_under_way(
     await shop.ask(shop.admin, "/broadcast cancel")
     gate.set()
     bystander = shop.person()  # never wrote to the bot: not among the recipients
-    marker = await shop.app.shop.outbox.enqueue(bystander.chat_id, "marker after the round")
+    marker = await shop.app.books.outbox.enqueue(bystander.chat_id, "marker after the round")
     await shop.expect(bystander, "marker after the round")
     got = [p for p in [*people, shop.admin] if delivered(shop, p.chat_id, "Clearance")]
     assert len(got) <= 1, f"{len(got)} people got a canceled broadcast"
@@ -1007,7 +1007,7 @@ async def test_a_person_who_unblocks_the_bot_gets_the_next_broadcast(shop: ShopB
     first = await latest_broadcast(shop)
 
     async def marked() -> bool:
-        user = await shop.app.shop.users.get(ann.user_id)
+        user = await shop.app.books.users.get(ann.user_id)
         return user is not None and user.blocked_bot
 
     await eventually(marked)

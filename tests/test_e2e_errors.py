@@ -178,7 +178,7 @@ async def assert_out_of_the_flow(shop: ShopBot, person: Person) -> None:
     reply = await shop.ask(person, "1000")
     assert "Results for «1000»" in text_of(reply)  # a search, not the step
     assert not is_confirm_card(reply)
-    assert await shop.app.shop.orders.for_user(person.user_id) == []
+    assert await shop.app.books.orders.for_user(person.user_id) == []
 
 
 async def test_cancel_command_mid_flow(shop: ShopBot) -> None:

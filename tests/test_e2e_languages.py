@@ -57,7 +57,7 @@ MONEY = {
 
 
 async def language_of(shop: ShopBot, person: Person) -> str:
-    user = await shop.app.shop.users.get(person.user_id)
+    user = await shop.app.books.users.get(person.user_id)
     assert user is not None
     return user.language
 
@@ -82,7 +82,7 @@ async def order_views(shop: ShopBot, person: Person, language: str) -> int:
     assert balance in text and price in text and after in text
     await person.click(words["confirm"])
     await shop.expect(person, words["placed"])
-    orders = await shop.app.shop.orders.for_user(person.user_id)
+    orders = await shop.app.books.orders.for_user(person.user_id)
     panel_id = orders[0].panel_order_id
     assert panel_id is not None
     return panel_id
@@ -96,7 +96,7 @@ async def test_a_person_is_served_in_telegrams_language(shop: ShopBot, language:
     assert words["hello"] in text_of(greeting)
     assert greeting.find_button(words["services"]) is not None
     assert await language_of(shop, person) == language
-    await shop.app.shop.ledger.change(
+    await shop.app.books.ledger.change(
         person.user_id, Decimal("1234.5"), "credit", f"test-{person.user_id}"
     )
     panel_id = await order_views(shop, person, language)
@@ -129,7 +129,9 @@ async def test_language_command_switches_and_the_next_screens_follow(shop: ShopB
     balance = await shop.ask(ann, "/balance")
     assert f"Ваш баланс: 1{NARROW_NBSP}234,50 USD" in text_of(balance)
     # A notification written outside the conversation follows the new language too.
-    await shop.app.shop.adjust_balance(ann.user_id, Decimal(1000), "lang-test", "", "USD")
+    await shop.app.services.credits.adjust_balance(
+        ann.user_id, Decimal(1000), "lang-test", "", "USD"
+    )
     credited = await shop.expect(ann, "зачислено")
     assert f"1{NARROW_NBSP}000,00 USD" in text_of(credited)
     assert f"2{NARROW_NBSP}234,50 USD" in text_of(credited)

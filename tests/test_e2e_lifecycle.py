@@ -26,7 +26,7 @@ async def placed_order(shop: ShopBot, person: Person, link: str, quantity: int =
     await shop.ask(person, str(quantity))
     await person.click("✅ Confirm")
     await shop.fake.wait_for(lambda: "placed" in person.last_message.content or None, 15)
-    orders = await shop.app.shop.orders.for_user(person.user_id)
+    orders = await shop.app.books.orders.for_user(person.user_id)
     panel_id = orders[0].panel_order_id
     assert panel_id is not None
     return panel_id
@@ -65,7 +65,7 @@ async def test_partial_refunds_the_undelivered_share_once(shop: ShopBot) -> None
     assert await shop.balance(bob) == Decimal("6.75") + Decimal("0.51025")
     await shop.app.tracker.sync_once()
     assert await shop.balance(bob) == Decimal("7.26025")
-    order = (await shop.app.shop.orders.for_user(bob.user_id))[0]
+    order = (await shop.app.books.orders.for_user(bob.user_id))[0]
     assert order.stage is Stage.PARTIAL
     assert order.refunded == Decimal("0.51025")
 
@@ -90,7 +90,7 @@ async def test_progress_is_silent(shop: ShopBot) -> None:
     report = await shop.app.tracker.sync_once()
     assert report.changed == 1
     assert await notifications_for(shop, dan) == []
-    order = (await shop.app.shop.orders.for_user(dan.user_id))[0]
+    order = (await shop.app.books.orders.for_user(dan.user_id))[0]
     assert (order.stage, order.remains, order.start_count) == (Stage.IN_PROGRESS, 500, 10)
 
 
@@ -103,12 +103,12 @@ async def test_250_active_orders_take_3_requests_per_cycle(shop: ShopBot) -> Non
     ]
     async with app.db.transaction() as tx:
         for i, panel_id in enumerate(panel_ids):
-            order_id = await app.shop.orders.create(
+            order_id = await app.books.orders.create(
                 tx,
                 NewOrder(eve.user_id, 14, "Likes", "Default", f"https://instagram.com/p/{i}",
                          10, Decimal("0.01"), f"bulk-{i}"),
             )  # fmt: skip
-            await app.shop.orders.set_placed(tx, order_id, panel_id)
+            await app.books.orders.set_placed(tx, order_id, panel_id)
     shop.sim.reset_counters()
     report = await app.tracker.sync_once()
     assert report.orders == 250
@@ -124,7 +124,7 @@ async def test_panel_down_changes_nothing_then_recovers(shop: ShopBot) -> None:
         shop.sim.inject_fault("http500", count=3)  # every retry of the cycle fails
         with pytest.raises(Exception, match="HTTP 500"):
             await shop.app.tracker.sync_once()
-    order = (await shop.app.shop.orders.for_user(fay.user_id))[0]
+    order = (await shop.app.books.orders.for_user(fay.user_id))[0]
     assert order.stage is Stage.PENDING
     assert await shop.balance(fay) == Decimal("6.75")
     await shop.app.tracker.sync_once()
@@ -137,7 +137,7 @@ async def test_refill_requested_completed_and_notified(shop: ShopBot) -> None:
     shop.sim.set_order(panel_id, status="Completed", remains=0)
     await shop.app.tracker.sync_once()
     await shop.expect(gus, "completed")
-    order_id = (await shop.app.shop.orders.for_user(gus.user_id))[0].id
+    order_id = (await shop.app.books.orders.for_user(gus.user_id))[0].id
     await shop.ask(gus, "/orders")
     card = await shop.press(gus, f"✅ #{order_id} · Youtube views")
     assert card.find_button("♻️ Refill") is not None
@@ -163,12 +163,12 @@ async def test_refill_refused_by_the_panel_is_explained(shop: ShopBot) -> None:
     panel_id = await placed_order(shop, hal, "https://youtu.be/norefill")
     shop.sim.set_order(panel_id, status="Completed", remains=0)
     await shop.app.tracker.sync_once()
-    order = (await shop.app.shop.orders.for_user(hal.user_id))[0]
+    order = (await shop.app.books.orders.for_user(hal.user_id))[0]
     shop.sim.inject_fault("http500")
-    result = await shop.app.shop.request_refill(order)
+    result = await shop.app.services.order_requests.request_refill(order)
     assert "not answering" in getattr(result, "reason", "")
-    order = (await shop.app.shop.orders.for_user(hal.user_id))[0]
-    assert await shop.app.shop.refills.open_for_order(order.id) is None
+    order = (await shop.app.books.orders.for_user(hal.user_id))[0]
+    assert await shop.app.books.refills.open_for_order(order.id) is None
 
 
 async def test_unconfirmed_resolved_with_the_panel_order(shop: ShopBot) -> None:
@@ -184,7 +184,7 @@ async def test_unconfirmed_resolved_with_the_panel_order(shop: ShopBot) -> None:
     await shop.ask(ivy, "1000")
     await ivy.click("✅ Confirm")
     await shop.expect(ivy, "being checked")
-    order = (await shop.app.shop.orders.for_user(ivy.user_id))[0]
+    order = (await shop.app.books.orders.for_user(ivy.user_id))[0]
     assert order.stage is Stage.UNCONFIRMED
     assert await shop.balance(ivy) == Decimal("6.75")  # held, not refunded
     await shop.expect(shop.admin, f"#{order.id} is unconfirmed")
@@ -216,7 +216,7 @@ async def test_unconfirmed_resolved_with_a_refund(shop: ShopBot) -> None:
     await shop.ask(jon, "1000")
     await jon.click("✅ Confirm")
     await shop.expect(jon, "being checked")
-    order = (await shop.app.shop.orders.for_user(jon.user_id))[0]
+    order = (await shop.app.books.orders.for_user(jon.user_id))[0]
     await shop.expect(shop.admin, f"#{order.id} is unconfirmed")
     await shop.admin.send(f"/resolve {order.id} refund")
     await shop.expect(shop.admin, "refunded in full")
@@ -241,7 +241,7 @@ async def test_an_order_the_panel_lost_is_reported_once(shop: ShopBot) -> None:
         (shop.admin.user_id,),
     )
     assert len(rows) == 1
-    order = (await shop.app.shop.orders.for_user(kim.user_id))[0]
+    order = (await shop.app.books.orders.for_user(kim.user_id))[0]
     assert order.stage is Stage.PENDING  # not silently dropped, not failed
 
 
@@ -271,6 +271,6 @@ async def test_a_blocked_user_is_marked_and_their_notifications_dropped(shop: Sh
         return row is not None and row["dropped"] is not None
 
     await eventually(dropped)
-    user = await shop.app.shop.users.get(max_.user_id)
+    user = await shop.app.books.users.get(max_.user_id)
     assert user is not None
     assert user.blocked_bot

@@ -199,7 +199,7 @@ async def test_orders_list_and_card(shop: ShopBot) -> None:
     empty = await shop.ask(ann, "/orders")
     assert "no orders" in text_of(empty)
     await place_order(shop, ann)
-    order = (await shop.app.shop.orders.for_user(ann.user_id))[0]
+    order = (await shop.app.books.orders.for_user(ann.user_id))[0]
     listing = await shop.ask(ann, "/orders")
     assert "(1)" in text_of(listing)
     title = f"#{order.id} · Youtube views"
@@ -228,7 +228,7 @@ async def test_orders_page_at_eight(shop: ShopBot) -> None:
     bob = await shop.customer()
     async with shop.app.db.transaction() as tx:
         for n in range(9):
-            await shop.app.shop.orders.create(
+            await shop.app.books.orders.create(
                 tx,
                 NewOrder(bob.user_id, 1, "Youtube views", "Default", f"https://youtu.be/p{n}",
                          1000, Decimal("3.25"), f"page-{bob.user_id}-{n}"),
@@ -245,14 +245,14 @@ async def test_orders_page_at_eight(shop: ShopBot) -> None:
 async def test_balance_shows_movements_in_words(shop: ShopBot) -> None:
     cat = await shop.customer(balance="10")
     await place_order(shop, cat)
-    order = (await shop.app.shop.orders.for_user(cat.user_id))[0]
+    order = (await shop.app.books.orders.for_user(cat.user_id))[0]
     panel_balance = shop.sim.balance
     shop.sim.set_balance(0)  # the next order is refused and refunded
     try:
         await place_order(shop, cat)
     finally:
         shop.sim.set_balance(panel_balance)
-    refused = (await shop.app.shop.orders.for_user(cat.user_id))[0]
+    refused = (await shop.app.books.orders.for_user(cat.user_id))[0]
     reply = await shop.ask(cat, "/balance")
     assert "6.75 USD" in text_of(reply)
     lines = text_of(reply).splitlines()
@@ -307,7 +307,7 @@ async def test_the_card_of_an_order_refused_for_panel_funds_reads_plainly(shop: 
         await place_order(shop, eve)
     finally:
         shop.sim.set_balance(panel_balance)
-    order = (await shop.app.shop.orders.for_user(eve.user_id))[0]
+    order = (await shop.app.books.orders.for_user(eve.user_id))[0]
     await shop.ask(eve, "/orders")
     query = await eve.click(f"#{order.id} ·", match="contains")
     card = await eve.wait_reply()

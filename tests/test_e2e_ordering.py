@@ -108,7 +108,7 @@ async def test_custom_comments_one_per_line(shop: ShopBot) -> None:
         "link": f"https://{link}",
         "comments": "\n".join(comments),
     }
-    order = (await shop.app.shop.orders.for_user(ann.user_id))[0]
+    order = (await shop.app.books.orders.for_user(ann.user_id))[0]
     assert order.quantity == 11
 
 
@@ -196,7 +196,7 @@ async def test_not_enough_balance_says_what_is_missing(shop: ShopBot) -> None:
     assert reply.find_button("✅ Confirm") is None
     assert len(shop.sim.added) == added_before
     assert await shop.balance(bob) == Decimal("1.25")
-    assert await shop.app.shop.orders.for_user(bob.user_id) == []
+    assert await shop.app.books.orders.for_user(bob.user_id) == []
     # Still at the quantity step: a smaller order that the balance covers goes on.
     assert "smaller quantity" in text_of(reply)
     card = await shop.ask(bob, "300")  # 0.975 USD
@@ -225,7 +225,7 @@ async def test_double_pressed_confirm_orders_and_charges_once(shop: ShopBot) -> 
     final = cat.messages[-1]
     assert final.message_id == card.message_id
     assert "placed" in text_of(final) and "⏳" not in text_of(final)
-    orders = await shop.app.shop.orders.for_user(cat.user_id)
+    orders = await shop.app.books.orders.for_user(cat.user_id)
     assert len(orders) == 1
     assert len(shop.sim.added) == added_before + 1
     assert await shop.balance(cat) == Decimal("6.75")
@@ -238,7 +238,7 @@ async def test_double_pressed_confirm_orders_and_charges_once(shop: ShopBot) -> 
     forged = await cat.click_data("d:confirm:bogus", card.message_id)
     answer = await cat.wait_answer(forged)
     assert "expired" in answer["text"]
-    assert len(await shop.app.shop.orders.for_user(cat.user_id)) == 1
+    assert len(await shop.app.books.orders.for_user(cat.user_id)) == 1
     assert len(shop.sim.added) == added_before + 1
     assert await shop.balance(cat) == Decimal("6.75")
 
@@ -318,7 +318,7 @@ async def test_confirm_of_someone_elses_draft_is_expired(shop: ShopBot) -> None:
     query = await eve.click_data(button["callback_data"])  # Dan's key, pressed by Eve
     answer = await eve.wait_answer(query)
     assert "expired" in answer["text"]
-    assert await shop.app.shop.orders.for_user(eve.user_id) == []
+    assert await shop.app.books.orders.for_user(eve.user_id) == []
     assert await shop.balance(eve) == Decimal("10")
 
 
@@ -340,13 +340,13 @@ async def test_panel_refusal_refunds_in_full_and_alerts_the_admin(shop: ShopBot)
         shop.sim.set_balance(panel_balance)
     assert "back on your balance" in text_of(result)
     assert await shop.balance(fay) == Decimal("10")
-    order = (await shop.app.shop.orders.for_user(fay.user_id))[0]
+    order = (await shop.app.books.orders.for_user(fay.user_id))[0]
     assert f"#{order.id}" in text_of(result)
     assert order.stage is Stage.FAILED
     assert order.refunded == Decimal("3.25")
     alert = await shop.sent_to(shop.admin.chat_id, f"#{order.id}", since)
     assert "funds" in text_of(alert)
-    history = await shop.app.shop.ledger.history(fay.user_id)
+    history = await shop.app.books.ledger.history(fay.user_id)
     assert [entry.kind for entry in history[:2]] == ["refund", "order"]
 
 
@@ -383,7 +383,7 @@ async def test_panel_500_on_add_holds_the_money_and_is_not_resent(shop: ShopBot)
     assert shop.sim.request_counts["add"] == adds_before + 1
     assert len(shop.sim.added) == added_before
     assert await shop.balance(hal) == Decimal("6.75")
-    order = (await shop.app.shop.orders.for_user(hal.user_id))[0]
+    order = (await shop.app.books.orders.for_user(hal.user_id))[0]
     assert order.stage is Stage.UNCONFIRMED
     assert order.panel_order_id is None
     alert = await shop.sent_to(shop.admin.chat_id, f"Order #{order.id}", since)
@@ -406,7 +406,7 @@ async def test_panel_refusal_of_a_busy_link_says_why_and_refunds(shop: ShopBot) 
     assert "active order" in text_of(result)
     assert "back on your balance" in text_of(result)
     assert await shop.balance(ivy) == Decimal("6.75")
-    failed, placed = await shop.app.shop.orders.for_user(ivy.user_id)
+    failed, placed = await shop.app.books.orders.for_user(ivy.user_id)
     assert (failed.stage, placed.stage) == (Stage.FAILED, Stage.PENDING)
 
 
@@ -429,7 +429,7 @@ async def test_the_price_on_the_confirm_card_is_the_price_charged(shop: ShopBot)
     assert again.find_button("✅ Confirm") is not None
     assert await shop.balance(jay) == Decimal("10")
     assert len(shop.sim.added) == added_before
-    assert await shop.app.shop.orders.for_user(jay.user_id) == []
+    assert await shop.app.books.orders.for_user(jay.user_id) == []
     result = await confirm_order(shop, jay)
     assert "placed" in text_of(result) and "3.75 USD" in text_of(result)
     assert await shop.balance(jay) == Decimal("6.25")
@@ -450,7 +450,7 @@ async def test_a_price_rise_beyond_the_balance_at_confirm_charges_nothing(shop: 
     assert "0.25 USD" in text_of(reply) and "3.75 USD" in text_of(reply)
     assert reply.find_button("✅ Confirm") is None
     assert await shop.balance(kai) == Decimal("3.50")
-    assert await shop.app.shop.orders.for_user(kai.user_id) == []
+    assert await shop.app.books.orders.for_user(kai.user_id) == []
 
 
 async def test_a_link_with_markup_characters_is_shown_and_sent_as_typed(shop: ShopBot) -> None:
@@ -463,5 +463,5 @@ async def test_a_link_with_markup_characters_is_shown_and_sent_as_typed(shop: Sh
     assert link in text_of(card)
     await confirm_order(shop, lou)
     assert shop.sim.added[-1]["link"] == link
-    order = (await shop.app.shop.orders.for_user(lou.user_id))[0]
+    order = (await shop.app.books.orders.for_user(lou.user_id))[0]
     assert order.link == link

@@ -13,8 +13,9 @@ import pytest
 import pytest_asyncio
 
 from provider.models import Balance
-from provider.simulator import PANEL_PRESETS, make_panel
-from shop.orders import Held, OrderDraft, Placed, PlaceResult, PriceChanged, Refused
+from shop.checkout import Held, Placed, PlaceResult, PriceChanged, Refused
+from shop.service_drafts import OrderDraft
+from simulators.panel import PANEL_PRESETS, make_panel
 from storage.orders import OrderRecord, Stage
 from storage.routing import CatalogEntry
 from tests.fake_telegram import Person
@@ -67,12 +68,12 @@ async def place(
     shop: ShopBot, quantity: int = 1000, service_id: int = 1, balance: str = "10"
 ) -> tuple[Person, PlaceResult | PriceChanged]:
     person = await shop.customer(balance=balance)
-    user = await shop.app.shop.person(person.user_id)
+    user = await shop.app.services.people.person(person.user_id)
     assert user is not None
     draft = OrderDraft(
         service_id=service_id, link=f"https://youtu.be/{person.user_id}", quantity=quantity
     )
-    return person, await shop.app.shop.place(user, draft)
+    return person, await shop.app.services.ordering.place(user, draft)
 
 
 # ---- adding panels --------------------------------------------------------------------------
@@ -250,7 +251,7 @@ async def test_the_customer_sees_one_order_and_never_a_supplier(shop: ShopBot, f
     orders = await shop.ask(ann, "/orders")
     shown = text_of(orders) + " ".join(str(b) for b in orders.buttons)
     assert "backup" not in shown.lower() and "main" not in shown.lower()
-    assert len(await shop.app.shop.recent_orders(ann.user_id, 10)) == 1
+    assert len(await shop.app.services.people.recent_orders(ann.user_id, 10)) == 1
 
 
 # ---- routing across currencies ----------------------------------------------------------------
@@ -303,15 +304,15 @@ async def test_orders_on_two_panels_are_followed_and_refilled_where_they_are(
     shop.sim.set_order(main_order.panel_order_id, "Partial", remains=400)
     farm.backup.set_order(backup_order.panel_order_id, "Completed", remains=0)
     await shop.app.tracker.sync_once()
-    main_now = await shop.app.shop.order(main_order.id)
-    backup_now = await shop.app.shop.order(backup_order.id)
+    main_now = await shop.app.services.people.order(main_order.id)
+    backup_now = await shop.app.services.people.order(backup_order.id)
     assert main_now is not None and main_now.stage is Stage.PARTIAL
     assert main_now.refunded == Decimal("1.3")  # 400 of 1000 undelivered
     assert backup_now is not None and backup_now.stage is Stage.COMPLETED
     assert await shop.balance(main_person) == Decimal("8.05")
 
     refills = farm.backup.request_counts["refill"], shop.sim.request_counts["refill"]
-    requested = await shop.app.shop.request_refill(backup_now)
+    requested = await shop.app.services.order_requests.request_refill(backup_now)
     assert farm.backup.request_counts["refill"] == refills[0] + 1
     assert shop.sim.request_counts["refill"] == refills[1]
     farm.backup.set_refill(requested.panel_refill_id, "Completed")  # type: ignore[union-attr]

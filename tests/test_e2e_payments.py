@@ -108,7 +108,7 @@ async def ledger_rows(shop: ShopBot, kind: str, reference: str) -> int:
 
 async def assert_balances_match_ledger(shop: ShopBot, *people: Person) -> None:
     for person in people:
-        ledger = shop.app.shop.ledger
+        ledger = shop.app.books.ledger
         assert await ledger.balance(person.user_id) == await ledger.total(person.user_id)
 
 
@@ -547,7 +547,7 @@ async def test_a_banned_person_cannot_pay_but_money_already_paid_is_credited(
 ) -> None:
     bea = await shop.customer()
     payload, stars = await open_invoice(shop, bea, "10.00 USD")
-    await shop.app.shop.users.set_banned(bea.user_id, True)
+    await shop.app.books.users.set_banned(bea.user_id, True)
     refused = await checkout(shop, bea, payload, stars)
     assert refused["ok"] is False
     assert "suspended" in refused["error_message"]

@@ -33,7 +33,7 @@ async def buy_netflix(shop: ShopBot, person: Person, quantity: int, account: str
 
 
 async def latest_order(shop: ShopBot, person: Person):
-    orders = await shop.app.shop.orders.for_user(person.user_id)
+    orders = await shop.app.books.orders.for_user(person.user_id)
     return orders[0]
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from shop.orders import Held, OrderDraft
+from shop.checkout import Held
+from shop.service_drafts import OrderDraft
 from storage.orders import OrderRecord, Stage
 from tests.fake_telegram import Person
 from tests.harness import ADMIN_ID, ShopBot, World, running_bot
@@ -31,10 +32,10 @@ async def shop(shared_world: World, tmp_path: Path) -> AsyncIterator[ShopBot]:
 async def held_order(shop: ShopBot, person: Person) -> OrderRecord:
     """An order whose placement got an HTML page for an answer: unconfirmed, money held."""
     shop.sim.inject_fault("html")
-    user = await shop.app.shop.person(person.user_id)
+    user = await shop.app.services.people.person(person.user_id)
     assert user is not None
     draft = OrderDraft(service_id=1, link="https://youtu.be/held", quantity=1000)
-    result = await shop.app.shop.place(user, draft)
+    result = await shop.app.services.ordering.place(user, draft)
     assert isinstance(result, Held)
     return result.order
 
@@ -60,7 +61,7 @@ async def test_two_admins_settling_one_order_apply_one_of_them(shop: ShopBot) ->
         assert sum(reply.startswith("✅") for reply in replies) == 1, replies
         loser = next(reply for reply in replies if not reply.startswith("✅"))
         assert "not unconfirmed any more" in loser and "by admin" in loser
-        settled = await shop.app.shop.order(order.id)
+        settled = await shop.app.services.people.order(order.id)
         assert settled is not None
         if settled.stage is Stage.FAILED:  # the refund won
             assert settled.panel_order_id is None and settled.refunded == PRICE
@@ -105,7 +106,7 @@ async def test_pasted_lines_preview_what_can_be_settled_and_cancel_settles_none(
     assert "there is no order #99999999" in preview.content
     query = await shop.admin.click("✖️ Cancel")
     assert "nothing was settled" in (await shop.admin.wait_answer(query))["text"]
-    assert (await shop.app.shop.order(one.id)).stage is Stage.UNCONFIRMED  # type: ignore[union-attr]
+    assert (await shop.app.services.people.order(one.id)).stage is Stage.UNCONFIRMED  # type: ignore[union-attr]
     assert await shop.balance(bob) == Decimal(10) - 2 * PRICE
 
 

@@ -21,9 +21,9 @@ import pytest_asyncio
 
 from bot.payment_webhooks import webhook_paths
 from payments_api import vietqr
-from payments_api.cryptopay_simulator import CryptoPaySimulator
-from payments_api.sepay_simulator import SePaySender
 from shop.referrals import referral_payload
+from simulators.cryptopay import CryptoPaySimulator
+from simulators.sepay import SePaySender
 from storage.payments import Payment, PaymentStatus
 from tests.fake_telegram import BotMessage, Person
 from tests.harness import ShopBot, World, eventually, free_port, running_bot, text_of
@@ -434,7 +434,7 @@ async def test_banned_people_are_credited_and_referrers_earn_from_every_method(
     await shop.ask(joe, f"/start {referral_payload(rita.user_id)}")
     invoice = await open_crypto_invoice(pay, joe, "10.00 USD")
     _, request = await open_bank_request(pay, joe, "10.00 USD")
-    await shop.app.shop.users.set_banned(joe.user_id, True)
+    await shop.app.books.users.set_banned(joe.user_id, True)
     await pay.crypto.pay(invoice["invoice_id"])  # the webhook
     await pay.sepay.transfer(250_000, request.code)
 

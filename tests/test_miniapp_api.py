@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from provider.simulator import PanelSimulator
+from simulators.panel import PanelSimulator
 from tests import webapp
 from tests.fake_telegram import FakeTelegram, Person
 from tests.harness import ShopBot, World, free_port, running_bot, text_of
@@ -101,7 +101,7 @@ async def test_a_signed_person_gets_the_first_screen_in_their_language(
     assert "Youtube" in names and "Instagram" in names
     assert first.headers["Cache-Control"] == "no-store"
     assert "script-src 'self' https://telegram.org" in first.headers["Content-Security-Policy"]
-    await shop.app.shop.set_language(ann.user_id, "ru")
+    await shop.app.services.people.set_language(ann.user_id, "ru")
     russian = await clients.of(ann).get("/start")
     assert russian.body["balance"] == "1\u202f234,50 USD"  # the chat's Russian money
     assert russian.body["texts"]["search"] != "Search services"
@@ -113,7 +113,7 @@ async def test_a_newcomer_is_registered_in_telegrams_language(
     stranger = shop.person()  # never wrote to the bot
     first = await clients.of(stranger, "vi").get("/start")
     assert first.status == 200
-    person = await shop.app.shop.person(stranger.user_id)
+    person = await shop.app.services.people.person(stranger.user_id)
     assert person is not None and person.language == "vi"
 
 
@@ -140,7 +140,7 @@ async def test_forged_expired_and_missing_init_data_get_401_with_the_calm_words(
 
 async def test_a_banned_person_reads_the_chats_ban_words(shop: ShopBot, clients: Clients) -> None:
     ann = await shop.customer()
-    await shop.app.shop.users.set_banned(ann.user_id, True)
+    await shop.app.services.people.set_banned(ann.user_id, True)
     banned = await clients.of(ann).get("/start")
     assert banned.status == 403
     assert banned.body["message"] == "Your account is suspended. Please contact the shop's support."
@@ -286,7 +286,7 @@ async def test_dripfeed_runs_and_interval_are_checked_as_in_the_chat(
     assert "💧 Drip-feed" in labels and "Total quantity" in labels
     placed = await client.post("/orders", {"draft": quote.body["draft"]})
     assert placed.body["outcome"] == "placed"
-    order = await shop.app.shop.order(placed.body["order"]["id"])
+    order = await shop.app.services.people.order(placed.body["order"]["id"])
     assert order is not None and (order.runs, order.interval, order.quantity) == (3, 30, 3000)
 
 
@@ -408,11 +408,11 @@ async def test_refill_and_cancel_follow_the_chats_once_only_rules(
     again = await client.post(f"/orders/{order['id']}/cancel")
     assert again.body == again.body | {"ok": False}
     assert again.body["message"] == "A cancel request for this order was already sent."
-    record = await shop.app.shop.order(order["id"])
+    record = await shop.app.services.people.order(order["id"])
     assert record is not None and record.panel_order_id is not None
     quote = await client.post("/services/1/quote", form | {"link": new_link(), "quantity": "200"})
     done = (await client.post("/orders", {"draft": quote.body["draft"]})).body["order"]
-    placed = await shop.app.shop.order(done["id"])
+    placed = await shop.app.services.people.order(done["id"])
     assert placed is not None and placed.panel_order_id is not None
     shop.sim.set_order(placed.panel_order_id, status="Completed", remains=0)
     refreshed = await client.post(f"/orders/{done['id']}/refresh")

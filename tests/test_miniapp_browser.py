@@ -13,12 +13,13 @@ import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser
 
-from provider.simulator import PanelSimulator, make_large_catalog
+from simulators.panel import PanelSimulator, make_large_catalog
 from tests import webapp
 from tests.browser import MiniAppPage, chromium, init_data_for, open_mini_app
 from tests.fake_telegram import FakeTelegram, Person
@@ -60,7 +61,7 @@ async def shop(shared_world: World, tmp_path: Path) -> AsyncIterator[ShopBot]:
 
 
 async def opened(
-    browser: Browser, shop: ShopBot, person: Person, *, dark: bool = False, **signing: object
+    browser: Browser, shop: ShopBot, person: Person, *, dark: bool = False, **signing: Any
 ) -> MiniAppPage:
     assert shop.app.web is not None
     return await open_mini_app(
@@ -175,7 +176,7 @@ async def test_a_double_tap_on_confirm_places_one_order(browser: Browser, shop: 
     await app.press_main(times=2)
     await app.page.get_by_test_id("result-message").wait_for()
     assert len(shop.sim.added) == added + 1
-    assert len(await shop.app.shop.recent_orders(ann.user_id, 10)) == 1
+    assert len(await shop.app.services.people.recent_orders(ann.user_id, 10)) == 1
     assert await shop.balance(ann) == Decimal("8.375")
     await clean(app)
 

@@ -21,7 +21,7 @@ from shop.catalog import (
     search_terms,
 )
 from shop.panels import Panels
-from storage import db as db_module
+from storage import migrate as migrate_module
 from storage import routing as routing_module
 from storage.catalog import CatalogEntry, CatalogRepository, Found
 from storage.db import Database
@@ -233,8 +233,8 @@ async def test_a_migrations_optional_part_is_skipped_when_sqlite_refuses_it(
         "CREATE TABLE undone (id INTEGER PRIMARY KEY);\n"
         "CREATE VIRTUAL TABLE missing USING fts5 (x, tokenize = 'no_such_tokenizer');\n"
     )
-    migrations = [*db_module.available_migrations(), (99, script)]
-    monkeypatch.setattr(db_module, "available_migrations", lambda: migrations)
+    migrations = [*migrate_module.available_migrations(), (99, script)]
+    monkeypatch.setattr(migrate_module, "available_migrations", lambda: migrations)
     database = Database(tmp_path / "optional.sqlite3")
     await database.connect()
     try:

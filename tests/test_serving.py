@@ -272,7 +272,7 @@ async def test_metrics_count_what_happened(shared_world: World, tmp_path: Path) 
         finally:
             sim.set_balance(panel_balance)
         await paid_topup(shop, ann, "10.00 USD", f"charge-metrics-{tmp_path.name}")
-        order = (await shop.app.shop.orders.for_user(ann.user_id))[0]
+        order = (await shop.app.books.orders.for_user(ann.user_id))[0]
         assert order.panel_order_id is not None
         sim.set_order(order.panel_order_id, status="Completed", remains=0)
         await shop.app.tracker.sync_once()  # the panel's charge is now known

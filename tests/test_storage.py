@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import Database, available_migrations
+from storage.db import Database
 from storage.errors import DuplicateEntry, InsufficientFunds, NotFound
 from storage.ledger import Ledger
 from storage.markup import MarkupRepository
+from storage.migrate import available_migrations
 from storage.money import from_micros, to_micros, to_micros_ceiling
 from storage.settings import SettingsRepository
 from storage.users import UserRepository
@@ -174,7 +175,7 @@ async def test_a_failed_migration_leaves_the_database_as_it_was(
 ) -> None:
     """An upgrade whose migration fails stops at start; the file keeps its data and version,
     so the previous release still runs on it (deploy/README.md, "Upgrading")."""
-    import storage.db as db_module
+    import storage.migrate as migrate_module
 
     path = tmp_path / "upgrade.sqlite3"
     old = Database(path)
@@ -185,7 +186,7 @@ async def test_a_failed_migration_leaves_the_database_as_it_was(
 
     broken = "ALTER TABLE users ADD COLUMN nickname TEXT;\nINSERT INTO no_such_table VALUES (1);"
     migrations = [*available_migrations(), (version + 1, broken)]
-    monkeypatch.setattr(db_module, "available_migrations", lambda: migrations)
+    monkeypatch.setattr(migrate_module, "available_migrations", lambda: migrations)
     upgraded = Database(path)
     with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
         await upgraded.connect()

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from provider.simulator import default_services
+from simulators.panel.catalog import default_services
 from tests.fake_telegram import TEST_TOKEN, Person
 
 PUBLIC_URL = "https://shop.example.test"  # what Telegram would open; the tests call the server

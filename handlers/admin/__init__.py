@@ -18,10 +18,11 @@ from handlers.admin import (
     payments,
     people,
     pricing,
+    promos,
     topups,
 )
-from handlers.deps import Services
 from handlers.middlewares import LeaveFlowOnCommand
+from shop.services import Services
 from storage.users import User
 
 
@@ -45,6 +46,7 @@ def create_router() -> Router:
         broadcasts.create_router(),
         files.create_router(),
         topups.create_router(),
-        payments.create_router(),  # /promo create|list|off; an admin's /promo CODE falls through
+        payments.create_router(),
+        promos.create_router(),  # /promo create|list|off; an admin's /promo CODE falls through
     )
     return router

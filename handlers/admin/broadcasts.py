@@ -11,9 +11,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from handlers.admin.common import counted
-from handlers.deps import Services
 from shop import texts
 from shop.console import Console
+from shop.services import Services
 
 BROADCAST_USAGE = (
     "Usage: /broadcast TEXT, or reply to a message with /broadcast; /broadcast cancel stops it"

@@ -15,10 +15,10 @@ from handlers.admin.files import send_backup, send_export
 from handlers.admin.orders import unconfirmed
 from handlers.admin.pricing import markup_listing
 from handlers.callbacks import AdminCb
-from handlers.deps import Services
 from handlers.keyboards import button
 from shop.console import Dashboard
 from shop.formatting import format_money, format_number
+from shop.services import Services
 from storage.stats import WindowStats
 
 

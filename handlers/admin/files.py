@@ -7,8 +7,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import FSInputFile, Message
 
 from handlers.admin.common import takes_no_arguments
-from handlers.deps import Services
 from shop.console import EXPORTS, Console
+from shop.services import Services
 
 EXPORT_USAGE = "Usage: /export orders | users | ledger"
 

@@ -13,7 +13,6 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers.admin.common import counted, read_amount, takes_no_arguments, whole_number
 from handlers.callbacks import ResolveBatchCb
-from handlers.deps import Services
 from handlers.keyboards import button
 from handlers.middlewares import answer_now
 from shop.console import ConsoleError
@@ -28,6 +27,7 @@ from shop.resolving import (
     Settled,
     parse_settlements,
 )
+from shop.services import Services
 from storage.orders import OrderRecord
 from storage.resolve_batches import ResolveBatch
 from storage.users import User
@@ -83,7 +83,7 @@ async def order(message: Message, command: CommandObject, services: Services) ->
     if order_id is None:
         await message.answer(ORDER_USAGE)
         return
-    found = await services.shop.order(order_id)
+    found = await services.people.order(order_id)
     if found is None:
         await message.answer(f"⚠️ There is no order #{order_id}.")
         return
@@ -98,7 +98,7 @@ async def orders_of(message: Message, command: CommandObject, services: Services
     if user is None:
         await message.answer("⚠️ No such user. Usage: /orders_of USER_ID or /orders_of @username")
         return
-    orders = await services.shop.recent_orders(user.id, 20)
+    orders = await services.people.recent_orders(user.id, 20)
     currency = await services.catalog.currency()
     lines = [f"Orders of {html.quote(user.full_name)} ({user.id}), newest first:"]
     lines += [
@@ -120,7 +120,7 @@ async def refund(message: Message, command: CommandObject, services: Services) -
         await message.answer(f"{amount}\n{REFUND_USAGE}")
         return
     try:
-        refunded_order, refunded = await services.console.refund_order(order_id, amount)
+        refunded_order, refunded = await services.credits.refund_order(order_id, amount)
     except ConsoleError as error:
         await message.answer(f"⚠️ {html.quote(str(error))}")
         return
@@ -137,7 +137,7 @@ async def unconfirmed_command(message: Message, command: CommandObject, services
 
 
 async def unconfirmed(message: Message, services: Services) -> None:
-    held = await services.shop.unconfirmed(UNCONFIRMED_SHOWN)
+    held = await services.people.unconfirmed(UNCONFIRMED_SHOWN)
     if not held:
         await message.answer("✅ No unconfirmed orders.")
         return

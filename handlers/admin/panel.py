@@ -8,9 +8,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from handlers.admin.common import read_amount, takes_no_arguments
-from handlers.deps import Services
 from provider.errors import PanelError
 from shop.formatting import format_money, format_number
+from shop.services import Services
 
 ALERTS_USAGE = (
     "Usage: /alerts balance [PANEL] AMOUNT (alert when that panel's balance, in its currency, "

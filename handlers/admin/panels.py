@@ -13,11 +13,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from handlers.admin.common import counted, read_amount, whole_number
-from handlers.deps import Services
 from shop.catalog import Catalog
 from shop.formatting import format_money, format_number
 from shop.order_input import is_control
 from shop.panels import Panel, PanelProblem, mask
+from shop.services import Services
 from storage.panels import MAIN, PanelMode
 from storage.routing import SyncResult
 

@@ -14,12 +14,12 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers.admin.common import read_amount
 from handlers.callbacks import AdminUserCb
-from handlers.deps import Services
 from handlers.keyboards import button
 from handlers.states import AdminInput
 from shop.console import ConsoleError
 from shop.formatting import format_money
 from shop.numbers import split_leading_number
+from shop.services import Services
 from storage.errors import DuplicateEntry, InsufficientFunds, NotFound
 from storage.money import from_micros
 from storage.users import User
@@ -148,7 +148,7 @@ async def change_balance(
     currency = await services.catalog.currency()
     reference = f"admin:{message.chat.id}:{message.message_id}"
     try:
-        balance = await services.shop.adjust_balance(user.id, amount, reference, note, currency)
+        balance = await services.credits.adjust_balance(user.id, amount, reference, note, currency)
     except InsufficientFunds as error:
         have = format_money(from_micros(error.balance_micros), currency)
         await message.answer(f"⚠️ Cannot debit more than the balance ({have}).")

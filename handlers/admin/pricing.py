@@ -7,9 +7,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from handlers.admin.common import ambiguity, is_ambiguous
-from handlers.deps import Services
 from shop.catalog import Catalog
 from shop.pricing import parse_markup_percent
+from shop.services import Services
 
 MARKUP_USAGE = (
     "Usage: /markup PERCENT (everything), /markup PERCENT category NAME, "

@@ -21,11 +21,11 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers.admin.common import ambiguity, is_ambiguous
 from handlers.callbacks import ReviewCb
 from handlers.common import NOT_A_COMMAND
-from handlers.deps import Services
 from handlers.keyboards import button
 from handlers.states import ReviewInput
 from shop.formatting import format_money, plain_number, quote
 from shop.manual_topups import MAX_REASON
+from shop.services import Services
 from shop.topups import (
     RATE_CURRENCIES,
     AlreadyDecided,
@@ -137,7 +137,7 @@ async def card_of(
         payment = await services.topups.payment(int(number))
         if payment is None:
             return None
-        return payment_card(payment, await services.shop.person(payment.user_id))
+        return payment_card(payment, await services.people.person(payment.user_id))
     bank = services.topups.bank
     transfer = None if bank is None else await bank.transfer(int(number))
     if transfer is None:

@@ -10,10 +10,10 @@ from aiogram.types import CallbackQuery, Message
 from handlers import keyboards
 from handlers.callbacks import MenuCb
 from handlers.common import show
-from handlers.deps import Services
 from shop.formatting import format_money
 from shop.i18n import _
 from shop.order_texts import movement
+from shop.services import Services
 from storage.ledger import LedgerEntry
 from storage.users import User
 
@@ -41,8 +41,8 @@ def balance_text(
 
 async def show_balance(target: Message | CallbackQuery, services: Services, person: User) -> None:
     currency = await services.catalog.currency()
-    balance = format_money(await services.shop.balance(person.id), currency)
-    entries = await services.shop.history(person.id, HISTORY_ROWS)
+    balance = format_money(await services.people.balance(person.id), currency)
+    entries = await services.people.history(person.id, HISTORY_ROWS)
     methods = await services.topups.offered()
     text = balance_text(balance, entries, currency, several_methods=bool(methods))
     await show(target, text, keyboards.balance_menu(methods))

@@ -18,10 +18,10 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import MenuCb
 from handlers.common import show
-from handlers.deps import Services
 from shop.catalog import Page
 from shop.formatting import quote
 from shop.i18n import _
+from shop.services import Services
 from storage.catalog import Category
 
 Item = TypeVar("Item")

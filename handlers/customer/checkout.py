@@ -4,7 +4,7 @@ words for a bad input or a result. `Checkout` says what differs between the two 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -15,23 +15,21 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
 from handlers.common import cancel_markup, interim, show
-from handlers.deps import Services
 from handlers.middlewares import answer_now
+from shop.checkout import (
+    Bill,
+    Draft,
+    PriceChanged,
+    Seller,
+)
 from shop.i18n import _
 from shop.order_form import BadInput
 from shop.order_texts import not_enough_text, result_text
-from shop.orders import (
-    Bill,
-    Draft,
-    PlaceResult,
-    PriceChanged,
-)
-from shop.products import OutOfStock
+from shop.services import Services
 from storage.users import User
 
 D = TypeVar("D", bound=Draft)
 Q = TypeVar("Q", bound=Bill)
-Placement = PlaceResult | PriceChanged | OutOfStock
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +37,6 @@ class Checkout(Generic[D, Q]):
     data_key: str  # where the draft is kept in the conversation
     model: type[D]
     confirm_step: State
-    quote: Callable[[Services, int, D], Awaitable[Q | None]]
-    place: Callable[[Services, User, D], Awaitable[Placement]]
     card_text: Callable[[D, Q], str]
     card_keyboard: Callable[[str], InlineKeyboardMarkup]
     gone_text: Callable[[], str]
@@ -77,19 +73,21 @@ class Checkout(Generic[D, Q]):
         key: str,
         state: FSMContext,
         services: Services,
+        seller: Seller[D, Q],
         person: User,
         callback_answer: CallbackAnswer,
     ) -> None:
-        async with services.shop.draft_lock(key):
+        """Place the draft through `seller` (the service or the product shop), once."""
+        async with services.ordering.draft_lock(key):
             draft = await self.load(state)
             if draft is None or draft.key != key:
                 callback_answer.text = await stale_confirm_text(services, person, key)
                 return
             await answer_now(callback, callback_answer, _("Placing your order…"))
             async with interim(callback, _("⏳ Placing your order…")):
-                result = await self.place(services, person, draft)
+                result = await seller.place(person, draft)
             if isinstance(result, PriceChanged):
-                await self.price_changed(callback, state, services, person, draft)
+                await self.price_changed(callback, state, seller, person, draft)
                 return
             await state.clear()
             await show(callback, result_text(result), keyboards.back_home())
@@ -98,12 +96,12 @@ class Checkout(Generic[D, Q]):
         self,
         callback: CallbackQuery,
         state: FSMContext,
-        services: Services,
+        seller: Seller[D, Q],
         person: User,
         draft: D,
     ) -> None:
         """Nothing was charged: show the new price to confirm again (or what is missing)."""
-        bill = await self.quote(services, person.id, draft)
+        bill = await seller.quote(person.id, draft)
         if bill is None:
             await self.gone(callback, state)
             return
@@ -121,7 +119,7 @@ class Checkout(Generic[D, Q]):
 
 async def stale_confirm_text(services: Services, person: User, draft_key: str) -> str:
     """A confirm button whose draft is gone: placed already, or expired (or not theirs)."""
-    placed = await services.shop.placed_by_draft(draft_key)
+    placed = await services.ordering.placed_by_draft(draft_key)
     if placed is not None and placed.user_id == person.id:
         return _("This order was already placed: #{id}.").format(id=placed.id)
     return _("This button has expired. Please start the order again.")

@@ -7,7 +7,10 @@ what is allowed; the total (quantity x runs) stays within the service's max.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
+from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -16,13 +19,15 @@ from handlers import keyboards
 from handlers.callbacks import DripModeCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.checkout import not_text, warning
-from handlers.customer.ordering import SERVICE_ORDER, ask_confirm, current, prompt
-from handlers.deps import Services
+from handlers.customer.ordering import SERVICE_ORDER, DraftOnSale, ask_confirm, draft_gone, prompt
 from handlers.states import Ordering
+from shop.catalog import Offer
 from shop.dripfeed import MAX_INTERVAL, MIN_INTERVAL, MIN_RUNS
 from shop.formatting import format_number
 from shop.i18n import _
 from shop.order_form import BadInput, check_interval, check_runs, dripfeed_refusal, runs_limit
+from shop.service_drafts import OrderDraft
+from shop.services import Services
 from storage.users import User
 
 
@@ -44,24 +49,38 @@ def interval_prompt() -> str:
 # ---- the choice: all at once, or drip-feed -----------------------------------------------------
 
 
+class ChoiceOpen(Filter):
+    """The button belongs to the draft now asking this choice, whose card Telegram still shows
+    (`message`); the handler gets `message`, `draft` and `offer` (DraftOnSale's)."""
+
+    async def __call__(
+        self,
+        callback: CallbackQuery,
+        callback_data: DripModeCb,
+        state: FSMContext,
+        draft: OrderDraft,
+    ) -> bool | dict[str, Any]:
+        at_choice = await state.get_state() == Ordering.mode.state
+        message = callback.message  # None or inaccessible when too old to answer in
+        if not at_choice or draft.key != callback_data.key or not isinstance(message, Message):
+            return False
+        return {"message": message}
+
+
+async def choice_expired(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    callback_answer.text = _("This button has expired. Please start the order again.")
+
+
 async def chose_mode(
     callback: CallbackQuery,
     callback_data: DripModeCb,
+    message: Message,
     state: FSMContext,
     services: Services,
     person: User,
-    callback_answer: CallbackAnswer,
+    draft: OrderDraft,
+    offer: Offer,
 ) -> None:
-    found = await current(state, services)
-    message = callback.message
-    at_choice = await state.get_state() == Ordering.mode.state
-    if found is None or not at_choice or found[0].key != callback_data.key:
-        callback_answer.text = _("This button has expired. Please start the order again.")
-        return
-    if not isinstance(message, Message):  # too old for Telegram to show: nothing to answer in
-        callback_answer.text = _("This button has expired. Please start the order again.")
-        return
-    draft, offer = found
     if not callback_data.drip:
         draft.runs = draft.interval = None
         chosen = _("⚡ All at once: {quantity}.").format(quantity=format_number(draft.quantity))
@@ -78,11 +97,7 @@ async def chose_mode(
 # ---- runs and interval --------------------------------------------------------------------------
 
 
-async def got_runs(message: Message, state: FSMContext, services: Services) -> None:
-    found = await current(state, services)
-    if found is None:
-        return await SERVICE_ORDER.gone(message, state)
-    draft, offer = found
+async def got_runs(message: Message, state: FSMContext, draft: OrderDraft, offer: Offer) -> None:
     try:
         draft.runs = check_runs(offer, draft.quantity, message.text)
     except BadInput as bad:
@@ -92,12 +107,8 @@ async def got_runs(message: Message, state: FSMContext, services: Services) -> N
 
 
 async def got_interval(
-    message: Message, state: FSMContext, services: Services, person: User
+    message: Message, state: FSMContext, services: Services, person: User, draft: OrderDraft
 ) -> None:
-    found = await current(state, services)
-    if found is None:
-        return await SERVICE_ORDER.gone(message, state)
-    draft, _offer = found
     try:
         draft.interval = check_interval(message.text)
     except BadInput as bad:
@@ -107,9 +118,13 @@ async def got_interval(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(chose_mode, DripModeCb.filter())
-    router.message.register(got_runs, Ordering.runs, NOT_A_COMMAND, F.text)
-    router.message.register(got_interval, Ordering.interval, NOT_A_COMMAND, F.text)
+    on_sale = DraftOnSale()
+    router.callback_query.register(chose_mode, DripModeCb.filter(), on_sale, ChoiceOpen())
+    router.callback_query.register(choice_expired, DripModeCb.filter())
+    router.message.register(got_runs, Ordering.runs, NOT_A_COMMAND, F.text, on_sale)
+    router.message.register(got_interval, Ordering.interval, NOT_A_COMMAND, F.text, on_sale)
+    router.message.register(draft_gone, Ordering.runs, NOT_A_COMMAND, F.text)
+    router.message.register(draft_gone, Ordering.interval, NOT_A_COMMAND, F.text)
     router.message.register(not_text, Ordering.runs, ~F.text)
     router.message.register(not_text, Ordering.interval, ~F.text)
     return router

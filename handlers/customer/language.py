@@ -15,8 +15,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import LanguageCb, MenuCb
 from handlers.common import show
-from handlers.deps import Services
 from shop.i18n import _, available_languages, in_language, language_name
+from shop.services import Services
 from storage.users import User
 
 
@@ -39,7 +39,7 @@ async def switch(
     target: Message | CallbackQuery, services: Services, person: User, code: str
 ) -> None:
     """Store the choice; the answer is already in the new language."""
-    await services.shop.set_language(person.id, code)
+    await services.people.set_language(person.id, code)
     with in_language(code):
         await show(target, switched_text(), keyboards.main_menu())
 

@@ -6,36 +6,28 @@ Cancel and the card's money lines are shared with products (handlers/customer/ch
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router, html
+from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
 from handlers.callbacks import DraftCb, OrderServiceCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
-from handlers.customer.checkout import (
-    Checkout,
-    not_text,
-    waiting_for_confirm,
-    warning,
-)
-from handlers.deps import Services
+from handlers.customer.checkout import Checkout, not_text, waiting_for_confirm, warning
 from handlers.states import Ordering
 from provider.models import ServiceType
 from shop.catalog import Offer
 from shop.dripfeed import offers_dripfeed
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
-from shop.order_form import (
-    BadInput,
-    check_comments,
-    check_link,
-    check_list,
-    check_quantity,
-)
+from shop.order_form import BadInput, check_comments, check_link, check_list, check_quantity
 from shop.order_texts import not_enough_text, service_confirm_text
-from shop.orders import OrderDraft, Quote
+from shop.service_drafts import OrderDraft, Quote
+from shop.services import Services
 from storage.users import User
 
 TEXT_STEPS = (
@@ -53,21 +45,29 @@ SERVICE_ORDER: Checkout[OrderDraft, Quote] = Checkout(
     data_key="draft",
     model=OrderDraft,
     confirm_step=Ordering.confirm,
-    quote=lambda services, user_id, draft: services.shop.quote(user_id, draft),
-    place=lambda services, person, draft: services.shop.place(person, draft),
     card_text=service_confirm_text,
     card_keyboard=keyboards.confirm,
     gone_text=lambda: _("This service is no longer available. Please choose another one."),
 )
 
 
-async def current(state: FSMContext, services: Services) -> tuple[OrderDraft, Offer] | None:
-    draft = await SERVICE_ORDER.load(state)
-    offer = None if draft is None else await services.catalog.offer(draft.service_id)
-    if draft is None or offer is None:
-        await state.clear()
-        return None
-    return draft, offer
+class DraftOnSale(Filter):
+    """Passes while the conversation holds a service draft whose service is still on sale, and
+    hands the handler its `draft` and `offer`; otherwise the update goes on to `draft_gone`."""
+
+    async def __call__(
+        self, event: TelegramObject, state: FSMContext, services: Services
+    ) -> bool | dict[str, Any]:
+        draft = await SERVICE_ORDER.load(state)
+        offer = None if draft is None else await services.catalog.offer(draft.service_id)
+        if draft is None or offer is None:
+            return False
+        return {"draft": draft, "offer": offer}
+
+
+async def draft_gone(message: Message, state: FSMContext) -> None:
+    """A step's message when the draft expired or its service went: start again."""
+    await SERVICE_ORDER.gone(message, state)
 
 
 def quantity_prompt(offer: Offer) -> str:
@@ -104,11 +104,14 @@ async def begin(
 # ---- the steps ---------------------------------------------------------------------------------
 
 
-async def got_link(message: Message, state: FSMContext, services: Services, person: User) -> None:
-    found = await current(state, services)
-    if found is None:
-        return await SERVICE_ORDER.gone(message, state)
-    draft, offer = found
+async def got_link(
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: OrderDraft,
+    offer: Offer,
+) -> None:
     try:
         draft.link = check_link(message.text)
     except BadInput as bad:
@@ -132,12 +135,13 @@ async def got_link(message: Message, state: FSMContext, services: Services, pers
 
 
 async def got_quantity(
-    message: Message, state: FSMContext, services: Services, person: User
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: OrderDraft,
+    offer: Offer,
 ) -> None:
-    found = await current(state, services)
-    if found is None:
-        return await SERVICE_ORDER.gone(message, state)
-    draft, offer = found
     try:
         quantity = check_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
@@ -148,13 +152,14 @@ async def got_quantity(
 
 
 async def got_quantity_at_choice(
-    message: Message, state: FSMContext, services: Services, person: User
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: OrderDraft,
+    offer: Offer,
 ) -> None:
     """Text while the drip-feed choice is asked: a new quantity, or a reminder of the choice."""
-    found = await current(state, services)
-    if found is None:
-        return await SERVICE_ORDER.gone(message, state)
-    draft, offer = found
     try:
         quantity = check_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
@@ -201,55 +206,30 @@ async def ask_mode(message: Message, state: FSMContext, draft: OrderDraft, offer
 
 
 async def got_lines(
-    message: Message, state: FSMContext, services: Services, comments: bool = False
-) -> tuple[OrderDraft, list[str]] | None:
-    """The lines of a list step, within what the step allows (comments: the service's range)."""
-    found = await current(state, services)
-    if found is None:
-        await SERVICE_ORDER.gone(message, state)
-        return None
-    draft, offer = found
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: OrderDraft,
+    offer: Offer,
+    raw_state: str | None,
+) -> None:
+    """A list step, one item a line: the comments (as many as the service's range allows), the
+    Special list, or the Special (1DG) suggested videos, then its search keywords."""
+    comments = raw_state == Ordering.comments.state
     try:
         lines = check_comments(offer, message.text) if comments else check_list(message.text)
     except BadInput as bad:
-        await prompt(message, state, warning(bad))
-        return None
-    return draft, lines
-
-
-async def got_comments(
-    message: Message, state: FSMContext, services: Services, person: User
-) -> None:
-    got = await got_lines(message, state, services, comments=True)
-    if got is not None:
-        draft, lines = got
-        draft.lines = lines
-        await ask_confirm(message, state, services, person, draft)
-
-
-async def got_list(message: Message, state: FSMContext, services: Services, person: User) -> None:
-    got = await got_lines(message, state, services)
-    if got is not None:
-        draft, lines = got
-        draft.lines = lines
-        await ask_confirm(message, state, services, person, draft)
-
-
-async def got_suggest(message: Message, state: FSMContext, services: Services) -> None:
-    got = await got_lines(message, state, services)
-    if got is not None:
-        draft, lines = got
+        return await prompt(message, state, warning(bad))
+    if raw_state == Ordering.suggest.state:
         draft.suggest = lines
         await SERVICE_ORDER.save(state, draft, Ordering.search)
-        await prompt(message, state, _("Now send the search keywords, one per line."))
-
-
-async def got_search(message: Message, state: FSMContext, services: Services, person: User) -> None:
-    got = await got_lines(message, state, services)
-    if got is not None:
-        draft, lines = got
+        return await prompt(message, state, _("Now send the search keywords, one per line."))
+    if raw_state == Ordering.search.state:
         draft.search = lines
-        await ask_confirm(message, state, services, person, draft)
+    else:
+        draft.lines = lines
+    return await ask_confirm(message, state, services, person, draft)
 
 
 # ---- the confirm card ----------------------------------------------------------------------------
@@ -258,7 +238,7 @@ async def got_search(message: Message, state: FSMContext, services: Services, pe
 async def ask_confirm(
     message: Message, state: FSMContext, services: Services, person: User, draft: OrderDraft
 ) -> None:
-    quote = await services.shop.quote(person.id, draft)
+    quote = await services.ordering.quote(person.id, draft)
     if quote is None:
         return await SERVICE_ORDER.gone(message, state)
     if quote.missing > 0:
@@ -296,20 +276,20 @@ async def confirm(
     callback_answer: CallbackAnswer,
 ) -> None:
     await SERVICE_ORDER.confirm(
-        callback, callback_data.key, state, services, person, callback_answer
+        callback, callback_data.key, state, services, services.ordering, person, callback_answer
     )
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(begin, OrderServiceCb.filter())
-    router.message.register(got_link, Ordering.link, NOT_A_COMMAND)
-    router.message.register(got_quantity, Ordering.quantity, NOT_A_COMMAND)
-    router.message.register(got_quantity_at_choice, Ordering.mode, NOT_A_COMMAND)
-    router.message.register(got_comments, Ordering.comments, NOT_A_COMMAND)
-    router.message.register(got_list, Ordering.list, NOT_A_COMMAND)
-    router.message.register(got_suggest, Ordering.suggest, NOT_A_COMMAND)
-    router.message.register(got_search, Ordering.search, NOT_A_COMMAND)
+    on_sale = DraftOnSale()
+    router.message.register(got_link, Ordering.link, NOT_A_COMMAND, on_sale)
+    router.message.register(got_quantity, Ordering.quantity, NOT_A_COMMAND, on_sale)
+    router.message.register(got_quantity_at_choice, Ordering.mode, NOT_A_COMMAND, on_sale)
+    list_steps = StateFilter(Ordering.comments, Ordering.list, Ordering.suggest, Ordering.search)
+    router.message.register(got_lines, list_steps, NOT_A_COMMAND, on_sale)
+    router.message.register(draft_gone, StateFilter(*TEXT_STEPS), NOT_A_COMMAND)
     for step in TEXT_STEPS:
         router.message.register(not_text, step, ~F.text)
     router.message.register(waiting_for_confirm, Ordering.confirm, NOT_A_COMMAND)

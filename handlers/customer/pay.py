@@ -15,7 +15,6 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import ManualProofCb, PayAmountCb, PayMethodCb
 from handlers.common import NOT_A_COMMAND, interim, show
-from handlers.deps import Services
 from handlers.states import PayInput
 from payments_api import vietqr
 from shop import payment_texts
@@ -25,6 +24,7 @@ from shop.i18n import _
 from shop.manual_topups import MAX_PROOF_TEXT, ProofTaken
 from shop.order_form import BadInput
 from shop.pricing import parse_amount
+from shop.services import Services
 from shop.topup_input import check_method_amount, range_text
 from storage.payments import Method, Payment, PaymentStatus
 from storage.users import User

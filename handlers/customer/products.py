@@ -18,13 +18,7 @@ from handlers.callbacks import (
 )
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.browsing import Shelf, register_shelf, show_categories
-from handlers.customer.checkout import (
-    Checkout,
-    not_text,
-    waiting_for_confirm,
-    warning,
-)
-from handlers.deps import Services
+from handlers.customer.checkout import Checkout, not_text, waiting_for_confirm, warning
 from handlers.states import ProductOrdering
 from shop import texts
 from shop.formatting import format_number
@@ -32,6 +26,7 @@ from shop.i18n import _
 from shop.order_form import BadInput, check_quantity, check_require
 from shop.order_texts import not_enough_text, product_card_text, product_confirm_text
 from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, ProductQuote
+from shop.services import Services
 from storage.products import ProductRecord
 from storage.users import User
 
@@ -78,8 +73,6 @@ PRODUCT_ORDER: Checkout[ProductDraft, ProductQuote] = Checkout(
     data_key="product_draft",
     model=ProductDraft,
     confirm_step=ProductOrdering.confirm,
-    quote=lambda services, user_id, draft: services.products.quote(user_id, draft),
-    place=lambda services, person, draft: services.products.place(person, draft),
     card_text=product_confirm_text,
     card_keyboard=keyboards.confirm_product,
     gone_text=lambda: _("This product is no longer available. Please choose another one."),
@@ -172,7 +165,7 @@ async def confirm(
     callback_answer: CallbackAnswer,
 ) -> None:
     await PRODUCT_ORDER.confirm(
-        callback, callback_data.key, state, services, person, callback_answer
+        callback, callback_data.key, state, services, services.products, person, callback_answer
     )
 
 
@@ -183,7 +176,7 @@ async def show_result(
     person: User,
     callback_answer: CallbackAnswer,
 ) -> None:
-    order = await services.shop.own_order(person.id, callback_data.id)
+    order = await services.people.own_order(person.id, callback_data.id)
     if order is None or not order.result:
         callback_answer.text = _("This order was not found.")
         return

@@ -10,11 +10,11 @@ from aiogram.types import CallbackQuery, Message
 from handlers import keyboards
 from handlers.callbacks import MenuCb
 from handlers.common import NOT_A_COMMAND, show
-from handlers.deps import Services
 from handlers.states import PromoInput
 from shop.formatting import format_money
 from shop.i18n import _
 from shop.promos import PromoProblem, PromoRefused, Redeemed, normalize_code
+from shop.services import Services
 from storage.users import User
 
 

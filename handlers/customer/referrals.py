@@ -11,10 +11,10 @@ from aiogram.utils.deep_linking import create_start_link
 from handlers import keyboards
 from handlers.callbacks import MenuCb
 from handlers.common import show
-from handlers.deps import Services
 from shop.formatting import format_money, format_number, plain_number
 from shop.i18n import _
 from shop.referrals import ReferralOutcome
+from shop.services import Services
 from storage.users import User
 
 

@@ -18,12 +18,12 @@ from handlers import keyboards
 from handlers.callbacks import SearchCb, ServiceCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.checkout import not_text
-from handlers.deps import Services
 from handlers.states import SearchInput
 from shop.catalog import BadQuery, Page, search_terms
 from shop.formatting import format_number, quote
 from shop.i18n import _
 from shop.order_form import search_problem
+from shop.services import Services
 from storage.catalog import ServiceRecord
 
 # "q:<page>:<words>" in at most 64 bytes, leaving room for a page number of five digits.

@@ -12,9 +12,9 @@ from handlers import keyboards
 from handlers.callbacks import CancelFlowCb, MenuCb
 from handlers.common import flow_key, show
 from handlers.customer.referrals import referral_note
-from handlers.deps import Services
 from shop.i18n import _
 from shop.referrals import FirstStart
+from shop.services import Services
 from storage.users import User
 
 

@@ -17,7 +17,6 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import MenuCb, TopUpCb
 from handlers.common import NOT_A_COMMAND, show
-from handlers.deps import Services
 from handlers.states import TopUpInput
 from shop import payment_texts
 from shop.formatting import format_money, format_number, plain_number
@@ -31,6 +30,7 @@ from shop.payments import (
     payload_for,
 )
 from shop.pricing import parse_amount
+from shop.services import Services
 from shop.topup_input import check_stars_amount
 from storage.users import User
 

@@ -1,15 +1,20 @@
-"""What handlers work with: the shop's services, built once by the composition root (bot/app.py)
-and handed to every handler as one typed argument, `services`."""
+"""The shop's services as every front door receives them: the chat's handlers, the payment
+webhooks, the Mini App and the reseller API all call these, built once by the composition
+root (bot/app.py). No repository is here: a front door calls a rule, never the books."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from shop.catalog import Catalog
+from shop.catalog_sync import CatalogSync
 from shop.console import Console
+from shop.credits import Credits
 from shop.health import HealthMonitor
-from shop.orders import Shop
+from shop.order_requests import OrderRequests
+from shop.ordering import Ordering
 from shop.payments import Payments
+from shop.people import People
 from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
@@ -20,11 +25,15 @@ from shop.tracker import Tracker
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    shop: Shop
+    people: People  # people, balances, their orders as they read them
+    ordering: Ordering  # quoting and placing service orders (charge once, failover)
+    order_requests: OrderRequests  # refills and cancels of placed orders
     catalog: Catalog
+    catalog_sync: CatalogSync
     products: Products
     tracker: Tracker
     console: Console
+    credits: Credits  # balances and refunds changed by admins
     health: HealthMonitor
     payments: Payments
     promos: Promos
@@ -34,4 +43,4 @@ class Services:
     topups: TopUpMethods  # crypto, bank transfer, admin-approved transfer (beyond Stars)
 
     def is_admin(self, user_id: int) -> bool:
-        return self.shop.is_admin(user_id)
+        return self.people.is_admin(user_id)
