@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fmt typecheck pytest simulator bench chaos clean i18n container-check
+.PHONY: run test lint fmt typecheck pytest simulator bench chaos clean i18n container-check \
+	screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +41,11 @@ bench: $(STAMP)
 # images cannot be pulled here). tests/test_container.py.
 container-check: $(STAMP)
 	$(VENV)/bin/pytest -m container
+
+# The Mini App's main screens, light and dark, on a 360 px phone: docs/screenshots/*.png
+# (tests/screenshots.py; needs Chromium: apt-get install chromium fonts-noto-color-emoji).
+screenshots: $(STAMP)
+	$(PY) -m tests.screenshots
 
 # Races, kill -9, SIGTERM, panel and Telegram faults, fuzz: the real bot process, full sizes.
 # Small sizes run in `make test` (tests/test_chaos.py). Replay a run: $(PY) -m chaos --seed N.

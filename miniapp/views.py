@@ -251,10 +251,13 @@ def order_detail(
     can_refill: bool,
     can_cancel: bool,
 ) -> Json:
-    """The list's card, with the chat's card as rows (its title and name left out) and a
-    product's result to copy."""
+    """The list's card, with the chat's card as rows (its title, name and status left out: the
+    page shows them above) and a product's result to copy."""
     card = order_card(order, currency, can_refill=can_refill, can_cancel=can_cancel)
-    card["rows"] = rows(order_card_text(order, currency, refill))[2:]
+    status = f"{STAGE_ICONS[order.stage]} {stage_label(order.stage)}"  # the page's pill says it
+    card["rows"] = [
+        row for row in rows(order_card_text(order, currency, refill))[2:] if row["value"] != status
+    ]
     card["result"] = order.result or None
     return card
 

@@ -118,9 +118,9 @@ export function Home({ start, balance }) {
         ? html`<${SearchResults} query=${query} />`
         : html`
           <${Section}>
-            <${Row} title=${t("my_orders")} testid="to-orders"
+            <${Row} icon="📦" title=${t("my_orders")} testid="to-orders"
               onClick=${() => nav.push({ screen: "orders" })} />
-            <${Row} title=${t("balance")} value=${balance} testid="to-balance"
+            <${Row} icon="💰" title=${t("balance")} value=${balance} testid="to-balance"
               onClick=${() => nav.push({ screen: "balance" })} />
           </${Section}>
           ${start.categories.total === 0

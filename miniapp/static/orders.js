@@ -10,10 +10,10 @@ import {
 
 const POLL_MS = 10000;
 
-function Progress({ progress }) {
+function Progress({ progress, tone }) {
   if (!progress) return null;
   return html`
-    <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100"
+    <div class=${"progress " + (tone || "")} role="progressbar" aria-valuemin="0" aria-valuemax="100"
       aria-valuenow=${progress.percent} aria-label=${`${progress.done} / ${progress.total}`}>
       <div class="progress-track">
         <div class="progress-fill" style=${{ width: `${progress.percent}%` }}></div>
@@ -32,7 +32,7 @@ export function OrderCard({ order, onOpen }) {
       <span>${order.number}${order.runs ? ` · 💧×${order.runs}` : ""}</span>
       <span class="money">${order.price}</span>
     </span>
-    <${Progress} progress=${order.progress} />
+    <${Progress} progress=${order.progress} tone=${order.tone} />
     <span class="card-when">${order.when}</span>`;
   return html`
     <div class="section" data-testid="order-card" data-order=${order.id}>
@@ -96,7 +96,7 @@ export function OrderScreen({ id }) {
       <${Section}>
         <div class="row status-row">
           <${Pill} tone=${shown.tone}>${shown.status}</${Pill}>
-          <${Progress} progress=${shown.progress} />
+          <${Progress} progress=${shown.progress} tone=${shown.tone} />
         </div>
         ${shown.rows.map((row) => html`<${InfoRow} label=${row.label} value=${row.value} />`)}
       </${Section}>

@@ -12,8 +12,9 @@ export function Section({ title, footer, children, flush }) {
 }
 
 /** A row: a button when it opens something (with a chevron), plain text otherwise. */
-export function Row({ title, subtitle, value, onClick, children, tone, label, testid }) {
+export function Row({ icon, title, subtitle, value, onClick, children, tone, label, testid }) {
   const content = html`
+    ${icon && html`<span class="row-icon" aria-hidden="true">${icon}</span>`}
     <span class="row-main">
       <span class=${"row-title" + (tone ? " " + tone : "")}>${title}</span>
       ${subtitle && html`<span class="row-subtitle">${subtitle}</span>`}
@@ -28,11 +29,14 @@ export function Row({ title, subtitle, value, onClick, children, tone, label, te
     </button>`;
 }
 
+const LONG_VALUE = 26; // longer values go under their label, where they have the whole width
+
 /** Label and value, as a card's line ("Price | 2.50 USD"). */
 export function InfoRow({ label, value }) {
   if (!label) return html`<div class="row info"><span class="row-title">${value}</span></div>`;
+  const stacked = String(value).length > LONG_VALUE;
   return html`
-    <div class="row info">
+    <div class=${"row info" + (stacked ? " stacked" : "")}>
       <span class="info-label">${label}</span>
       <span class="info-value">${value}</span>
     </div>`;
