@@ -119,7 +119,6 @@ async def tour(browser: Browser, shop: ShopBot, ann: Person, out: Path, dark: bo
 
 
 async def main(out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
     async with world() as shared:
         with tempfile.TemporaryDirectory() as folder:
             async with running_bot(
@@ -146,4 +145,6 @@ async def main(out: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    asyncio.run(main(parser.parse_args().out))
+    folder = parser.parse_args().out
+    folder.mkdir(parents=True, exist_ok=True)
+    asyncio.run(main(folder))
