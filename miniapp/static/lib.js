@@ -1,6 +1,6 @@
 // What every screen uses: rendering (Preact + htm, vendored), the API, the page's words, and
-// Telegram's buttons and haptics. Text from the server is always inserted as text: nothing
-// here sets innerHTML.
+// Telegram's buttons and haptics. Text from the server is always inserted as text nodes (Preact
+// renders strings as text); no script of ours writes HTML (tests/test_miniapp_page.py).
 import { h, render, createContext } from "./vendor/preact.mjs";
 import {
   useState, useEffect, useRef, useCallback, useContext, useMemo,
