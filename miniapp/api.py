@@ -73,6 +73,7 @@ from shop.products import ProductDraft
 from shop.rate_limit import RateBuckets
 from shop.service_drafts import OrderDraft
 from shop.topup_input import check_method_amount, check_stars_amount, range_text
+from storage.catalog import ServiceRecord
 from storage.orders import OrderRecord
 from storage.payments import Method
 from storage.users import User
@@ -291,12 +292,12 @@ class Api:
             **views.page_of(found, await self._service_rows(found.items)),
         }
 
-    async def _service_rows(self, services: list[Any]) -> list[Json]:
-        rows = []
-        for service in services:
-            offer = await self.front.offer(service.id)
-            rows.append(views.service_row(offer) if offer else views.gone_row(service))
-        return rows
+    async def _service_rows(self, services: list[ServiceRecord]) -> list[Json]:
+        offers = await self.front.offers(services)
+        return [
+            views.service_row(offers[s.id]) if s.id in offers else views.gone_row(s)
+            for s in services
+        ]
 
     async def search(self, request: web.Request, person: User) -> Json:
         query = request.query.get("q", "")

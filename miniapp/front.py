@@ -100,6 +100,10 @@ class Storefront:
     async def offer(self, service_id: int) -> Offer | None:
         return await self.catalog.offer(service_id)
 
+    async def offers(self, services: list[ServiceRecord]) -> dict[int, Offer]:
+        """A list's offers in one read (those sold now)."""
+        return await self.catalog.offers(services)
+
     async def quote(self, user_id: int, draft: OrderDraft) -> Quote | None:
         return await self.services.ordering.quote(user_id, draft)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
@@ -423,7 +423,25 @@ class Catalog:
         service = await self._repository.service(service_id)
         if service is None or not service.orderable:
             return None
-        routes = await self.selling_routes(service_id)
+        return await self._offer_of(service, await self.selling_routes(service_id))
+
+    async def offers(self, services: Sequence[ServiceRecord]) -> dict[int, Offer]:
+        """The offers of a page of services (those sold now), their routes read at once: what
+        a list priced row by row costs in one read (the Mini App's lists)."""
+        wanted = tuple(service.id for service in services if service.orderable)
+        routed = await self._repository.routes_of(wanted) if wanted else {}
+        currency = await self.currency()
+        offers = {}
+        for service in services:
+            if service.id in routed:
+                routing, records = routed[service.id]
+                offer = await self._offer_of(service, self._selling(routing, records, currency))
+                if offer is not None:
+                    offers[service.id] = offer
+        return offers
+
+    async def _offer_of(self, service: ServiceRecord, routes: tuple[Route, ...]) -> Offer | None:
+        """The service as its first selling route sells it, priced by its markup rule."""
         if not routes:
             return None
         first = routes[0]
@@ -445,9 +463,14 @@ class Catalog:
         """The routes that sell now (panel on, rate known, service listed), in the order they
         are tried: the routes' own, or cheapest first."""
         routing = await self._repository.routing(service_id)
-        currency = await self.currency()
+        records = await self._repository.routes(service_id)
+        return self._selling(routing, records, await self.currency())
+
+    def _selling(
+        self, routing: str, records: Sequence[RouteRecord], currency: str
+    ) -> tuple[Route, ...]:
         routes = []
-        for record in await self._repository.routes(service_id):
+        for record in records:
             panel = self.panels.get(record.panel)
             if panel is None or not panel.record.enabled or not record.listed:
                 continue

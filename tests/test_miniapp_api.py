@@ -191,6 +191,13 @@ async def test_services_show_our_price_range_and_badges(shop: ShopBot, clients: 
     assert drip["price"] == "1.235 USD" and drip["per"] == "thousand"
     assert (drip["min"], drip["max"]) == ("10", "10,000")
     assert drip["badges"] == ["refill", "cancel", "dripfeed"]
+    for row in listing.body["items"]:  # a list's price is the service page's, read at once
+        page = await client.get(f"/services/{row['id']}")
+        assert (row["price"], row["min"], row["badges"]) == (
+            page.body["price"],
+            page.body["min"],
+            page.body["badges"],
+        )
     nasty = next(row for row in listing.body["items"] if row["id"] == NASTY)
     assert nasty["name"] == XSS  # sent as the text it is; the page inserts it as text
     page = await client.get(f"/services/{NASTY}")
