@@ -24,6 +24,7 @@ from tests import webapp
 from tests.browser import MiniAppPage, chromium, init_data_for, open_mini_app
 from tests.fake_telegram import FakeTelegram, Person
 from tests.harness import ShopBot, World, free_port, running_bot
+from tests.test_e2e_payments import checkout, pay
 from tests.webapp import PUBLIC_URL
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -178,6 +179,31 @@ async def test_a_double_tap_on_confirm_places_one_order(browser: Browser, shop: 
     assert len(shop.sim.added) == added + 1
     assert len(await shop.app.services.people.recent_orders(ann.user_id, 10)) == 1
     assert await shop.balance(ann) == Decimal("8.375")
+    await clean(app)
+
+
+async def test_a_stars_top_up_shows_the_money_when_it_arrives(
+    browser: Browser, shop: ShopBot
+) -> None:
+    ann = await shop.customer(balance="1")
+    app = await opened(browser, shop, ann)
+    page = app.page
+    await page.get_by_test_id("to-balance").click()
+    await page.get_by_test_id("method-stars").click()
+    await page.get_by_role("radio", name="10.00 USD").click()
+    await app.wait_main_button("Pay 10.00 USD")
+    await app.press_main()
+    await page.wait_for_function("() => __tg.record.invoices.length === 1")
+    url = (await app.record())["invoices"][0]
+    invoice = shop.fake.invoice_links[url]
+    assert (await checkout(shop, ann, invoice["payload"], invoice["total_amount"]))["ok"]
+    pay(shop, ann, invoice["payload"], invoice["total_amount"], f"browser-{ann.user_id}")
+    await page.evaluate("__tg.invoiceClosed('paid')")  # Telegram closes the invoice: paid
+    await page.get_by_text("Payment received. Thank you!").wait_for()
+    assert await shop.balance(ann) == Decimal("11")
+    await app.press_back()
+    await app.press_back()
+    await page.get_by_test_id("to-balance").filter(has_text="11.00 USD").wait_for()
     await clean(app)
 
 

@@ -46,15 +46,13 @@ export function BalanceScreen() {
     </main>`;
 }
 
-/** Watch the balance until it changes from what it was when the payment started. */
-function useArrival(watching, onArrived) {
-  const before = useRef(null);
+/** Watch the balance, once a payment has started, until it is no longer what it was when
+ * the screen opened (`before`): then the money has arrived. */
+function useArrival(before, watching, onArrived) {
   const [arrived, setArrived] = useState(false);
   const check = async () => {
     const reply = await api("/balance");
-    if (!reply.ok) return;
-    if (before.current === null) before.current = reply.body.balance;
-    else if (reply.body.balance !== before.current && !arrived) {
+    if (reply.ok && before !== null && reply.body.balance !== before && !arrived) {
       setArrived(true);
       haptic("success");
       onArrived(reply.body.balance);
@@ -133,8 +131,10 @@ export function TopUpScreen({ method }) {
   const [paying, setPaying] = useState(false);
   const [payment, setPayment] = useState(null);
   const [status, setStatus] = useState(null);
+  const opened = useLoad("/balance");
+  const before = opened.data ? opened.data.balance : null;
   const watching = Boolean(payment && payment.kind !== "manual") || status === "paid";
-  const arrived = useArrival(watching, () => nav.refreshBalance());
+  const arrived = useArrival(before, watching, () => nav.refreshBalance());
   const amount = typed.trim() || chosen;
   const preset = method.presets.find((p) => p.amount === chosen);
   const label = typed.trim() || (preset ? preset.label : "");
@@ -154,6 +154,7 @@ export function TopUpScreen({ method }) {
         setStatus(result);
         if (result === "failed") haptic("error");
       });
+      setStatus("open");
       return;
     }
     setPayment(body);

@@ -84,21 +84,23 @@ export function ServiceScreen({ id }) {
   const errors = forced ? { errors: forced, form } : checked;
   useEffect(() => setForced(null), [checked]);
   const valid = checked && Object.keys(checked.errors).length === 0;
+  const submit = async () => {
+    if (quoting) return;
+    if (!valid) {
+      haptic("error");
+      touchAll();
+      return;
+    }
+    setQuoting(true);
+    setProblem(null);
+    setForced(await quoteAndConfirm(`/services/${id}/quote`, form, touchAll, nav, setProblem));
+    setQuoting(false);
+  };
   useMainButton({
     text: service && (checked && checked.price ? t("order_for", { price: checked.price }) : t("order")),
     enabled: valid,
     progress: quoting,
-    onClick: async () => {
-      if (!valid) {
-        haptic("error");
-        touchAll();
-        return;
-      }
-      setQuoting(true);
-      setProblem(null);
-      setForced(await quoteAndConfirm(`/services/${id}/quote`, form, touchAll, nav, setProblem));
-      setQuoting(false);
-    },
+    onClick: submit,
   });
   if (loaded.error) return html`<main><${Notice} tone="error">${loaded.error.message}</${Notice}></main>`;
   if (!service) return html`<main><${Skeleton} rows=${4} /></main>`;
@@ -117,7 +119,8 @@ export function ServiceScreen({ id }) {
         </div>
       </${Section}>
       <${Section}>
-        <div class="form">
+        <form class="form" onSubmit=${(event) => { event.preventDefault(); submit(); }}>
+          <button type="submit" class="hidden-submit" tabindex="-1" aria-hidden="true"></button>
           <${Field} id="link" label=${t("link")} hint=${t("link_hint")} error=${error("link")}>
             <input ...${bind("link")} ...${described("link", error("link"))} type="url"
               inputmode="url" autocomplete="off" autocapitalize="off" spellcheck="false"
@@ -140,7 +143,7 @@ export function ServiceScreen({ id }) {
               error=${error(name)} hint=${t("lines_hint", { max: service.limits.list.max })}>
               <textarea ...${bind(name)} ...${described(name, error(name))} rows="4"></textarea>
             </${Field}>`)}
-        </div>
+        </form>
       </${Section}>
       ${has("runs") && html`
         <${Section} footer=${form.dripfeed ? null : t("dripfeed_hint")}>
@@ -192,21 +195,23 @@ export function ProductScreen({ id }) {
   useEffect(() => setForced(null), [checked]);
   const errors = forced ? { errors: forced, form } : checked;
   const valid = checked && Object.keys(checked.errors).length === 0;
+  const submit = async () => {
+    if (quoting) return;
+    if (!valid) {
+      haptic("error");
+      touchAll();
+      return;
+    }
+    setQuoting(true);
+    setProblem(null);
+    setForced(await quoteAndConfirm(`/products/${id}/quote`, form, touchAll, nav, setProblem));
+    setQuoting(false);
+  };
   useMainButton({
     text: ready && (checked && checked.price ? t("order_for", { price: checked.price }) : t("order")),
     enabled: valid,
     progress: quoting,
-    onClick: async () => {
-      if (!valid) {
-        haptic("error");
-        touchAll();
-        return;
-      }
-      setQuoting(true);
-      setProblem(null);
-      setForced(await quoteAndConfirm(`/products/${id}/quote`, form, touchAll, nav, setProblem));
-      setQuoting(false);
-    },
+    onClick: submit,
   });
   if (loaded.error) return html`<main><${Notice} tone="error">${loaded.error.message}</${Notice}></main>`;
   if (!product) return html`<main><${Skeleton} rows=${4} /></main>`;
@@ -219,7 +224,8 @@ export function ProductScreen({ id }) {
       </${Section}>
       ${product.in_stock && html`
         <${Section}>
-          <div class="form">
+          <form class="form" onSubmit=${(event) => { event.preventDefault(); submit(); }}>
+            <button type="submit" class="hidden-submit" tabindex="-1" aria-hidden="true"></button>
             <${Field} id="quantity" label=${t("quantity")} error=${error("quantity")}
               hint=${t("range", { min: product.min, max: product.max })}>
               <input ...${bind("quantity")} ...${described("quantity", error("quantity"))}
@@ -231,7 +237,7 @@ export function ProductScreen({ id }) {
                 <textarea ...${bind("require")} ...${described("require", error("require"))}
                   rows="3" autocomplete="off" spellcheck="false"></textarea>
               </${Field}>`}
-          </div>
+          </form>
         </${Section}>`}
       ${problem && html`<${Notice} tone="error">${problem}</${Notice}>`}
     </main>`;
