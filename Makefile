@@ -24,8 +24,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Two workers, each taking whole modules (they share one fake Telegram and simulator per module):
+# the end-to-end tests spend much of their time waiting on sockets, so two run side by side.
 pytest: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

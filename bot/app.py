@@ -279,6 +279,8 @@ def create_web_server(app: App) -> WebServer:
         settings=SettingsRepository(app.db),
         outbox=outbox,
         panels=app.panel_views,
+        routed_panels=app.catalog.routed_panels,
+        payments=app.services.topups.health.views,
         tracker_age=app.tracker_age,
         tracker_late_seconds=max(3 * settings.status_poll_seconds, 300.0),
         mode="webhook" if settings.uses_webhook else "polling",
@@ -349,7 +351,7 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
     people = People(books, settings.admin_ids)
     ordering = Ordering(books, catalog, panels)
     panel = panels.main.client
-    products = Products(ProductRepository(db), catalog, panel, ordering, books)
+    products = Products(ProductRepository(db), catalog, ordering, books)
     return Services(
         people=people,
         ordering=ordering,
