@@ -21,7 +21,6 @@ Everything stays on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import random
 import sqlite3
@@ -251,10 +250,12 @@ async def run() -> None:
             port = free_port()
             bot = MiniAppBot(Endpoints(fake.base_url, sim.url, ()), database, port)
             base = f"http://127.0.0.1:{port}"
-            signed = itertools.count(FIRST_USER)
+            # Signed as the seeded people (the same names: nothing to refresh on the first call).
             datas = [
-                sign_init_data({"id": next(signed), "first_name": "Buyer", "language_code": "en"})
-                for _ in range(PEOPLE + 1)
+                sign_init_data(
+                    {"id": FIRST_USER + index, "first_name": f"Buyer{index}", "language_code": "en"}
+                )
+                for index in range(PEOPLE + 1)
             ]
             await bot.start()
             try:
