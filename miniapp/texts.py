@@ -29,7 +29,6 @@ PAGE_TEXTS: dict[str, str] = {
     # a service's form
     "order": N_("Order"),
     "order_for": N_("Order · {price}"),
-    "fill_in": N_("Fill in the order"),
     "link": N_("Link"),
     "link_hint": N_("The public post, video, channel or profile"),
     "quantity": N_("Quantity"),
@@ -51,7 +50,6 @@ PAGE_TEXTS: dict[str, str] = {
     "check_order": N_("Check your order"),
     "confirm_for": N_("Confirm · {price}"),
     "top_up": N_("Top up"),
-    "placing": N_("Placing your order…"),
     "to_orders": N_("Go to my orders"),
     "to_shop": N_("Back to the shop"),
     # orders
@@ -94,11 +92,9 @@ PAGE_TEXTS: dict[str, str] = {
         "Close it and open the shop from the bot's menu."
     ),
     "close": N_("Close"),
-    "suspended_title": N_("Account suspended"),
     "offline": N_("No connection. Check your internet and try again."),
     "failed": N_("Something went wrong. Please try again."),
     "retry": N_("Try again"),
-    "too_fast": N_("Too fast. Please wait a moment."),
 }
 
 
