@@ -297,6 +297,38 @@ async def test_dripfeed_runs_and_interval_are_checked_as_in_the_chat(
     assert order is not None and (order.runs, order.interval, order.quantity) == (3, 30, 3000)
 
 
+async def test_a_package_and_the_special_lists_take_what_their_type_needs(
+    shop: ShopBot, clients: Clients
+) -> None:
+    ann = await shop.customer(balance="100")
+    client = clients.of(ann)
+    orders = {
+        11: {"link": new_link()},  # a Package: the link alone
+        9: {"link": new_link(), "quantity": "100", "list": "https://youtu.be/a\nkeyword b"},
+        10: {"link": new_link(), "quantity": "100", "suggest": "https://youtu.be/c",
+             "search": "cats\ndogs"},
+    }  # fmt: skip
+    assert (await client.get("/services/11")).body["fields"] == ["link"]
+    assert (await client.get("/services/10")).body["fields"] == [
+        "link", "quantity", "suggest", "search"
+    ]  # fmt: skip
+    empty = await client.post("/services/9/check", {"link": new_link(), "quantity": "100"})
+    assert empty.body["errors"]["list"] == ("You sent 0 lines; send from 1 to 100, one per line.")
+    for service, form in orders.items():
+        quote = await client.post(f"/services/{service}/quote", form)
+        assert quote.status == 200, quote.body
+        placed = await client.post("/orders", {"draft": quote.body["draft"]})
+        assert placed.body["outcome"] == "placed", placed.body
+        sent = shop.sim.added[-1]
+        assert sent["service"] == str(service)
+        if service == 11:
+            assert "quantity" not in sent
+        elif service == 9:
+            assert sent["list"] == "https://youtu.be/a\nkeyword b"
+        else:
+            assert (sent["suggest"], sent["search"]) == ("https://youtu.be/c", "cats\ndogs")
+
+
 async def test_an_order_placed_here_is_the_chats_order(shop: ShopBot, clients: Clients) -> None:
     ann = await shop.customer(balance="10")
     link = new_link()
