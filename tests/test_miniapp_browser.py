@@ -292,6 +292,11 @@ async def test_a_360_px_phone_never_scrolls_sideways(browser: Browser, shop: Sho
     await app.press_main()
     await page.get_by_test_id("result-message").wait_for()
     assert await app.no_horizontal_scroll()
+    await app.press_main()  # the orders
+    await page.get_by_test_id("order-card").first.wait_for()
+    for width in (320, 360, 430):  # the phones people hold
+        await page.set_viewport_size({"width": width, "height": 740})
+        assert await app.no_horizontal_scroll(), width
     await clean(app)
 
 
