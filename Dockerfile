@@ -16,6 +16,7 @@ WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
+COPY miniapp ./miniapp
 COPY shop ./shop
 COPY storage ./storage
 COPY provider ./provider

@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fmt typecheck pytest simulator bench chaos clean i18n container-check
+.PHONY: run test lint fmt typecheck pytest simulator bench chaos clean i18n container-check \
+	screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +44,11 @@ bench: $(STAMP)
 container-check: $(STAMP)
 	$(VENV)/bin/pytest -m container
 
+# The Mini App's main screens, light and dark, on a 360 px phone: docs/screenshots/*.png
+# (tests/screenshots.py; needs Chromium: apt-get install chromium fonts-noto-color-emoji).
+screenshots: $(STAMP)
+	$(PY) -m tests.screenshots
+
 # Races, kill -9, SIGTERM, panel and Telegram faults, fuzz: the real bot process, full sizes.
 # Small sizes run in `make test` (tests/test_chaos.py). Replay a run: $(PY) -m chaos --seed N.
 chaos: $(STAMP)
@@ -57,7 +63,7 @@ LANGUAGES := $(sort en $(patsubst $(LOCALES)/%/LC_MESSAGES/messages.po,%,$(wildc
 i18n: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k __ -k N_ \
 		--add-comments=TRANSLATORS: --add-location=file --sort-by-file --no-wrap \
-		--project=smm-shop-bot -o $(LOCALES)/messages.pot bot handlers shop
+		--project=smm-shop-bot -o $(LOCALES)/messages.pot bot handlers miniapp shop
 	for lang in $(LANGUAGES); do \
 		$(VENV)/bin/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -l $$lang \
 			--init-missing --no-wrap --ignore-pot-creation-date || exit 1; \

@@ -31,6 +31,7 @@ from bot.demo import PaymentsDemo, demo_panels
 from bot.healthz import HealthCheck, PanelView
 from bot.in_flight import UpdatesInFlight
 from bot.logging_setup import redact_too
+from bot.menu_button import set_menu_button
 from bot.metrics import Metrics, MetricsEndpoint, UpdateTimer
 from bot.notifier import Notifier
 from bot.payment_methods import create_topups
@@ -43,6 +44,8 @@ from bot.webhook import TelegramWebhook, delete_webhook, set_webhook, webhook_se
 from handlers import create_root_router
 from handlers.middlewares import AnswerEveryButton, PersonMiddleware
 from handlers.throttling import ThrottleMiddleware
+from miniapp.front import Storefront
+from miniapp.web import MiniApp
 from provider.client import PanelClient
 from shop.books import Books
 from shop.catalog import Catalog
@@ -178,6 +181,7 @@ class App:
 
     async def set_commands(self) -> None:
         await set_commands(self.bot, self.settings.admin_ids)
+        await set_menu_button(self.bot, self.settings.miniapp_url)
 
     async def serve(self) -> None:
         """Start the web server, if there is one (WEBHOOK_URL or WEB_PORT set)."""
@@ -239,6 +243,8 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
         in_flight = UpdatesInFlight()
         dispatcher = create_dispatcher(services, conversations, in_flight)
         dispatcher.update.outer_middleware(UpdateTimer(metrics.update_seconds))
+        dispatcher["miniapp_url"] = settings.miniapp_url  # the /start menu's "Open shop"
+        log_miniapp(settings)
         app = App(
             settings=settings,
             db=db,
@@ -291,7 +297,24 @@ def create_web_server(app: App) -> WebServer:
     if app.webhook is not None:
         routes.append(app.webhook.mount)
     routes.append(partial(add_payment_webhooks, services=app.services))  # Crypto Pay, SePay
+    if settings.miniapp_url:
+        routes.append(create_miniapp(app).register)
     return WebServer(build_web_app(routes), settings.web_host, settings.listen_port)
+
+
+def create_miniapp(app: App) -> MiniApp:
+    """The Mini App's page and API (miniapp/), on the shop's services."""
+    front = Storefront(app.services)
+    token = app.settings.bot_token.get_secret_value()
+    return MiniApp(front, app.bot, token, app.settings.webapp_auth_max_age)
+
+
+def log_miniapp(settings: Settings) -> None:
+    reason = settings.miniapp_off_because
+    if reason is None:
+        logger.info("Mini App on at %s", settings.miniapp_url)
+    else:
+        logger.info("Mini App off: %s", reason)
 
 
 def create_bot(settings: Settings, metrics: Metrics) -> Bot:

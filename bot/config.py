@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     web_host: str = "0.0.0.0"  # noqa: S104 - a server in a container listens on every address
     web_port: int | None = Field(default=None, ge=0, le=65535)  # 0: any free port
     metrics_token: SecretStr = SecretStr("")  # empty: /metrics is open
+    # The Mini App (miniapp/): how old, in seconds, the data Telegram signed when the person
+    # opened it may be before the shop asks them to open it again.
+    webapp_auth_max_age: int = Field(default=86_400, ge=60, le=30 * 86_400)
 
     # ---- top-ups beyond Stars (issue 17): a method whose settings are empty is hidden ----
     # The top-up amount buttons (in the shop's currency), shown where a method's range allows.
@@ -203,6 +206,20 @@ class Settings(BaseSettings):
         """The web server (webhook, /healthz, /metrics) runs in webhook mode, or when WEB_PORT
         is set (health and metrics of a polling bot)."""
         return self.uses_webhook or self.web_port is not None
+
+    @property
+    def miniapp_url(self) -> str:
+        """Where Telegram opens the Mini App (PUBLIC_URL/app/), or "" when it is off."""
+        return "" if self.miniapp_off_because else f"{self.payments_url}/app/"
+
+    @property
+    def miniapp_off_because(self) -> str | None:
+        """Why the Mini App is off (for the log), or None when it is on."""
+        if not self.payments_url.startswith("https://"):
+            return "PUBLIC_URL is not an https:// address (Telegram opens Mini Apps by https only)"
+        if not self.serves_web:
+            return "the web server does not run (set WEB_PORT, or use webhook mode)"
+        return None
 
     @property
     def listen_port(self) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callbacks import (
@@ -55,9 +55,12 @@ def home_button() -> InlineKeyboardButton:
     return button(_("🏠 Menu"), MenuCb(to="home"))
 
 
-def main_menu() -> InlineKeyboardMarkup:
+def main_menu(miniapp_url: str = "") -> InlineKeyboardMarkup:
+    """The main menu; with the Mini App on, its "Open shop" button first."""
+    shop = [InlineKeyboardButton(text=_("🛍 Open shop"), web_app=WebAppInfo(url=miniapp_url))]
     return InlineKeyboardMarkup(
         inline_keyboard=[
+            *([shop] if miniapp_url else []),
             [
                 button(_("🛒 Services"), MenuCb(to="services")),
                 button(_("🎁 Products"), MenuCb(to="products")),

@@ -15,6 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, PreCheckoutQuery, TelegramObject, User
 from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
+from shop import texts
 from shop.i18n import _, in_language, supported_language
 from shop.people import People
 from shop.referrals import Referrals
@@ -86,7 +87,7 @@ class PersonMiddleware(BaseMiddleware):
                 await event.answer(_("Please write to me in a private chat."))
 
     async def _banned(self, event: TelegramObject) -> None:
-        text = _("Your account is suspended. Please contact the shop's support.")
+        text = texts.account_suspended()
         if isinstance(event, PreCheckoutQuery):  # refuse before Telegram takes the Stars
             await event.answer(ok=False, error_message=text)
         elif isinstance(event, CallbackQuery):

@@ -8,7 +8,6 @@ Telegram for them alone.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,31 +15,19 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, TelegramObject, User
 
 from shop.i18n import _
+from shop.rate_limit import RateBuckets
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-MEMORY = 50_000  # people remembered before idle ones are forgotten
 
 
 class ThrottleMiddleware(BaseMiddleware):
     def __init__(self, burst: float = 8, per_second: float = 4, max_wait: float = 5) -> None:
-        self._burst = burst
-        self._rate = per_second
+        self._buckets = RateBuckets(burst, per_second)
         self._max_wait = max_wait
-        self._buckets: dict[int, tuple[float, float]] = {}  # user -> (tokens, updated)
 
     def reserve(self, user_id: int) -> float | None:
         """Seconds this update must wait for its turn, or None to drop it."""
-        now = time.monotonic()
-        tokens, updated = self._buckets.get(user_id, (self._burst, now))
-        tokens = min(self._burst, tokens + (now - updated) * self._rate) - 1
-        wait = max(0.0, -tokens / self._rate)
-        if wait > self._max_wait:
-            return None
-        self._buckets[user_id] = (tokens, now)
-        if len(self._buckets) > MEMORY:
-            full_after = self._burst / self._rate
-            self._buckets = {u: v for u, v in self._buckets.items() if now - v[1] < full_after}
-        return wait
+        return self._buckets.wait(user_id, self._max_wait)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         sender: User | None = data.get("event_from_user")

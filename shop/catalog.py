@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
@@ -120,16 +120,17 @@ def page_count(total: int, size: int = PAGE_SIZE) -> int:
     return max(1, -(-total // size))
 
 
-def clamp_page(page: int, total: int) -> int:
-    return min(max(page, 0), page_count(total) - 1)
+def clamp_page(page: int, total: int, size: int = PAGE_SIZE) -> int:
+    return min(max(page, 0), page_count(total, size) - 1)
 
 
 async def fetch_page(
-    page: int, total: int, fetch: Callable[[int, int], Awaitable[list[T]]]
+    page: int, total: int, fetch: Callable[[int, int], Awaitable[list[T]]], size: int = PAGE_SIZE
 ) -> Page[T]:
-    """Page `page` (clamped to what exists) of `total` items; fetch(offset, limit) reads it."""
-    page = clamp_page(page, total)
-    return Page(await fetch(page * PAGE_SIZE, PAGE_SIZE), page, page_count(total), total)
+    """Page `page` (clamped to what exists) of `total` items, `size` a page (the chat's 8; the
+    Mini App's longer lists); fetch(offset, limit) reads it."""
+    page = clamp_page(page, total, size)
+    return Page(await fetch(page * size, size), page, page_count(total, size), total)
 
 
 class QueryProblem(Enum):
@@ -431,37 +432,59 @@ class Catalog:
         else:
             await self._repository.set_service_hidden(target.id, hidden)
 
-    async def categories(self, page: int) -> Page[Category]:
+    async def categories(self, page: int, size: int = PAGE_SIZE) -> Page[Category]:
         total = await self._repository.count_categories()
-        return await fetch_page(page, total, self._repository.categories)
+        return await fetch_page(page, total, self._repository.categories, size)
 
     async def category(self, category_id: int) -> Category | None:
         category = await self._repository.category(category_id)
         return category if category is not None and not category.hidden else None
 
-    async def services(self, category: Category, page: int) -> Page[ServiceRecord]:
+    async def services(
+        self, category: Category, page: int, size: int = PAGE_SIZE
+    ) -> Page[ServiceRecord]:
         return await fetch_page(
-            page, category.service_count, partial(self._repository.services_in, category.id)
+            page, category.service_count, partial(self._repository.services_in, category.id), size
         )
 
-    async def search(self, query: str, page: int) -> Page[ServiceRecord]:
+    async def search(self, query: str, page: int, size: int = PAGE_SIZE) -> Page[ServiceRecord]:
         """Visible services with every word of the query in their name, best first; a number
         also finds the service with that id, first. Raises BadQuery (see search_terms)."""
         terms = search_terms(query)
         page = max(page, 0)
-        found = await self._repository.search(terms, page * PAGE_SIZE, PAGE_SIZE)
+        found = await self._repository.search(terms, page * size, size)
         if found.total and not found.items:  # past the end (an old button): the last page
-            page = clamp_page(page, found.total)
-            found = await self._repository.search(terms, page * PAGE_SIZE, PAGE_SIZE)
+            page = clamp_page(page, found.total, size)
+            found = await self._repository.search(terms, page * size, size)
         total = found.total
-        return Page(list(found.items), clamp_page(page, total), page_count(total), total)
+        return Page(
+            list(found.items), clamp_page(page, total, size), page_count(total, size), total
+        )
 
     async def offer(self, service_id: int) -> Offer | None:
         """The service with our price, or None when it is unknown, hidden or sold nowhere."""
         service = await self._repository.service(service_id)
         if service is None or not service.orderable:
             return None
-        routes = await self.selling_routes(service_id)
+        return await self._offer_of(service, await self.selling_routes(service_id))
+
+    async def offers(self, services: Sequence[ServiceRecord]) -> dict[int, Offer]:
+        """The offers of a page of services (those sold now), their routes read at once: what
+        a list priced row by row costs in one read (the Mini App's lists)."""
+        wanted = tuple(service.id for service in services if service.orderable)
+        routed = await self._repository.routes_of(wanted) if wanted else {}
+        currency = await self.currency()
+        offers = {}
+        for service in services:
+            if service.id in routed:
+                routing, records = routed[service.id]
+                offer = await self._offer_of(service, self._selling(routing, records, currency))
+                if offer is not None:
+                    offers[service.id] = offer
+        return offers
+
+    async def _offer_of(self, service: ServiceRecord, routes: tuple[Route, ...]) -> Offer | None:
+        """The service as its first selling route sells it, priced by its markup rule."""
         if not routes:
             return None
         first = routes[0]
@@ -483,9 +506,14 @@ class Catalog:
         """The routes that sell now (panel on, rate known, service listed), in the order they
         are tried: the routes' own, or cheapest first."""
         routing = await self._repository.routing(service_id)
-        currency = await self.currency()
+        records = await self._repository.routes(service_id)
+        return self._selling(routing, records, await self.currency())
+
+    def _selling(
+        self, routing: str, records: Sequence[RouteRecord], currency: str
+    ) -> tuple[Route, ...]:
         routes = []
-        for record in await self._repository.routes(service_id):
+        for record in records:
             selling = self.selling_panel(record.panel, currency) if record.listed else None
             if selling is not None:
                 routes.append(route_from(record, *selling))

@@ -5,10 +5,12 @@ Customer texts go through gettext in the person's language; admin alerts stay En
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from shop.formatting import format_money, format_number, quote
 from shop.i18n import _, in_language
+from storage.payments import Payment, PaymentStatus
 
 
 def topup_credited(
@@ -176,3 +178,102 @@ def admin_invoice_not_ours(invoice_id: int, amount: Decimal, currency: str, why:
 
 def admin_method_hidden(method: str, reason: str) -> str:
     return f"⚠️ {method} top-ups are hidden from customers: {reason}"
+
+
+# ---- what a person reads when they start a top-up (the chat, the Mini App) ----------------------
+
+
+def invoice_title() -> str:
+    return _("Balance top-up")
+
+
+def invoice_description(money: str) -> str:
+    return _("{amount} added to your balance in this bot.").format(amount=money)
+
+
+def invoice_label(money: str) -> str:
+    return _("Top-up {amount}").format(amount=money)
+
+
+def invoice_refused() -> str:
+    return _("⚠️ Telegram did not accept this invoice. Please try a smaller amount.")
+
+
+def method_unavailable() -> str:
+    return _("⚠️ This way of paying is not available now. Please choose another.")
+
+
+def crypto_not_opened() -> str:
+    return _(
+        "⚠️ Crypto Pay did not open the invoice, so nothing can be paid yet. "
+        "Please try again in a minute."
+    )
+
+
+def crypto_invoice_text(payment: Payment, assets: Sequence[str]) -> str:
+    money = format_money(payment.amount, payment.currency)
+    text = _(
+        "💎 <b>Invoice {code}</b>: {amount}\n\nPay it in @CryptoBot with {assets} within "
+        "{minutes} minutes. Your balance is credited as soon as it is paid; this chat will say so."
+    ).format(
+        code=payment.code,
+        amount=money,
+        assets=", ".join(assets),
+        minutes=format_number(max(1, ((payment.expires_at or 0) - payment.created_at) // 60)),
+    )
+    if payment.pay_currency != payment.currency:
+        text += "\n" + _("Invoice amount: {amount}.").format(
+            amount=format_money(payment.pay_amount, payment.pay_currency)
+        )
+    return text
+
+
+def crypto_pay_label(payment: Payment) -> str:
+    return _("💎 Pay {amount}").format(amount=format_money(payment.amount, payment.currency))
+
+
+def bank_transfer_text(payment: Payment, bank: str, account: str, name: str) -> str:
+    return _(
+        "🏦 <b>Bank transfer {code}</b>: {amount}\n\n"
+        "Scan the QR code in your bank app, or transfer by hand:\n"
+        "Bank: {bank}\nAccount: <code>{account}</code>\nName: {name}\n"
+        "Amount: <code>{vnd}</code> VND\nDescription: <code>{code}</code>\n\n"
+        "Keep the code {code} in the description. What you transfer is what is credited, "
+        "automatically, within a few minutes; this chat will say so."
+    ).format(
+        code=payment.code,
+        amount=format_money(payment.amount, payment.currency),
+        bank=quote(bank),
+        account=quote(account),
+        name=quote(name),
+        vnd=int(payment.pay_amount),
+    )
+
+
+def manual_request_text(payment: Payment, instructions: str) -> str:
+    return _(
+        "💳 <b>Top-up {code}</b>: {amount}\n\n{instructions}\n\n"
+        "Write the reference <code>{code}</code> in the transfer's comment if you can. "
+        "Then send here a photo of the receipt (or a text with the transfer's details)."
+    ).format(
+        code=payment.code,
+        amount=format_money(payment.amount, payment.currency),
+        instructions=quote(instructions),
+    )
+
+
+def proof_taken(payment: Payment) -> str:
+    return _(
+        "✅ Thank you! Your proof for {code} is with the shop's admins. "
+        "This chat will tell you when they decide."
+    ).format(code=payment.code)
+
+
+def request_closed(payment: Payment | None) -> str:
+    if payment is not None and payment.status is PaymentStatus.REVIEW:
+        return _("The proof for {code} was sent already: the admins will decide soon.").format(
+            code=payment.code
+        )
+    if payment is not None:
+        return _("The top-up {code} is closed.").format(code=payment.code)
+    return _("This top-up is closed.")

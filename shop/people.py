@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import partial
 
 from shop.books import Books
-from shop.catalog import Page, fetch_page
+from shop.catalog import PAGE_SIZE, Page, fetch_page
 from storage.ledger import LedgerEntry
 from storage.orders import OrderRecord, Stage
 from storage.users import User
@@ -48,9 +48,11 @@ class People:
         """The last balance movements, newest first."""
         return await self._books.ledger.history(user_id, limit)
 
-    async def orders_page(self, user_id: int, page: int) -> Page[OrderRecord]:
+    async def orders_page(
+        self, user_id: int, page: int, size: int = PAGE_SIZE
+    ) -> Page[OrderRecord]:
         total = await self._books.orders.count_for_user(user_id)
-        return await fetch_page(page, total, partial(self._books.orders.for_user, user_id))
+        return await fetch_page(page, total, partial(self._books.orders.for_user, user_id), size)
 
     async def recent_orders(self, user_id: int, limit: int) -> list[OrderRecord]:
         return await self._books.orders.for_user(user_id, 0, limit)

@@ -21,7 +21,7 @@ from functools import partial
 from provider.errors import PanelError
 from provider.models import Product
 from shop.books import Books
-from shop.catalog import Catalog, Page, fetch_page
+from shop.catalog import PAGE_SIZE, Catalog, Page, fetch_page
 from shop.checkout import (
     AlreadyPlaced,
     Bill,
@@ -168,16 +168,18 @@ class Products:
 
     # ---- customers ----------------------------------------------------------------------------
 
-    async def categories(self, page: int) -> Page[Category]:
+    async def categories(self, page: int, size: int = PAGE_SIZE) -> Page[Category]:
         total = await self._repository.count_categories()
-        return await fetch_page(page, total, self._repository.categories)
+        return await fetch_page(page, total, self._repository.categories, size)
 
     async def category(self, category_id: int) -> Category | None:
         return await self._repository.category(category_id)
 
-    async def products(self, category: Category, page: int) -> Page[ProductRecord]:
+    async def products(
+        self, category: Category, page: int, size: int = PAGE_SIZE
+    ) -> Page[ProductRecord]:
         return await fetch_page(
-            page, category.service_count, partial(self._repository.products_in, category.id)
+            page, category.service_count, partial(self._repository.products_in, category.id), size
         )
 
     async def selling_routes(self, product_id: int) -> list[ProductRoute]:

@@ -30,6 +30,11 @@ def stage_label(stage: Stage) -> str:
     return labels[stage]
 
 
+def account_suspended() -> str:
+    """What a banned person reads, wherever they knock (the chat, the Mini App)."""
+    return _("Your account is suspended. Please contact the shop's support.")
+
+
 def credited(
     amount: Decimal, balance: Decimal, currency: str, note: str, language: str | None
 ) -> str:

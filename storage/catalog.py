@@ -7,6 +7,7 @@ memory until the next such change: every customer's menu is the same few reads.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -311,6 +312,29 @@ class CatalogRepository(Remembering):
             (service_id,),
         )
         return [RouteRecord.from_row(row) for row in rows]
+
+    @remembered
+    async def routes_of(
+        self, service_ids: tuple[int, ...]
+    ) -> dict[int, tuple[str, list[RouteRecord]]]:
+        """`routing` and `routes` of many services in one read: id -> (routing, routes); a
+        service without a route is left out."""
+        rows = await self._db.fetchall(
+            f"""SELECT r.service_id AS routed_service, s.routing,
+                       r.panel AS route_panel, r.panel_service_id AS route_service_id,
+                       ps.service_id, {ROUTE_COLUMNS}
+                FROM routes r JOIN services s ON s.id = r.service_id
+                LEFT JOIN panel_services ps
+                    ON ps.panel = r.panel AND ps.service_id = r.panel_service_id
+                WHERE r.service_id IN (SELECT value FROM json_each(?))
+                ORDER BY r.service_id, r.position""",
+            (json.dumps(service_ids),),
+        )
+        found: dict[int, tuple[str, list[RouteRecord]]] = {}
+        for row in rows:
+            entry = found.setdefault(row["routed_service"], (row["routing"] or "ordered", []))
+            entry[1].append(RouteRecord.from_row(row))
+        return found
 
     @remembered
     async def routed_panels(self) -> frozenset[str]:

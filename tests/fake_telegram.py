@@ -75,6 +75,7 @@ _JSON_FIELDS = frozenset(
         "reply_parameters",
         "media",
         "suggested_tip_amounts",
+        "menu_button",
     }
 )
 _INT_FIELDS = frozenset(
@@ -443,6 +444,17 @@ def validate_reply_markup(markup: Any) -> None:
                 raise bad_request("BUTTON_DATA_INVALID")
             if len(button) < 2:  # text alone is not an inline button
                 raise bad_request("text buttons are unallowed in the inline keyboard")
+            web_app = button.get("web_app")
+            if web_app is not None and not https_url(web_app.get("url")):
+                raise bad_request(
+                    f"inline keyboard button Web App URL {web_app.get('url')!r} is invalid: "
+                    "Only HTTPS links are allowed"
+                )
+
+
+def https_url(url: object) -> bool:
+    """What Telegram takes as a Mini App's address: https only."""
+    return isinstance(url, str) and url.startswith("https://") and len(url) > len("https://")
 
 
 def decode_field(name: str, value: str) -> Any:
@@ -503,6 +515,10 @@ class FakeTelegram:
         self._open_callbacks: set[str] = set()
         self._open_pre_checkouts: set[str] = set()
         self._charges: dict[str, bool] = {}  # telegram_payment_charge_id -> refunded
+        # The bot's default menu button (setChatMenuButton without chat_id), and the invoice
+        # links createInvoiceLink made: link -> the invoice it opens (payload, currency, total).
+        self.menu_button: dict[str, Any] = {"type": "default"}
+        self.invoice_links: dict[str, dict[str, Any]] = {}
         self._file_ids = itertools.count(1)
         self._persons: dict[int, Person] = {}
         self._changes = Changes()
@@ -538,6 +554,9 @@ class FakeTelegram:
             "sendinvoice": self._send_invoice,
             "answerprecheckoutquery": self._answer_pre_checkout_query,
             "refundstarpayment": self._refund_star_payment,
+            "setchatmenubutton": self._set_chat_menu_button,
+            "getchatmenubutton": self._get_chat_menu_button,
+            "createinvoicelink": self._create_invoice_link,
             "close": self._true,
             "logout": self._true,
         }
@@ -1094,6 +1113,45 @@ class FakeTelegram:
             "total_amount": sum(int(price["amount"]) for price in prices),
         }
         return self._new_message(chat, invoice=invoice, reply_markup=params.get("reply_markup"))
+
+    async def _set_chat_menu_button(self, params: Params) -> bool:
+        """Only the default button (no chat_id) is kept: the shop sets no per-chat one."""
+        button = params.get("menu_button") or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in {"default", "commands", "web_app"}:
+            raise bad_request("BUTTON_TYPE_INVALID")
+        if kind == "web_app":
+            web_app = button.get("web_app") or {}
+            if not button.get("text"):
+                raise bad_request("BUTTON_TEXT_INVALID")
+            if not https_url(web_app.get("url")):
+                raise bad_request("BUTTON_URL_INVALID")
+        if params.get("chat_id") is None:
+            self.menu_button = button
+        return True
+
+    async def _get_chat_menu_button(self, params: Params) -> dict[str, Any]:
+        return self.menu_button
+
+    async def _create_invoice_link(self, params: Params) -> str:
+        """As sendInvoice checks it (Stars: one price, currency XTR); the link opens it."""
+        prices = params.get("prices") or []
+        currency = _required(params, "currency")
+        if not prices or (currency == "XTR" and len(prices) != 1):
+            raise bad_request("CURRENCY_TOTAL_AMOUNT_INVALID")
+        title, description = _required(params, "title"), _required(params, "description")
+        payload = str(_required(params, "payload"))
+        if len(title) > 32 or len(description) > 255 or len(payload.encode()) > 128:
+            raise bad_request("INVOICE_FIELD_INVALID")
+        link = f"https://t.me/$invoice{len(self.invoice_links) + 1}"
+        self.invoice_links[link] = {
+            "title": title,
+            "description": description,
+            "payload": payload,
+            "currency": currency,
+            "total_amount": sum(int(price["amount"]) for price in prices),
+        }
+        return link
 
     async def _answer_pre_checkout_query(self, params: Params) -> bool:
         query_id = str(_required(params, "pre_checkout_query_id"))

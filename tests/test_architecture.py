@@ -2,9 +2,9 @@
 rules never import aiogram, aiogram's internals are touched in one module only, and the
 simulators stay out of the bot.
 
-    bot (composition root, Telegram plumbing) -> handlers -> shop -> storage, provider,
-    payments_api (outside payment systems: clients and formats), webio (reading a web request:
-    every door's body, bounded)
+    bot (composition root, Telegram plumbing) -> handlers, miniapp (the front doors) -> shop
+    -> storage, provider, payments_api (outside payment systems: clients and formats), webio
+    (reading a web request: every door's body, bounded)
 
     simulators (stand-ins for the panel, Crypto Pay and SePay) <- bot/demo.py, bench, chaos, tests
 """
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {
     "bot": 3,
     "handlers": 2,
+    "miniapp": 2,
     "shop": 1,
     "storage": 0,
     "provider": 0,
@@ -37,7 +38,7 @@ SIMULATOR_USERS = {"bot.demo", "bench", "chaos", "tests"}
 # The panel simulator takes nothing of provider/: it is a second, independent reading of the API.
 SIMULATORS_MAY_IMPORT = {"simulators", "payments_api"}
 # The front doors: what a person or a reseller talks to. They call the shop's services.
-FRONT_DOORS = ("handlers",)
+FRONT_DOORS = ("handlers", "miniapp")
 REPOSITORY = re.compile(r"(Repository|Ledger|Database|Transaction|Books)$")
 
 

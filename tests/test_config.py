@@ -89,3 +89,21 @@ def test_a_bad_webhook_secret_is_named_not_echoed(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "WEBHOOK_SECRET" in result.stderr and "has space" not in result.stderr
+
+
+def test_the_mini_app_is_on_with_an_https_public_url_and_a_web_server() -> None:
+    def settings(**values: object) -> Settings:
+        return Settings(_env_file=None, bot_token="1:x", **values)  # type: ignore[arg-type]
+
+    on = settings(public_url="https://shop.example/", web_port=8080)
+    assert on.miniapp_url == "https://shop.example/app/" and on.miniapp_off_because is None
+    by_webhook = settings(webhook_url="https://bot.example")
+    assert by_webhook.miniapp_url == "https://bot.example/app/"
+    plain = settings(public_url="http://shop.example", web_port=8080)
+    assert plain.miniapp_url == "" and "https://" in (plain.miniapp_off_because or "")
+    no_server = settings(public_url="https://shop.example")
+    assert no_server.miniapp_url == "" and "WEB_PORT" in (no_server.miniapp_off_because or "")
+    assert settings().miniapp_off_because is not None
+    assert settings().webapp_auth_max_age == 86_400
+    with pytest.raises(ValueError):
+        settings(webapp_auth_max_age=0)

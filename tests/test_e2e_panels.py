@@ -289,6 +289,29 @@ async def test_cheapest_routing_converts_rates_and_skips_what_is_off(
     assert offer.unit_price == Decimal("1.365")
 
 
+async def test_a_list_prices_each_service_as_its_card_does(shop: ShopBot, farm: Farm) -> None:
+    """Catalog.offers (a page read at once, the Mini App's lists) equals Catalog.offer for each
+    service, whatever its routes: several panels, cheapest first, a rate, a panel off."""
+    catalog = shop.app.catalog
+    await with_backup(shop, farm)
+    await shop.admin.send(f"/panel add vnd {farm.vnd.url} {VND_KEY}")
+    await shop.expect(shop.admin, "Panel vnd added")
+    await shop.ask(shop.admin, "/route 1 main:1 backup:101 vnd:1")
+    await shop.ask(shop.admin, "/route 1 cheapest")
+    await shop.ask(shop.admin, "/route 4 backup:102 main:4")
+    for step in ("/panel rate vnd 0.00004", "/panel off vnd", "/panel off backup"):
+        await shop.ask(shop.admin, step)
+        listed = []
+        for page in range(await catalog.count_services() // 8 + 1):
+            categories = await catalog.categories(page)
+            for category in categories.items:
+                listed += (await catalog.services(category, 0, 100)).items
+        offers = await catalog.offers(listed)
+        assert len(offers) > 30 and 1 in offers and 4 in offers
+        for service in listed:
+            assert offers.get(service.id) == await catalog.offer(service.id), (step, service.id)
+
+
 # ---- following orders on two panels -------------------------------------------------------------
 
 

@@ -19,7 +19,11 @@ from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LabeledPrice,
+    MenuButtonDefault,
+    MenuButtonWebApp,
     Message,
+    WebAppInfo,
 )
 from aiohttp import ClientSession, web
 
@@ -388,3 +392,35 @@ async def test_webhook_posts_in_order_with_the_secret_and_retries(fake: FakeTele
         assert [update["message"]["text"] for update in body["result"]] == ["third"]
     finally:
         await runner.cleanup()
+
+
+async def test_menu_button_invoice_links_and_web_app_buttons(running: Running) -> None:
+    """What the Mini App needs of the Bot API: a menu button opening it (https only), an
+    invoice link for Stars, inline web_app buttons (https only)."""
+    bot, fake = running.bot, running.fake
+    app = WebAppInfo(url="https://shop.example/app/")
+    assert await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(text="Shop", web_app=app))
+    current = await bot.get_chat_menu_button()
+    assert isinstance(current, MenuButtonWebApp) and current.web_app.url == app.url
+    with pytest.raises(TelegramBadRequest, match="BUTTON_URL_INVALID"):
+        insecure = WebAppInfo(url="http://shop.example/app/")
+        await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(text="Shop", web_app=insecure))
+    assert await bot.set_chat_menu_button(menu_button=MenuButtonDefault())
+    assert isinstance(await bot.get_chat_menu_button(), MenuButtonDefault)
+    link = await bot.create_invoice_link(
+        title="Top-up", description="10 USD", payload="topup:7", currency="XTR",
+        prices=[LabeledPrice(label="Top-up", amount=500)],
+    )  # fmt: skip
+    assert fake.invoice_links[link]["payload"] == "topup:7"
+    assert fake.invoice_links[link]["total_amount"] == 500
+    with pytest.raises(TelegramBadRequest, match="CURRENCY_TOTAL_AMOUNT_INVALID"):
+        await bot.create_invoice_link(
+            title="x", description="y", payload="z", currency="XTR",
+            prices=[LabeledPrice(label="a", amount=1), LabeledPrice(label="b", amount=1)],
+        )  # fmt: skip
+    ann = fake.person(user_id=4242, first_name="Ann")
+    button = InlineKeyboardButton(text="Open", web_app=WebAppInfo(url="http://x.example/"))
+    with pytest.raises(TelegramBadRequest, match="Only HTTPS links are allowed"):
+        await bot.send_message(
+            ann.chat_id, "hi", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]])
+        )

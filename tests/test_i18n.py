@@ -29,7 +29,7 @@ from shop.i18n import (
 from shop.order_input import InputError, parse_quantity
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("bot", "handlers", "shop")  # what `make i18n` extracts from
+SOURCES = ("bot", "handlers", "miniapp", "shop")  # what `make i18n` extracts from
 # The same keywords as `make i18n`: _ , ngettext:1,2 , __ , N_ (and Babel's defaults).
 KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "ngettext": (1, 2), "__": None, "N_": None}
 # Every catalog is checked, so a new language needs no change here.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router, html
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -12,31 +12,12 @@ from handlers.callbacks import MenuCb
 from handlers.common import show
 from shop.formatting import format_money
 from shop.i18n import _
+from shop.order_texts import movement
 from shop.services import Services
 from storage.ledger import LedgerEntry
 from storage.users import User
 
 HISTORY_ROWS = 10
-
-
-def describe(entry: LedgerEntry) -> str:
-    what = {
-        "credit": _("Top-up"),
-        "debit": _("Adjustment"),
-        "order": _("Order #{ref}"),
-        "refund": _("Refund for order #{ref}"),
-        "topup": _("Top-up in Telegram Stars"),
-        "topup_crypto": _("Top-up in crypto"),
-        "topup_bank": _("Top-up by bank transfer"),
-        "topup_manual": _("Top-up by card transfer"),
-        "topup_refund": _("Stars payment refunded"),
-        "topup_refund_reverted": _("Stars refund cancelled"),
-        "promo": _("Promo code"),
-        "referral": _("Invitation reward"),
-        "referral_reversed": _("Invitation reward taken back (refund)"),
-        "referral_restored": _("Invitation reward returned"),
-    }.get(entry.kind, entry.kind)
-    return what.format(ref=html.quote(entry.reference))
 
 
 def balance_text(
@@ -48,7 +29,7 @@ def balance_text(
         for entry in entries:
             sign = "+" if entry.amount > 0 else "−"
             amount = format_money(abs(entry.amount), currency)
-            lines.append(f"{sign}{amount} · {describe(entry)}")
+            lines.append(f"{sign}{amount} · {movement(entry)}")
     else:
         lines += ["", _("No movements yet.")]
     if several_methods:

@@ -17,23 +17,14 @@ from handlers import keyboards
 from handlers.common import cancel_markup, interim, show
 from handlers.middlewares import answer_now
 from shop.checkout import (
-    AlreadyPlaced,
     Bill,
     Draft,
-    Held,
-    NotEnoughBalance,
-    OutOfStock,
-    Placed,
-    PlaceResult,
     PriceChanged,
-    Refused,
     Seller,
-    ServiceGone,
 )
-from shop.dripfeed import dripfeed_lines
-from shop.formatting import format_money, format_number, quote
-from shop.i18n import _, ngettext
-from shop.order_input import InputError, Problem
+from shop.i18n import _
+from shop.order_form import BadInput
+from shop.order_texts import not_enough_text, result_text
 from shop.services import Services
 from storage.users import User
 
@@ -137,107 +128,9 @@ async def stale_confirm_text(services: Services, person: User, draft_key: str) -
 # ---- words shared by both flows -----------------------------------------------------------------
 
 
-def problem_text(error: InputError) -> str:
-    low, high = format_number(error.minimum), format_number(error.maximum)
-    lines_sent = ngettext(
-        "You sent {count} line; send from {min} to {max}, one per line.",
-        "You sent {count} lines; send from {min} to {max}, one per line.",
-        int(error.details.get("count", "0")),
-    )
-    texts = {
-        Problem.NOT_TEXT: _("Please send text."),
-        Problem.NOT_A_LINK: _(
-            "That is not a link. Send a full link starting with https://, "
-            "e.g. https://www.youtube.com/watch?v=..."
-        ),
-        Problem.LINK_TOO_LONG: _("That link is too long (at most {max} characters)."),
-        Problem.NOT_A_NUMBER: _("Send the quantity as a whole number from {min} to {max}."),
-        Problem.NOT_WHOLE: _("The quantity must be a whole number from {min} to {max}."),
-        Problem.NOT_POSITIVE: _("The quantity must be positive: from {min} to {max}."),
-        Problem.TOO_SMALL: _("That is below the minimum. Send a number from {min} to {max}."),
-        Problem.TOO_LARGE: _("That is above the maximum. Send a number from {min} to {max}."),
-        Problem.TOO_FEW_LINES: lines_sent,
-        Problem.TOO_MANY_LINES: lines_sent,
-        Problem.LINE_TOO_LONG: _("One of the lines is too long (at most {limit} characters)."),
-        Problem.CONTROL_CHARACTER: _(
-            "One of the lines has invisible control characters. Please type it again."
-        ),
-    }
-    # Counts and limits read like every other number: 1,501 lines.
-    details = {k: format_number(int(v)) if v.isdigit() else v for k, v in error.details.items()}
-    return "⚠️ " + texts[error.problem].format(min=low, max=high, **details)
-
-
-def bill_lines(bill: Bill) -> list[str]:
-    """The money part of a confirm card: price, balance now and after."""
-    money = bill.currency
-    return [
-        _("Price: <b>{price}</b>").format(price=format_money(bill.price, money)),
-        _("Your balance: {balance}").format(balance=format_money(bill.balance, money)),
-        _("Balance after: {after}").format(after=format_money(bill.balance_after, money)),
-    ]
-
-
-def not_enough_text(bill: Bill) -> str:
-    return _(
-        "❌ Not enough balance.\nPrice: {price}\nYour balance: {balance}\n"
-        "Missing: <b>{missing}</b>\n\nTop up your balance (see 💰 Balance) and try again."
-    ).format(
-        price=format_money(bill.price, bill.currency),
-        balance=format_money(bill.balance, bill.currency),
-        missing=format_money(bill.missing, bill.currency),
-    )
-
-
-def result_text(result: PlaceResult | OutOfStock) -> str:
-    match result:
-        case Placed(order=order, currency=currency) if order.runs and order.interval:
-            return _(
-                "✅ <b>Order #{id} placed.</b>\n{service}\n{dripfeed}\nPaid: {price}\n\n"
-                "I will tell you when it is done. Follow it in 📦 My orders."
-            ).format(
-                id=order.id,
-                service=quote(order.service_name),
-                dripfeed="\n".join(dripfeed_lines(order.quantity, order.runs, order.interval)),
-                price=format_money(order.price, currency),
-            )
-        case Placed(order=order, currency=currency):
-            return _(
-                "✅ <b>Order #{id} placed.</b>\n{service}\nQuantity: {quantity}\nPaid: {price}\n\n"
-                "I will tell you when it is done. Follow it in 📦 My orders."
-            ).format(
-                id=order.id,
-                service=quote(order.service_name),
-                quantity=format_number(order.quantity),
-                price=format_money(order.price, currency),
-            )
-        case Refused(order=order, provider_out_of_funds=True):
-            return _(
-                "❌ Order #{id} could not be placed: the shop cannot take orders right now. "
-                "Please try again later.\nYour money is back on your balance."
-            ).format(id=order.id)
-        case Refused(order=order, service_unavailable=True):
-            return _(
-                "❌ Order #{id} could not be placed: this service is not available right now. "
-                "Please try again later or choose another one.\nYour money is back on your balance."
-            ).format(id=order.id)
-        case Refused(order=order, reason=reason):
-            return _(
-                "❌ The provider refused order #{id}: {reason}\nYour money is back on your balance."
-            ).format(id=order.id, reason=quote(reason))
-        case Held(order=order):
-            return _(
-                "⏳ Order #{id} is being checked: the provider did not answer clearly. "
-                "Your money is held, not lost; we will confirm or refund it soon."
-            ).format(id=order.id)
-        case NotEnoughBalance(quote=bill):
-            return not_enough_text(bill)
-        case ServiceGone():
-            return _("This service is no longer available. Nothing was charged.")
-        case AlreadyPlaced(order=order):
-            return _("This order was already placed: #{id}.").format(id=order.id)
-        case OutOfStock():
-            return _("Sorry, this product has just sold out. Nothing was charged.")
+def warning(bad: BadInput) -> str:
+    """A bad input as the chat says it (the words are shop/order_form.py's)."""
+    return "⚠️ " + bad.text
 
 
 async def not_text(message: Message, state: FSMContext) -> None:

@@ -18,14 +18,14 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import DripModeCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
-from handlers.customer.checkout import not_text
+from handlers.customer.checkout import not_text, warning
 from handlers.customer.ordering import SERVICE_ORDER, DraftOnSale, ask_confirm, draft_gone, prompt
 from handlers.states import Ordering
 from shop.catalog import Offer
-from shop.dripfeed import MAX_INTERVAL, MAX_RUNS, MIN_INTERVAL, MIN_RUNS, max_runs
+from shop.dripfeed import MAX_INTERVAL, MIN_INTERVAL, MIN_RUNS
 from shop.formatting import format_number
 from shop.i18n import _
-from shop.order_input import InputError, Problem, parse_quantity
+from shop.order_form import BadInput, check_interval, check_runs, dripfeed_refusal, runs_limit
 from shop.service_drafts import OrderDraft
 from shop.services import Services
 from storage.users import User
@@ -44,59 +44,6 @@ def interval_prompt() -> str:
     return _(
         "How many minutes between runs? Send a whole number from {min} to {max} (24 hours)."
     ).format(min=format_number(MIN_INTERVAL), max=format_number(MAX_INTERVAL))
-
-
-def runs_problem(error: InputError, limit: int) -> str:
-    texts = {
-        Problem.NOT_WHOLE: _("The number of runs must be a whole number from {min} to {max}."),
-        Problem.NOT_POSITIVE: _("Drip-feed needs at least {min} runs: send from {min} to {max}."),
-        Problem.TOO_SMALL: _("Drip-feed needs at least {min} runs: send from {min} to {max}."),
-        Problem.TOO_LARGE: _("That is too many runs: send a number from {min} to {max}."),
-    }
-    text = texts.get(
-        error.problem, _("Send the number of runs as a whole number from {min} to {max}.")
-    )
-    return "⚠️ " + text.format(min=format_number(MIN_RUNS), max=format_number(limit))
-
-
-def total_too_large(quantity: int, runs: int, maximum: int, limit: int) -> str:
-    return "⚠️ " + _(
-        "{runs} runs × {quantity} = {total}: more than this service's maximum of {max} in all. "
-        "Send at most {limit} runs."
-    ).format(
-        runs=format_number(runs),
-        quantity=format_number(quantity),
-        total=format_number(runs * quantity),
-        max=format_number(maximum),
-        limit=format_number(limit),
-    )
-
-
-def interval_problem(error: InputError) -> str:
-    texts = {
-        Problem.NOT_WHOLE: _("The interval must be whole minutes, from {min} to {max}."),
-        Problem.NOT_POSITIVE: _("The interval must be at least {min} minute: send {min} to {max}."),
-        Problem.TOO_SMALL: _("The interval must be at least {min} minute: send {min} to {max}."),
-        Problem.TOO_LARGE: _("The interval can be at most {max} minutes (24 hours)."),
-    }
-    text = texts.get(
-        error.problem, _("Send the interval in minutes, a whole number from {min} to {max}.")
-    )
-    return "⚠️ " + text.format(min=format_number(MIN_INTERVAL), max=format_number(MAX_INTERVAL))
-
-
-def cannot_split(quantity: int, maximum: int) -> str:
-    return "⚠️ " + _(
-        "Drip-feed needs at least {runs} runs, and {runs} × {quantity} = {total} is more than "
-        "this service's maximum of {max}. Send a smaller quantity per run (at most {most}), "
-        "or choose ⚡ All at once."
-    ).format(
-        runs=format_number(MIN_RUNS),
-        quantity=format_number(quantity),
-        total=format_number(MIN_RUNS * quantity),
-        max=format_number(maximum),
-        most=format_number(maximum // MIN_RUNS),
-    )
 
 
 # ---- the choice: all at once, or drip-feed -----------------------------------------------------
@@ -139,10 +86,10 @@ async def chose_mode(
         chosen = _("⚡ All at once: {quantity}.").format(quantity=format_number(draft.quantity))
         await show(callback, chosen)
         return await ask_confirm(message, state, services, person, draft)
-    limit = max_runs(offer, draft.quantity)
-    if limit < MIN_RUNS:
-        text = cannot_split(draft.quantity, offer.service.max_quantity)
-        return await show(callback, text, keyboards.dripfeed_choice(draft.key))
+    refusal = dripfeed_refusal(offer, draft.quantity)
+    if refusal is not None:
+        return await show(callback, "⚠️ " + refusal, keyboards.dripfeed_choice(draft.key))
+    limit = runs_limit(offer, draft.quantity)
     await SERVICE_ORDER.save(state, draft, Ordering.runs)
     await show(callback, "💧 " + runs_prompt(draft.quantity, limit), await cancel_markup(state))
 
@@ -151,15 +98,10 @@ async def chose_mode(
 
 
 async def got_runs(message: Message, state: FSMContext, draft: OrderDraft, offer: Offer) -> None:
-    limit = max(max_runs(offer, draft.quantity), MIN_RUNS)
     try:
-        runs = parse_quantity(message.text, MIN_RUNS, MAX_RUNS)
-    except InputError as error:
-        return await prompt(message, state, runs_problem(error, limit))
-    if runs > limit:
-        maximum = offer.service.max_quantity
-        return await prompt(message, state, total_too_large(draft.quantity, runs, maximum, limit))
-    draft.runs = runs
+        draft.runs = check_runs(offer, draft.quantity, message.text)
+    except BadInput as bad:
+        return await prompt(message, state, warning(bad))
     await SERVICE_ORDER.save(state, draft, Ordering.interval)
     await prompt(message, state, interval_prompt())
 
@@ -168,9 +110,9 @@ async def got_interval(
     message: Message, state: FSMContext, services: Services, person: User, draft: OrderDraft
 ) -> None:
     try:
-        draft.interval = parse_quantity(message.text, MIN_INTERVAL, MAX_INTERVAL)
-    except InputError as error:
-        return await prompt(message, state, interval_problem(error))
+        draft.interval = check_interval(message.text)
+    except BadInput as bad:
+        return await prompt(message, state, warning(bad))
     await ask_confirm(message, state, services, person, draft)
 
 

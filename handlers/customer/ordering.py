@@ -17,26 +17,19 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import DraftCb, OrderServiceCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
-from handlers.customer.checkout import (
-    Checkout,
-    bill_lines,
-    not_enough_text,
-    not_text,
-    problem_text,
-    waiting_for_confirm,
-)
+from handlers.customer.checkout import Checkout, not_text, waiting_for_confirm, warning
 from handlers.states import Ordering
 from provider.models import ServiceType
 from shop.catalog import Offer
-from shop.dripfeed import dripfeed_lines, offers_dripfeed
+from shop.dripfeed import offers_dripfeed
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
-from shop.order_input import InputError, parse_lines, parse_link, parse_quantity
+from shop.order_form import BadInput, check_comments, check_link, check_list, check_quantity
+from shop.order_texts import not_enough_text, service_confirm_text
 from shop.service_drafts import OrderDraft, Quote
 from shop.services import Services
 from storage.users import User
 
-MAX_LIST_LINES = 100
 TEXT_STEPS = (
     Ordering.link,
     Ordering.quantity,
@@ -48,42 +41,11 @@ TEXT_STEPS = (
 )
 
 
-def confirm_text(draft: OrderDraft, quote: Quote) -> str:
-    service = quote.offer.service
-    lines = [
-        _("🧾 <b>Check your order</b>"),
-        _("Service: {service}").format(service=html.quote(service.name)),
-        _("Link: {link}").format(link=html.quote(draft.link)),
-    ]
-    if quote.offer.kind is ServiceType.CUSTOM_COMMENTS:
-        lines.append(
-            ngettext(
-                "Comments: {count} comment", "Comments: {count} comments", quote.quantity
-            ).format(count=format_number(quote.quantity))
-        )
-    elif draft.runs and draft.interval:
-        lines += dripfeed_lines(draft.quantity, draft.runs, draft.interval)
-    elif not quote.offer.is_package:
-        lines.append(_("Quantity: {quantity}").format(quantity=format_number(quote.quantity)))
-    if draft.lines and quote.offer.kind is ServiceType.SPECIAL:
-        count = len(draft.lines)
-        lines.append(
-            ngettext("List: {count} line", "List: {count} lines", count).format(
-                count=format_number(count)
-            )
-        )
-    if draft.suggest:
-        lines.append(_("Suggested videos: {count}").format(count=len(draft.suggest)))
-    if draft.search:
-        lines.append(_("Search keywords: {count}").format(count=len(draft.search)))
-    return "\n".join([*lines, "", *bill_lines(quote)])
-
-
 SERVICE_ORDER: Checkout[OrderDraft, Quote] = Checkout(
     data_key="draft",
     model=OrderDraft,
     confirm_step=Ordering.confirm,
-    card_text=confirm_text,
+    card_text=service_confirm_text,
     card_keyboard=keyboards.confirm,
     gone_text=lambda: _("This service is no longer available. Please choose another one."),
 )
@@ -151,9 +113,9 @@ async def got_link(
     offer: Offer,
 ) -> None:
     try:
-        draft.link = parse_link(message.text)
-    except InputError as error:
-        return await prompt(message, state, problem_text(error))
+        draft.link = check_link(message.text)
+    except BadInput as bad:
+        return await prompt(message, state, warning(bad))
     if offer.kind is ServiceType.PACKAGE:
         return await ask_confirm(message, state, services, person, draft)
     if offer.kind is ServiceType.CUSTOM_COMMENTS:
@@ -181,11 +143,11 @@ async def got_quantity(
     offer: Offer,
 ) -> None:
     try:
-        quantity = parse_quantity(
+        quantity = check_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
         )
-    except InputError as error:
-        return await prompt(message, state, problem_text(error))
+    except BadInput as bad:
+        return await prompt(message, state, warning(bad))
     await take_quantity(message, state, services, person, draft, offer, quantity)
 
 
@@ -199,10 +161,10 @@ async def got_quantity_at_choice(
 ) -> None:
     """Text while the drip-feed choice is asked: a new quantity, or a reminder of the choice."""
     try:
-        quantity = parse_quantity(
+        quantity = check_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
         )
-    except InputError:
+    except BadInput:
         text = _("Please choose ⚡ All at once or 💧 Drip-feed above, or send another quantity.")
         await message.answer(text, reply_markup=keyboards.dripfeed_choice(draft.key))
         return None
@@ -255,13 +217,10 @@ async def got_lines(
     """A list step, one item a line: the comments (as many as the service's range allows), the
     Special list, or the Special (1DG) suggested videos, then its search keywords."""
     comments = raw_state == Ordering.comments.state
-    low, high = (1, MAX_LIST_LINES)
-    if comments:
-        low, high = offer.service.min_quantity, offer.service.max_quantity
     try:
-        lines = parse_lines(message.text, low, high)
-    except InputError as error:
-        return await prompt(message, state, problem_text(error))
+        lines = check_comments(offer, message.text) if comments else check_list(message.text)
+    except BadInput as bad:
+        return await prompt(message, state, warning(bad))
     if raw_state == Ordering.suggest.state:
         draft.suggest = lines
         await SERVICE_ORDER.save(state, draft, Ordering.search)

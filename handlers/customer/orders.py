@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from aiogram import F, Router, html
+from aiogram import F, Router
 from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
@@ -21,32 +20,18 @@ from handlers.callbacks import (
     RefreshOrderCb,
 )
 from handlers.common import show
-from provider.errors import PanelError, ProviderError
+from provider.errors import PanelError
 from shop import texts
-from shop.dripfeed import quantity_lines
-from shop.formatting import format_money, format_number
+from shop.formatting import format_number
 from shop.i18n import _, ngettext
 from shop.order_requests import RefillRefused
+from shop.order_texts import STAGE_ICONS, order_card_text, refill_requested
 from shop.services import Services
-from shop.texts import stage_label
-from storage.orders import OrderKind, OrderRecord, Stage
-from storage.refills import RefillRecord, RefillStage
+from storage.orders import OrderKind, OrderRecord
 from storage.users import User
 
 # Buttons of an order card: each names the order by `id`.
 OrderButton = OrderCb | RefreshOrderCb | RefillOrderCb | CancelOrderCb
-
-STAGE_ICONS = {
-    Stage.SUBMITTING: "⏳",
-    Stage.UNCONFIRMED: "⏳",
-    Stage.FAILED: "❌",
-    Stage.PENDING: "🕐",
-    Stage.PROCESSING: "🔄",
-    Stage.IN_PROGRESS: "🔄",
-    Stage.COMPLETED: "✅",
-    Stage.PARTIAL: "⚠️",
-    Stage.CANCELED: "❌",
-}
 
 
 def list_title(order: OrderRecord) -> str:
@@ -89,74 +74,6 @@ async def orders_page(
     callback: CallbackQuery, callback_data: OrdersCb, services: Services, person: User
 ) -> None:
     await show_orders(callback, services, person, callback_data.page)
-
-
-def when(timestamp: int) -> str:
-    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def refill_line(refill: RefillRecord) -> str:
-    states = {
-        RefillStage.PENDING: _("in progress"),
-        RefillStage.IN_PROGRESS: _("in progress"),
-        RefillStage.COMPLETED: _("completed"),
-        RefillStage.REJECTED: _("rejected by the provider"),
-    }
-    return _("♻️ Refill requested {when} — {state}").format(
-        when=when(refill.created_at), state=states[refill.stage]
-    )
-
-
-def cancel_line(order: OrderRecord) -> str | None:
-    """Where the person's cancel request stands, if they made one."""
-    if order.cancel_requested_at is None:
-        return None
-    asked = when(order.cancel_requested_at)
-    if order.cancel_error:
-        return _("✖️ Cancel refused: {reason}").format(reason=html.quote(order.cancel_error))
-    if order.stage in (Stage.CANCELED, Stage.PARTIAL):
-        return _("✖️ Canceled as you asked ({when})").format(when=asked)
-    if order.stage.is_final:
-        return _("✖️ Cancel requested {when}, but the order was finished first").format(when=asked)
-    return _("✖️ Cancel requested {when} — waiting for the provider").format(when=asked)
-
-
-def order_card_text(order: OrderRecord, currency: str, refill: RefillRecord | None = None) -> str:
-    lines = [
-        _("📦 <b>Order #{id}</b>").format(id=order.id),
-        html.quote(order.service_name),
-        _("Link: {link}").format(link=html.quote(order.link))
-        if order.kind is OrderKind.SERVICE
-        else _("Product order"),
-        *quantity_lines(order),
-        _("Price: {price}").format(price=format_money(order.price, currency)),
-        _("Status: {status}").format(
-            status=f"{STAGE_ICONS[order.stage]} {stage_label(order.stage)}"
-        ),
-    ]
-    if order.start_count is not None:
-        lines.append(_("Start count: {count}").format(count=format_number(order.start_count)))
-    if order.remains is not None and order.stage is not Stage.COMPLETED:
-        lines.append(_("Remains: {count}").format(count=format_number(max(order.remains, 0))))
-    if order.refunded > 0:
-        lines.append(_("Refunded: {amount}").format(amount=format_money(order.refunded, currency)))
-    if order.require_text:
-        lines.append(
-            _("Sent: {what}").format(what=f"<code>{html.quote(order.require_text)}</code>")
-        )
-    if order.note:
-        lines.append(_("Note: {note}").format(note=html.quote(order.note)))
-    if order.stage is Stage.FAILED and order.error:
-        # The panel's "not enough funds" is about the shop's own panel account, not theirs.
-        reason = (
-            _("the shop cannot take orders right now")
-            if ProviderError(order.error).is_out_of_funds
-            else order.error
-        )
-        lines.append(_("Reason: {reason}").format(reason=html.quote(reason)))
-    lines.append(_("Placed: {when}").format(when=when(order.created_at)))
-    requests = [refill_line(refill) if refill else None, cancel_line(order)]
-    return "\n".join(lines + [line for line in requests if line])
 
 
 class OwnOrder(Filter):
@@ -226,7 +143,7 @@ async def refill_order(
     if isinstance(result, RefillRefused):
         callback_answer.text = result.reason
         return
-    callback_answer.text = _("Refill requested. I will tell you when it is done.")
+    callback_answer.text = refill_requested()
 
 
 def create_router() -> Router:

@@ -17,13 +17,15 @@ from handlers.callbacks import ManualProofCb, PayAmountCb, PayMethodCb
 from handlers.common import NOT_A_COMMAND, interim, show
 from handlers.states import PayInput
 from payments_api import vietqr
+from shop import payment_texts
 from shop.crypto_topups import NotOpened
 from shop.formatting import format_money, format_number
 from shop.i18n import _
 from shop.manual_topups import MAX_PROOF_TEXT, ProofTaken
+from shop.order_form import BadInput
 from shop.pricing import parse_amount
 from shop.services import Services
-from shop.topups import Limits
+from shop.topup_input import check_method_amount, range_text
 from storage.payments import Method, Payment, PaymentStatus
 from storage.users import User
 
@@ -75,12 +77,6 @@ async def choose_method(
     await show(callback, text, keyboards.pay_amounts(method, options))
 
 
-def range_text(limits: Limits, currency: str) -> str:
-    return _("from {min} to {max}").format(
-        min=format_money(limits.minimum, currency), max=format_money(limits.maximum, currency)
-    )
-
-
 async def choose_amount(
     callback: CallbackQuery,
     callback_data: PayAmountCb,
@@ -122,21 +118,16 @@ async def other_amount(
     if method is None:  # the method was switched off meanwhile
         await state.clear()
         await message.answer(
-            _("⚠️ This way of paying is not available now. Please choose another."),
+            payment_texts.method_unavailable(),
             reply_markup=keyboards.back_to_balance(),
         )
         return
     limits = services.topups.limits(method)
     currency = await services.catalog.currency()
-    amount = parse_amount(message.text or "")
-    if amount is None or not limits.allows(amount):
-        problem = (
-            _("⚠️ That is not an amount.") if amount is None else _("⚠️ That amount is out of range.")
-        )
-        await message.answer(
-            problem + " " + _("Send a number {range}.").format(range=range_text(limits, currency)),
-            reply_markup=keyboards.cancel_to_balance(),
-        )
+    try:
+        amount = check_method_amount(message.text, limits, currency)
+    except BadInput as bad:
+        await message.answer("⚠️ " + bad.text, reply_markup=keyboards.cancel_to_balance())
         return
     await state.clear()
     await start_payment(bot, person, services, state, method, amount)
@@ -160,9 +151,7 @@ async def start_payment(
 
 async def not_available(bot: Bot, person: User) -> None:
     await bot.send_message(
-        person.id,
-        _("⚠️ This way of paying is not available now. Please choose another."),
-        reply_markup=keyboards.back_to_balance(),
+        person.id, payment_texts.method_unavailable(), reply_markup=keyboards.back_to_balance()
     )
 
 
@@ -178,30 +167,12 @@ async def open_invoice(bot: Bot, person: User, services: Services, amount: Decim
         return
     if isinstance(result, NotOpened):
         await bot.send_message(
-            person.id,
-            _(
-                "⚠️ Crypto Pay did not open the invoice, so nothing can be paid yet. "
-                "Please try again in a minute."
-            ),
-            reply_markup=keyboards.back_to_balance(),
+            person.id, payment_texts.crypto_not_opened(), reply_markup=keyboards.back_to_balance()
         )
         return
     payment = result.payment
-    money = format_money(payment.amount, payment.currency)
-    text = _(
-        "💎 <b>Invoice {code}</b>: {amount}\n\nPay it in @CryptoBot with {assets} within "
-        "{minutes} minutes. Your balance is credited as soon as it is paid; this chat will say so."
-    ).format(
-        code=payment.code,
-        amount=money,
-        assets=", ".join(crypto.assets),
-        minutes=format_number(max(1, ((payment.expires_at or 0) - payment.created_at) // 60)),
-    )
-    if payment.pay_currency != payment.currency:
-        text += "\n" + _("Invoice amount: {amount}.").format(
-            amount=format_money(payment.pay_amount, payment.pay_currency)
-        )
-    pay_label = _("💎 Pay {amount}").format(amount=money)
+    text = payment_texts.crypto_invoice_text(payment, crypto.assets)
+    pay_label = payment_texts.crypto_pay_label(payment)
     try:
         await bot.send_message(
             person.id, text, reply_markup=keyboards.pay_link(result.pay_url, pay_label)
@@ -226,20 +197,8 @@ async def send_qr(bot: Bot, person: User, services: Services, amount: Decimal) -
         return
     account = bank.account
     qr = vietqr.png(bank.qr_payload(payment))
-    caption = _(
-        "🏦 <b>Bank transfer {code}</b>: {amount}\n\n"
-        "Scan the QR code in your bank app, or transfer by hand:\n"
-        "Bank: {bank}\nAccount: <code>{account}</code>\nName: {name}\n"
-        "Amount: <code>{vnd}</code> VND\nDescription: <code>{code}</code>\n\n"
-        "Keep the code {code} in the description. What you transfer is what is credited, "
-        "automatically, within a few minutes; this chat will say so."
-    ).format(
-        code=payment.code,
-        amount=format_money(payment.amount, payment.currency),
-        bank=html.quote(vietqr.bank_name(account.bin)),
-        account=html.quote(account.number),
-        name=html.quote(account.name),
-        vnd=int(payment.pay_amount),
+    caption = payment_texts.bank_transfer_text(
+        payment, vietqr.bank_name(account.bin), account.number, account.name
     )
     await bot.send_photo(
         person.id,
@@ -258,15 +217,7 @@ async def send_instructions(
     manual = services.topups.manual
     assert manual is not None
     payment = await manual.open_request(person.id, amount)
-    text = _(
-        "💳 <b>Top-up {code}</b>: {amount}\n\n{instructions}\n\n"
-        "Write the reference <code>{code}</code> in the transfer's comment if you can. "
-        "Then send here a photo of the receipt (or a text with the transfer's details)."
-    ).format(
-        code=payment.code,
-        amount=format_money(payment.amount, payment.currency),
-        instructions=html.quote(manual.instructions),
-    )
+    text = payment_texts.manual_request_text(payment, manual.instructions)
     await state.set_state(PayInput.proof)
     await state.update_data(payment_id=payment.id)
     await bot.send_message(person.id, text, reply_markup=keyboards.send_proof(payment.id))
@@ -292,20 +243,12 @@ async def proof_button(
         expired(callback_answer)
         return
     if payment.status is not PaymentStatus.PENDING:
-        callback_answer.text = request_closed(payment)
+        callback_answer.text = payment_texts.request_closed(payment)
         callback_answer.show_alert = True
         return
     await state.set_state(PayInput.proof)
     await state.update_data(payment_id=payment.id)
     await show(callback, proof_prompt(payment), keyboards.cancel_to_balance())
-
-
-def request_closed(payment: Payment) -> str:
-    if payment.status is PaymentStatus.REVIEW:
-        return _("The proof for {code} was sent already: the admins will decide soon.").format(
-            code=payment.code
-        )
-    return _("The top-up {code} is closed.").format(code=payment.code)
 
 
 def proof_of(message: Message) -> tuple[str, str] | None:
@@ -327,7 +270,9 @@ async def proof_message(
     proof = proof_of(message)
     if manual is None or not isinstance(payment_id, int):
         await state.clear()
-        await message.answer(_("This top-up is closed."), reply_markup=keyboards.back_to_balance())
+        await message.answer(
+            payment_texts.request_closed(None), reply_markup=keyboards.back_to_balance()
+        )
         return
     if proof is None or (proof[0] == "text" and len(proof[1]) > MAX_PROOF_TEXT):
         await message.answer(
@@ -342,14 +287,10 @@ async def proof_message(
     await state.clear()
     if isinstance(result, ProofTaken):
         await message.answer(
-            _(
-                "✅ Thank you! Your proof for {code} is with the shop's admins. "
-                "This chat will tell you when they decide."
-            ).format(code=result.payment.code),
-            reply_markup=keyboards.back_to_balance(),
+            payment_texts.proof_taken(result.payment), reply_markup=keyboards.back_to_balance()
         )
         return
-    text = request_closed(result.payment) if result.payment else _("This top-up is closed.")
+    text = payment_texts.request_closed(result.payment)
     await message.answer(text, reply_markup=keyboards.back_to_balance())
 
 

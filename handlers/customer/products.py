@@ -18,20 +18,14 @@ from handlers.callbacks import (
 )
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.browsing import Shelf, register_shelf, show_categories
-from handlers.customer.checkout import (
-    Checkout,
-    bill_lines,
-    not_enough_text,
-    not_text,
-    problem_text,
-    waiting_for_confirm,
-)
+from handlers.customer.checkout import Checkout, not_text, waiting_for_confirm, warning
 from handlers.states import ProductOrdering
 from shop import texts
-from shop.formatting import format_money, format_number
+from shop.formatting import format_number
 from shop.i18n import _
-from shop.order_input import InputError, parse_quantity
-from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, ProductOffer, ProductQuote
+from shop.order_form import BadInput, check_quantity, check_require
+from shop.order_texts import not_enough_text, product_card_text, product_confirm_text
+from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, ProductQuote
 from shop.services import Services
 from storage.products import ProductRecord
 from storage.users import User
@@ -52,30 +46,6 @@ PRODUCTS: Shelf[ProductRecord] = Shelf(
     category=lambda services, category_id: services.products.category(category_id),
     items=lambda services, category, page: services.products.products(category, page),
 )
-
-
-def product_card_text(offer: ProductOffer) -> str:
-    product = offer.product
-    if not product.in_stock:
-        stock = _("⛔ Out of stock")
-    elif product.inventory is not None:
-        stock = _("✅ In stock: {count}").format(count=format_number(product.inventory))
-    else:
-        stock = _("✅ In stock")
-    lines = [
-        f"<b>{html.quote(product.name)}</b>",
-        _("Price: {price} each").format(price=format_money(offer.unit_price, offer.currency)),
-        _("Quantity: from {min} to {max}").format(
-            min=format_number(product.min_quantity), max=format_number(product.max_quantity)
-        ),
-        stock,
-    ]
-    if product.type:
-        kind = _("Automatic") if product.type.lower() == "auto" else _("Delivered by the seller")
-        lines.append(_("Delivery: {kind}").format(kind=kind))
-    if product.require:
-        lines.append(_("You will be asked for: {what}").format(what=html.quote(product.require)))
-    return "\n".join(lines)
 
 
 async def product_card(
@@ -99,24 +69,11 @@ async def product_card(
 # ---- ordering ------------------------------------------------------------------------------------
 
 
-def confirm_text(draft: ProductDraft, quote: ProductQuote) -> str:
-    lines = [
-        _("🧾 <b>Check your order</b>"),
-        _("Product: {name}").format(name=html.quote(quote.offer.product.name)),
-        _("Quantity: {quantity}").format(quantity=format_number(quote.quantity)),
-    ]
-    if draft.require:
-        lines.append(
-            _("Will be sent: {what}").format(what=f"<code>{html.quote(draft.require)}</code>")
-        )
-    return "\n".join([*lines, "", *bill_lines(quote)])
-
-
 PRODUCT_ORDER: Checkout[ProductDraft, ProductQuote] = Checkout(
     data_key="product_draft",
     model=ProductDraft,
     confirm_step=ProductOrdering.confirm,
-    card_text=confirm_text,
+    card_text=product_confirm_text,
     card_keyboard=keyboards.confirm_product,
     gone_text=lambda: _("This product is no longer available. Please choose another one."),
 )
@@ -152,9 +109,9 @@ async def got_quantity(
         return await PRODUCT_ORDER.gone(message, state)
     product = offer.product
     try:
-        draft.quantity = parse_quantity(message.text, product.min_quantity, product.max_quantity)
-    except InputError as error:
-        await message.answer(problem_text(error), reply_markup=await cancel_markup(state))
+        draft.quantity = check_quantity(message.text, product.min_quantity, product.max_quantity)
+    except BadInput as bad:
+        await message.answer(warning(bad), reply_markup=await cancel_markup(state))
         return None
     if product.require:
         await PRODUCT_ORDER.save(state, draft, ProductOrdering.require)
@@ -172,16 +129,11 @@ async def got_require(
     draft = await PRODUCT_ORDER.load(state)
     if draft is None:
         return await PRODUCT_ORDER.gone(message, state)
-    text = message.text or ""
-    if not text.strip() or len(text) > MAX_REQUIRE_LENGTH:
-        await message.answer(
-            _("⚠️ Please send the requested information as text (1 to {max} characters).").format(
-                max=format_number(MAX_REQUIRE_LENGTH)
-            ),
-            reply_markup=await cancel_markup(state),
-        )
+    try:
+        draft.require = check_require(message.text)  # kept exactly as typed
+    except BadInput as bad:
+        await message.answer(warning(bad), reply_markup=await cancel_markup(state))
         return None
-    draft.require = text  # kept exactly as typed: it may be a password or a code
     return await ask_confirm(message, state, services, person, draft)
 
 

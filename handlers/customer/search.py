@@ -19,9 +19,10 @@ from handlers.callbacks import SearchCb, ServiceCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.checkout import not_text
 from handlers.states import SearchInput
-from shop.catalog import MAX_QUERY_LENGTH, BadQuery, Page, QueryProblem, search_terms
+from shop.catalog import BadQuery, Page, search_terms
 from shop.formatting import format_number, quote
 from shop.i18n import _
+from shop.order_form import search_problem
 from shop.services import Services
 from storage.catalog import ServiceRecord
 
@@ -45,15 +46,6 @@ def prompt_text() -> str:
     return _(
         "🔎 What are you looking for? Send a few words of the service's name "
         "(e.g. <i>youtube views</i>) or its number."
-    )
-
-
-def problem_text(problem: QueryProblem) -> str:
-    if problem is QueryProblem.TOO_LONG:
-        text = _("🔎 That is too long to search: send at most {max} characters.")
-        return text.format(max=MAX_QUERY_LENGTH)
-    return _(
-        "🔎 To find a service, send at least two letters or digits of its name, or its number."
     )
 
 
@@ -94,7 +86,7 @@ async def checked(message: Message, query: str, refused: InlineKeyboardMarkup) -
     try:
         return search_terms(query)
     except BadQuery as error:
-        await message.answer(problem_text(error.problem), reply_markup=refused)
+        await message.answer(search_problem(error.problem), reply_markup=refused)
         return None
 
 

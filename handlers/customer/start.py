@@ -55,6 +55,7 @@ async def start(
     command: CommandObject,
     services: Services,
     first_start: FirstStart | None = None,
+    miniapp_url: str = "",
 ) -> None:
     await state.clear()
     # The first /start decides who invited the person (`/start ref_<code>`): shop/referrals.py.
@@ -65,12 +66,14 @@ async def start(
         outcome = await services.referrals.on_start(person.id, command.args)
     note = referral_note(outcome)
     text = greeting(person) + (f"\n\n{note}" if note else "")
-    await message.answer(text, reply_markup=keyboards.main_menu())
+    await message.answer(text, reply_markup=keyboards.main_menu(miniapp_url))
 
 
-async def home(callback: CallbackQuery, state: FSMContext, person: User) -> None:
+async def home(
+    callback: CallbackQuery, state: FSMContext, person: User, miniapp_url: str = ""
+) -> None:
     await state.clear()
-    await show(callback, greeting(person), keyboards.main_menu())
+    await show(callback, greeting(person), keyboards.main_menu(miniapp_url))
 
 
 def help_screen(support_contact: str) -> str:

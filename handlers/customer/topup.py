@@ -18,18 +18,20 @@ from handlers import keyboards
 from handlers.callbacks import MenuCb, TopUpCb
 from handlers.common import NOT_A_COMMAND, show
 from handlers.states import TopUpInput
+from shop import payment_texts
 from shop.formatting import format_money, format_number, plain_number
 from shop.i18n import _
+from shop.order_form import BadInput
 from shop.payments import (
     STARS_CURRENCY,
     TOPUP_MAX,
     TOPUP_MIN,
     TOPUP_PRESETS,
-    amount_allowed,
     payload_for,
 )
 from shop.pricing import parse_amount
 from shop.services import Services
+from shop.topup_input import check_stars_amount
 from storage.users import User
 
 logger = logging.getLogger(__name__)
@@ -102,21 +104,10 @@ async def other_amount(
     message: Message, state: FSMContext, services: Services, person: User, bot: Bot
 ) -> None:
     currency = await services.payments.currency()
-    amount = parse_amount(message.text or "")
-    if amount is None:
-        await message.answer(
-            _("⚠️ That is not an amount. Send a number from {min} to {max}, e.g. 15 or 7.50.")
-            .format(min=format_number(int(TOPUP_MIN)), max=format_number(int(TOPUP_MAX))),
-            reply_markup=keyboards.cancel_to_balance(),
-        )  # fmt: skip
-        return
-    if not amount_allowed(amount):
-        await message.answer(
-            _("⚠️ The amount must be from {min} to {max}.").format(
-                min=format_money(TOPUP_MIN, currency), max=format_money(TOPUP_MAX, currency)
-            ),
-            reply_markup=keyboards.cancel_to_balance(),
-        )
+    try:
+        amount = check_stars_amount(message.text, currency)
+    except BadInput as bad:
+        await message.answer("⚠️ " + bad.text, reply_markup=keyboards.cancel_to_balance())
         return
     await state.clear()
     await send_invoice(bot, person, services, amount)
@@ -127,12 +118,12 @@ async def send_invoice(bot: Bot, person: User, services: Services, amount: Decim
     payments = services.payments
     topup = await payments.new_topup(person.id, amount)
     money = format_money(amount, await payments.currency())
-    price = LabeledPrice(label=_("Top-up {amount}").format(amount=money), amount=topup.stars)
+    price = LabeledPrice(label=payment_texts.invoice_label(money), amount=topup.stars)
     try:
         await bot.send_invoice(
             chat_id=person.id,
-            title=_("Balance top-up"),
-            description=_("{amount} added to your balance in this bot.").format(amount=money),
+            title=payment_texts.invoice_title(),
+            description=payment_texts.invoice_description(money),
             payload=payload_for(topup.id),
             currency=STARS_CURRENCY,
             prices=[price],
@@ -141,7 +132,7 @@ async def send_invoice(bot: Bot, person: User, services: Services, amount: Decim
         logger.warning("Telegram refused the invoice of top-up %s: %s", topup.id, error.message)
         await bot.send_message(
             person.id,
-            _("⚠️ Telegram did not accept this invoice. Please try a smaller amount."),
+            payment_texts.invoice_refused(),
             reply_markup=keyboards.back_to_balance(),
         )
 
