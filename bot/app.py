@@ -59,6 +59,7 @@ from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
 from shop.resolving import Resolutions
+from shop.reversals import Reversals
 from shop.services import Services
 from shop.settlement import Settler
 from shop.tracker import Tracker
@@ -355,6 +356,7 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
         resolutions=Resolutions(Settler(books), people, catalog, ResolveBatchRepository(db)),
         support_contact=settings.support_contact.strip(),
         topups=create_topups(settings, books, catalog, stored_settings),
+        reversals=Reversals(books, catalog),
     )
 
 

@@ -176,3 +176,31 @@ def admin_invoice_not_ours(invoice_id: int, amount: Decimal, currency: str, why:
 
 def admin_method_hidden(method: str, reason: str) -> str:
     return f"⚠️ {method} top-ups are hidden from customers: {reason}"
+
+
+# ---- top-ups reversed by admins (shop/reversals.py) ---------------------------------------------
+
+
+def topup_reversed(
+    amount: Decimal, reference: str, balance: Decimal, currency: str, language: str | None
+) -> str:
+    with in_language(language):
+        return _(
+            "↩️ Your top-up {reference} was reversed by the shop's admins: {amount} was taken "
+            "from your balance.\nBalance now: {balance}.\n"
+            "If you think this is a mistake, please write to the shop's support."
+        ).format(
+            reference=quote(reference[:64]),
+            amount=format_money(amount, currency),
+            balance=format_money(balance, currency),
+        )
+
+
+def admin_reversed_share_spent(
+    referrer_id: int, reference: str, missing: Decimal, currency: str
+) -> str:
+    return (
+        f"⚠️ Top-up {quote(reference[:64])} was reversed, but its referrer (user {referrer_id}) "
+        f"had already spent {format_money(missing, currency)} of the reward: that part was not "
+        "taken back."
+    )

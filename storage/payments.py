@@ -329,6 +329,15 @@ class PaymentRepository:
         )
         return changed == 1
 
+    async def credited_transfers_in(self, tx: Transaction, payment_id: int) -> list[BankTransfer]:
+        """The transfers credited for this request (by its code, or by an admin), oldest first."""
+        rows = await tx.fetchall(
+            """SELECT * FROM bank_transfers WHERE payment_id = ? AND status = 'credited'
+               ORDER BY id""",
+            (payment_id,),
+        )
+        return [BankTransfer.from_row(row) for row in rows]
+
     async def unmatched_transfers(self, limit: int) -> list[BankTransfer]:
         rows = await self._db.fetchall(
             "SELECT * FROM bank_transfers WHERE status = 'unmatched' ORDER BY id LIMIT ?",
