@@ -72,11 +72,15 @@ class Settings(BaseSettings):
     sepay_api_key: SecretStr = SecretStr("")
     bank_min: Amount = Decimal(1)
     bank_max: Amount = Decimal(10_000)
+    # A bank request not paid this long expires: a transfer naming it later waits for an admin.
+    bank_request_expires_minutes: int = Field(default=1440, ge=1, le=44_640)
     manual_payment_text: str = Field(default="", max_length=2000)
     # Every top-up method on simulators, for demos (`make run`): no money is real.
     payments_demo: bool = False
     manual_payment_min: Amount = Decimal(1)
     manual_payment_max: Amount = Decimal(10_000)
+    # A card request with no proof this long expires (a later proof still reaches the admins).
+    manual_request_expires_minutes: int = Field(default=1440, ge=1, le=44_640)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

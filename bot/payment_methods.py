@@ -11,6 +11,7 @@ from shop.crypto_topups import CryptoTopUps
 from shop.manual_topups import ManualTopUps
 from shop.method_health import MethodHealth, WatchedCryptoPay
 from shop.referrals import ReferralShares
+from shop.request_expiry import OfferScreens, RequestExpiry
 from shop.topup_methods import TopUpMethods
 from shop.topups import Crediting, Limits, PayRates, Reviews
 from storage.payments import PaymentRepository
@@ -25,8 +26,11 @@ def create_topups(
     books: Books,
     catalog: Catalog,
     stored_settings: SettingsRepository,
+    screens: OfferScreens | None = None,
 ) -> TopUpMethods:
     repo = PaymentRepository(books.db)
+    expiry = RequestExpiry(books, repo)  # bank and card requests unpaid in time
+    expiry.screens = screens
     rates = PayRates(stored_settings)
     reviews = Reviews(repo)
     crediting = Crediting(books, ReferralShares(books, settings.referral_percent), repo)
@@ -66,6 +70,8 @@ def create_topups(
             ),
             api_key=settings.sepay_api_key.get_secret_value().strip(),
             limits=Limits(settings.bank_min, settings.bank_max, presets),
+            expiry=expiry,
+            expires_minutes=settings.bank_request_expires_minutes,
         )
     if settings.manual_payment_on:
         manual = ManualTopUps(
@@ -76,6 +82,7 @@ def create_topups(
             repo,
             instructions=settings.manual_payment_text.strip(),
             limits=Limits(settings.manual_payment_min, settings.manual_payment_max, presets),
+            expires_minutes=settings.manual_request_expires_minutes,
         )
     return TopUpMethods(
         crypto=crypto,
@@ -87,4 +94,5 @@ def create_topups(
         catalog=catalog,
         alerts=books.alerts,
         health=health,
+        expiry=expiry,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
@@ -23,6 +24,7 @@ from payments_api.sepay import api_key_ok
 from shop import payment_texts
 from shop.books import Books
 from shop.catalog import Catalog
+from shop.request_expiry import RequestExpiry
 from shop.topups import (
     AlreadyDecided,
     Conversion,
@@ -106,6 +108,8 @@ class BankTopUps:
         account: BankAccount,
         api_key: str,
         limits: Limits,
+        expiry: RequestExpiry | None = None,
+        expires_minutes: int = 1440,
     ) -> None:
         self._db = books.db
         self._books = books
@@ -117,6 +121,8 @@ class BankTopUps:
         self.account = account
         self._api_key = api_key
         self.limits = limits
+        self._expiry = expiry
+        self.expires_seconds = expires_minutes * 60
 
     # ---- the webhook's credentials ------------------------------------------------------------
 
@@ -144,7 +150,14 @@ class BankTopUps:
             self._repo,
             CODE_PREFIX,
             lambda code: NewPayment(
-                Method.BANK, user_id, amount, currency, conversion.ask(amount), VND, code
+                Method.BANK,
+                user_id,
+                amount,
+                currency,
+                conversion.ask(amount),
+                VND,
+                code,
+                expires_at=int(time.time()) + self.expires_seconds,
             ),
         )
 

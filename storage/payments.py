@@ -28,7 +28,7 @@ class PaymentStatus(StrEnum):
     PENDING = "pending"  # waiting for the payer (an open invoice, a code, a proof to send)
     REVIEW = "review"  # manual: the proof is with the admins
     PAID = "paid"  # credited
-    EXPIRED = "expired"  # crypto: the invoice expired unpaid
+    EXPIRED = "expired"  # unpaid in time: a crypto invoice, a bank or card request
     REJECTED = "rejected"  # manual: an admin said no
     FAILED = "failed"  # crypto: the invoice could not be created
 
@@ -61,6 +61,7 @@ class Payment:
     expires_at: int | None
     created_at: int
     paid_at: int | None
+    offer_message_id: int | None  # the message offering to pay it (shop/request_expiry.py)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Payment:
@@ -85,6 +86,7 @@ class Payment:
             expires_at=row["expires_at"],
             created_at=row["created_at"],
             paid_at=row["paid_at"],
+            offer_message_id=row["offer_message_id"],
         )
 
 
@@ -131,6 +133,7 @@ class NewPayment:
     pay_currency: str
     code: str
     status: PaymentStatus = PaymentStatus.PENDING
+    expires_at: int | None = None  # unix time; a bank or card request expires unpaid then
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +157,8 @@ class PaymentRepository:
         async with self._db.transaction() as tx:
             payment_id = await tx.execute(
                 """INSERT INTO payments (method, user_id, amount, currency, pay_amount,
-                                         pay_currency, code, status)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                                         pay_currency, code, status, expires_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     new.method.value,
                     new.user_id,
@@ -165,6 +168,7 @@ class PaymentRepository:
                     new.pay_currency,
                     new.code,
                     new.status.value,
+                    new.expires_at,
                 ),
             )
             payment = await self.get_in(tx, payment_id)
@@ -249,6 +253,38 @@ class PaymentRepository:
             (limit,),
         )
         return [Payment.from_row(row) for row in rows]
+
+    # ---- bank and card requests that expire (shop/request_expiry.py) ---------------------------
+
+    async def due_to_expire(self, now: int, limit: int) -> list[Payment]:
+        """Bank and card requests still waiting for the payer whose time is up, oldest first."""
+        rows = await self._db.fetchall(
+            """SELECT * FROM payments WHERE status = 'pending' AND expires_at <= ?
+                   AND method IN ('bank', 'manual') ORDER BY expires_at LIMIT ?""",
+            (now, limit),
+        )
+        return [Payment.from_row(row) for row in rows]
+
+    async def remember_offer(self, payment_id: int, message_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE payments SET offer_message_id = ? WHERE id = ?", (message_id, payment_id)
+            )
+
+    async def offers_to_retire(self, limit: int) -> list[Payment]:
+        """Expired requests whose offer to pay is still in the person's chat."""
+        rows = await self._db.fetchall(
+            """SELECT * FROM payments WHERE status = 'expired' AND offer_message_id IS NOT NULL
+                   AND method IN ('bank', 'manual') ORDER BY id LIMIT ?""",
+            (limit,),
+        )
+        return [Payment.from_row(row) for row in rows]
+
+    async def forget_offer(self, payment_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE payments SET offer_message_id = NULL WHERE id = ?", (payment_id,)
+            )
 
     async def in_review(self, limit: int) -> list[Payment]:
         rows = await self._db.fetchall(
