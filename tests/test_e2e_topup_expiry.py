@@ -96,10 +96,11 @@ async def test_the_person_is_told_in_their_language(pay: Payments) -> None:
     shop = pay.shop
     topups = shop.app.services.topups
     assert topups.bank is not None and topups.manual is not None
-    for language, method, word in [("vi", topups.bank, "hết hạn"), ("ru", topups.manual, "истёк")]:
-        person = await shop.customer(language_code=language)
-        request = await method.open_request(person.user_id, Decimal(10))
-        assert request is not None
+    vy, ivan = await shop.customer(language_code="vi"), await shop.customer(language_code="ru")
+    bank_request = await topups.bank.open_request(vy.user_id, Decimal(10))
+    card_request = await topups.manual.open_request(ivan.user_id, Decimal(10))
+    assert bank_request is not None
+    for person, request, word in [(vy, bank_request, "hết hạn"), (ivan, card_request, "истёк")]:
         await time_is_up(pay, request)
         told = await shop.expect(person, "💰")  # the notice says where to open a new one
         assert word in told.content and request.code in told.content, told.content
