@@ -151,6 +151,8 @@ class App:
             self.spawn(topups.crypto.run(), "crypto-pay-polling")
         if topups.expiry is not None and (topups.bank or topups.manual):
             self.spawn(topups.expiry.run(), "topup-request-expiry")
+        if topups.reconciler is not None:
+            self.spawn(topups.reconciler.run(), "sepay-reconciliation")
 
     def start_tracker(self) -> None:
         """Order statuses and the panel's health, followed from now on."""

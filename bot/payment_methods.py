@@ -4,6 +4,8 @@ set, on the same books and referral shares as everything else."""
 from __future__ import annotations
 
 from bot.config import Settings
+from payments_api.sepay import SePayApi
+from shop.bank_reconcile import SePayReconciler
 from shop.bank_topups import BankAccount, BankTopUps
 from shop.books import Books
 from shop.catalog import Catalog
@@ -73,6 +75,16 @@ def create_topups(
             expiry=expiry,
             expires_minutes=settings.bank_request_expires_minutes,
         )
+    reconciler = None
+    if bank is not None and settings.sepay_api_on:
+        reconciler = SePayReconciler(
+            bank,
+            SePayApi(settings.sepay_api_url, settings.sepay_api_token.get_secret_value().strip()),
+            stored_settings,
+            health.record("sepay"),
+            account_number=settings.bank_account,
+            poll_seconds=settings.sepay_poll_seconds,
+        )
     if settings.manual_payment_on:
         manual = ManualTopUps(
             books,
@@ -95,4 +107,5 @@ def create_topups(
         alerts=books.alerts,
         health=health,
         expiry=expiry,
+        reconciler=reconciler,
     )

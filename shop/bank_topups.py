@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
@@ -215,6 +216,10 @@ class BankTopUps:
             return TransferSeen()
         logger.info("Bank transfer %s credited to payment %s", transaction.id, payment.id)
         return TransferCredited(payment, credited)
+
+    async def recorded(self, sepay_ids: Iterable[str]) -> set[str]:
+        """Which of these SePay transactions were recorded already (webhook or reconciliation)."""
+        return await self._repo.recorded_sepay_ids(list(sepay_ids))
 
     async def _request_named_in(
         self, tx: Transaction, transaction: SePayTransaction

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from shop.alerts import Alerts
+from shop.bank_reconcile import SePayReconciler
 from shop.bank_topups import BankTopUps
 from shop.catalog import Catalog
 from shop.crypto_topups import CryptoTopUps
@@ -34,6 +35,7 @@ class TopUpMethods:
         alerts: Alerts,
         health: MethodHealth | None = None,
         expiry: RequestExpiry | None = None,
+        reconciler: SePayReconciler | None = None,
     ) -> None:
         self.crypto = crypto
         self.bank = bank
@@ -46,10 +48,13 @@ class TopUpMethods:
         self._hidden_told: dict[Method, float] = {}
         self.health = health or MethodHealth()  # each method's calls out, for /healthz
         self.expiry = expiry  # bank and card requests unpaid in time (shop/request_expiry.py)
+        self.reconciler = reconciler  # SePay's API asked for missed transfers (SEPAY_API_TOKEN)
 
     async def close(self) -> None:
         if self.crypto is not None:
             await self.crypto.client.close()
+        if self.reconciler is not None:
+            await self.reconciler.api.close()
 
     @property
     def configured(self) -> list[Method]:

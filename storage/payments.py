@@ -305,6 +305,19 @@ class PaymentRepository:
         row = await tx.fetchone("SELECT * FROM bank_transfers WHERE sepay_id = ?", (sepay_id,))
         return None if row is None else BankTransfer.from_row(row)
 
+    async def recorded_sepay_ids(self, sepay_ids: Sequence[str]) -> set[str]:
+        """Which of these SePay transactions are recorded (a read: the transfer's own
+        transaction checks again)."""
+        found: set[str] = set()
+        for start in range(0, len(sepay_ids), 500):
+            chunk = sepay_ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = await self._db.fetchall(
+                f"SELECT sepay_id FROM bank_transfers WHERE sepay_id IN ({marks})", tuple(chunk)
+            )
+            found.update(row["sepay_id"] for row in rows)
+        return found
+
     async def transfer(self, transfer_id: int) -> BankTransfer | None:
         row = await self._db.fetchone("SELECT * FROM bank_transfers WHERE id = ?", (transfer_id,))
         return None if row is None else BankTransfer.from_row(row)
