@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     sepay_api_key: SecretStr = SecretStr("")
     bank_min: Amount = Decimal(1)
     bank_max: Amount = Decimal(10_000)
+    # A transfer of more than this many times what its request asked waits for an admin.
+    bank_overpay_review_multiple: Decimal = Field(
+        default=Decimal(2), ge=1, le=1000, decimal_places=6
+    )
     # SePay's transactions API, asked on a schedule for transfers the webhook missed; off
     # without a token (Company settings -> API Access on my.sepay.vn).
     sepay_api_token: SecretStr = SecretStr("")

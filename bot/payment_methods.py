@@ -72,6 +72,7 @@ def create_topups(
             ),
             api_key=settings.sepay_api_key.get_secret_value().strip(),
             limits=Limits(settings.bank_min, settings.bank_max, presets),
+            overpay_review_multiple=settings.bank_overpay_review_multiple,
             expiry=expiry,
             expires_minutes=settings.bank_request_expires_minutes,
         )

@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,28 +67,38 @@ class BotProcess:
     """One run of `python -m bot` over a database file."""
 
     def __init__(
-        self, endpoints: Endpoints, database: Path, log: Path, poll_seconds: float
+        self,
+        endpoints: Endpoints,
+        database: Path,
+        log: Path,
+        poll_seconds: float,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.database = database
         self.log = log
         self.poll_seconds = poll_seconds
+        self.settings = dict(settings or {})  # more of the bot's environment (WEBHOOK_URL, ...)
         self._process: asyncio.subprocess.Process | None = None
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "PROVIDER_"))}
-        return env | {
-            "BOT_TOKEN": TEST_TOKEN,
-            "TELEGRAM_API_URL": self.endpoints.telegram_url,
-            "PROVIDER_URL": self.endpoints.panel_url,
-            "PROVIDER_KEY": "demo",
-            "DATABASE_PATH": str(self.database),
-            "ADMIN_IDS": ",".join(str(i) for i in self.endpoints.admin_ids),
-            "STATUS_POLL_SECONDS": str(self.poll_seconds),
-            "MARKUP_PERCENT": "30",
-            "PYTHONPATH": str(ROOT),
-            "PYTHONUNBUFFERED": "1",
-        }
+        return (
+            env
+            | {
+                "BOT_TOKEN": TEST_TOKEN,
+                "TELEGRAM_API_URL": self.endpoints.telegram_url,
+                "PROVIDER_URL": self.endpoints.panel_url,
+                "PROVIDER_KEY": "demo",
+                "DATABASE_PATH": str(self.database),
+                "ADMIN_IDS": ",".join(str(i) for i in self.endpoints.admin_ids),
+                "STATUS_POLL_SECONDS": str(self.poll_seconds),
+                "MARKUP_PERCENT": "30",
+                "PYTHONPATH": str(ROOT),
+                "PYTHONUNBUFFERED": "1",
+            }
+            | self.settings
+        )
 
     async def start(self) -> None:
         # cwd is the trial's own directory: no .env of the working copy is read.
