@@ -9,7 +9,12 @@
 - A transfer naming no known code waits for an admin: credit it to a person, or ignore it. So
   does one far above its request (crediting more than the method's maximum, or more than
   BANK_OVERPAY_REVIEW_MULTIPLE times what was asked): a mistyped amount or a forged one is
-  never credited by itself.
+  never credited by itself. So does one naming a request that expired unpaid
+  (BANK_REQUEST_EXPIRES_MINUTES, shop/request_expiry.py): its rate and the person's intent are
+  old news, an admin decides. Why it waits is kept on the transfer (`held_because`).
+- The webhook and the reconciliation of SePay's transactions API (shop/bank_reconcile.py) both
+  come through `on_transfer`: whichever delivers a SePay id first records it, the other finds
+  it recorded.
 - The amount is checked before any arithmetic (shop/amounts.py): more than 0, at most
   10^12 VND, at most 6 decimals; anything else is refused (the webhook answers 400) and
   nothing is recorded.
@@ -32,7 +37,7 @@ from shop import payment_texts
 from shop.amounts import LARGEST_STORABLE, AmountError, bounded
 from shop.books import Books
 from shop.catalog import Catalog
-from shop.request_expiry import RequestExpiry
+from shop.request_expiry import RequestExpiry, time_is_up
 from shop.topups import (
     AlreadyDecided,
     Conversion,
@@ -70,6 +75,7 @@ VND = "VND"
 # No bank moves more in one transfer; the database holds at most ~9.2 x 10^12 in micro-units.
 MAX_TRANSFER_VND = LARGEST_STORABLE
 DEFAULT_OVERPAY_REVIEW_MULTIPLE = Decimal(2)
+REQUEST_EXPIRED = "its request had expired"  # why a transfer naming an expired request waits
 
 
 def codes_in(content: str) -> list[str]:
@@ -223,10 +229,10 @@ class BankTopUps:
                     self._reviews.announce_after(tx)
                     logger.warning("Bank transfer %s matches no request", transaction.id)
                     return TransferUnmatched(transfer_id)
-                why = self.too_much(payment, amount, credited)
+                why = await self._held_because(tx, payment, amount, credited)
                 if why is not None:
                     transfer_id = await self._repo.add_transfer(
-                        tx, incoming, TransferStatus.UNMATCHED, payment
+                        tx, incoming, TransferStatus.UNMATCHED, payment, held_because=why
                     )
                     self._reviews.announce_after(tx)
                     logger.warning(
@@ -261,6 +267,18 @@ class BankTopUps:
             return TransferSeen()
         logger.info("Bank transfer %s credited to payment %s", transaction.id, payment.id)
         return TransferCredited(payment, credited)
+
+    async def _held_because(
+        self, tx: Transaction, payment: Payment, transferred: Decimal, credited: Decimal
+    ) -> str | None:
+        """Why a transfer naming `payment` waits for an admin, or None to credit it. A request
+        whose time is up is expired here, in the transfer's transaction, when the background
+        pass has not come yet: the transfer and the expiry apply one outcome."""
+        if time_is_up(payment):
+            if payment.status is PaymentStatus.PENDING and self._expiry is not None:
+                await self._expiry.expire_in(tx, payment)
+            return REQUEST_EXPIRED
+        return self.too_much(payment, transferred, credited)
 
     def too_much(self, payment: Payment, transferred: Decimal, credited: Decimal) -> str | None:
         """Why a transfer naming `payment` is too far above it to credit by itself, or None."""
@@ -343,7 +361,8 @@ class BankTopUps:
                 tx, transfer_id, TransferStatus.CREDITED, admin_id, admin_name, user_id, credited
             )
             if request is not None and request.user_id == user_id:
-                await self._repo.move(tx, request.id, [PaymentStatus.PENDING], PaymentStatus.PAID)
+                unpaid = [PaymentStatus.PENDING, PaymentStatus.EXPIRED]
+                await self._repo.move(tx, request.id, unpaid, PaymentStatus.PAID)
                 await self._repo.add_credited(tx, request.id, credited)
             entry = await self._crediting.credit(
                 tx,

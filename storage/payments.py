@@ -104,6 +104,7 @@ class BankTransfer:
     decided_by: int | None
     decided_by_name: str | None
     created_at: int
+    held_because: str | None  # why one naming a request waits for an admin
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> BankTransfer:
@@ -120,6 +121,7 @@ class BankTransfer:
             decided_by=row["decided_by"],
             decided_by_name=row["decided_by_name"],
             created_at=row["created_at"],
+            held_because=row["held_because"],
         )
 
 
@@ -333,11 +335,13 @@ class PaymentRepository:
         status: TransferStatus,
         payment: Payment | None = None,
         credited: Decimal | None = None,
+        held_because: str | None = None,
     ) -> int:
         return await tx.execute(
             """INSERT INTO bank_transfers (sepay_id, payment_id, user_id, amount, credited,
-                                           content, gateway, bank_reference, status)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                           content, gateway, bank_reference, status,
+                                           held_because)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 incoming.sepay_id,
                 None if payment is None else payment.id,
@@ -348,6 +352,7 @@ class PaymentRepository:
                 incoming.gateway,
                 incoming.bank_reference,
                 status.value,
+                held_because,
             ),
         )
 

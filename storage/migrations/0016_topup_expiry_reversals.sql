@@ -8,6 +8,10 @@ CREATE INDEX payments_expiring ON payments (expires_at) WHERE status = 'pending'
 CREATE INDEX payments_offers ON payments (id) WHERE offer_message_id IS NOT NULL
     AND status = 'expired';
 
+-- Why a transfer that names a request waits for an admin instead of being credited (its
+-- request had expired, it is far above it: shop/bank_topups.py); NULL for the others.
+ALTER TABLE bank_transfers ADD COLUMN held_because TEXT;
+
 -- Every top-up credit an admin reversed with /reverse, with who did it. Once per credit: the
 -- ledger's ("topup_reversed", `reference`) row is written in the same transaction, and this
 -- `reference` is unique too. A reversal of a request paid by several transfers writes a row
