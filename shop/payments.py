@@ -12,6 +12,8 @@
   (kind "referral_reversed"), as much of it as their balance still holds: the customer's refund
   is never held up by it, and the admins are told what could not be taken back. A refusal
   gives the share back too (kind "referral_restored").
+- A top-up an admin reversed with /reverse (shop/reversals.py) is not refunded: its balance was
+  taken back already, and the Stars stay paid.
 """
 
 from __future__ import annotations
