@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.config import Settings
 
@@ -89,3 +90,24 @@ def test_a_bad_webhook_secret_is_named_not_echoed(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "WEBHOOK_SECRET" in result.stderr and "has space" not in result.stderr
+
+
+def test_the_sepay_api_token_is_a_secret_and_needs_the_bank_settings() -> None:
+    bank = {
+        "bank_bin": "970436",
+        "bank_account": "0071000123456",
+        "bank_account_name": "NGUYEN VAN AN",
+        "sepay_api_key": "webhook-key-1",
+    }
+    settings = Settings(_env_file=None, bot_token="1:x", sepay_api_token="api-token-77", **bank)
+    assert settings.sepay_api_on and "api-token-77" in settings.secrets
+    assert "api-token-77" not in repr(settings)
+    assert (settings.bank_request_expires_minutes, settings.manual_request_expires_minutes) == (
+        1440,
+        1440,
+    )
+    with pytest.raises(ValidationError, match="SEPAY_API_TOKEN") as raised:
+        Settings(_env_file=None, bot_token="1:x", sepay_api_token="api-token-77")
+    assert "api-token-77" not in str(raised.value)
+    with pytest.raises(ValidationError, match="bank_request_expires_minutes"):
+        Settings(_env_file=None, bot_token="1:x", bank_request_expires_minutes=0)
