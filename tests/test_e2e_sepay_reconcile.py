@@ -227,3 +227,24 @@ async def test_the_api_failing_changes_nothing_and_shows_in_healthz(
     await reconciler.poll_once()
     await shop.expect(cid, "Bank transfer received")
     assert sepay_of(await healthz(pay))["last_error"] is None
+
+
+async def test_a_missed_transfer_for_an_expired_request_found_by_the_poll_waits_for_admins(
+    pay: Payments,
+) -> None:
+    shop = pay.shop
+    dan = await shop.customer()
+    _, request = await open_bank_request(pay, dan, "10.00 USD")
+    async with shop.app.db.transaction() as tx:  # its time ran out before the money came
+        await tx.execute(
+            "UPDATE payments SET expires_at = CAST(strftime('%s', 'now') AS INTEGER) - 1 "
+            "WHERE id = ?",
+            (request.id,),
+        )
+    since = shop.mark()
+    pay.sepay.record(250_000, request.code)
+    await reconciler_of(pay).poll_once()
+    card = await shop.sent_to(shop.admin.chat_id, "Bank transfer for an expired request", since)
+    assert request.code in text_of(card)
+    await shop.expect(dan, "Your bank transfer request")
+    assert await pay.balance(dan) == 0
