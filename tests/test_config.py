@@ -5,6 +5,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -93,7 +94,7 @@ def test_a_bad_webhook_secret_is_named_not_echoed(tmp_path: Path) -> None:
 
 
 def test_the_sepay_api_token_is_a_secret_and_needs_the_bank_settings() -> None:
-    bank = {
+    bank: dict[str, Any] = {
         "bank_bin": "970436",
         "bank_account": "0071000123456",
         "bank_account_name": "NGUYEN VAN AN",
