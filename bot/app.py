@@ -35,6 +35,7 @@ from bot.menu_button import set_menu_button
 from bot.metrics import Metrics, MetricsEndpoint, UpdateTimer
 from bot.notifier import Notifier
 from bot.payment_methods import create_topups
+from bot.payment_screens import TelegramOfferScreens
 from bot.payment_webhooks import add_payment_webhooks, log_webhook_paths
 from bot.review_desk import ReviewDesk
 from bot.telegram_retry import RetryAfterMiddleware
@@ -62,6 +63,7 @@ from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
 from shop.resolving import Resolutions
+from shop.reversals import Reversals
 from shop.services import Services
 from shop.settlement import Settler
 from shop.tracker import Tracker
@@ -147,8 +149,13 @@ class App:
         self.spawn(BroadcastFollower(self.bot, self.console).run(), "broadcast-progress")
         desk = ReviewDesk(self.bot, self.services, self.settings.admin_ids)
         self.spawn(desk.run(), "payment-reviews")
-        if self.services.topups.crypto is not None:
-            self.spawn(self.services.topups.crypto.run(), "crypto-pay-polling")
+        topups = self.services.topups
+        if topups.crypto is not None:
+            self.spawn(topups.crypto.run(), "crypto-pay-polling")
+        if topups.expiry is not None and (topups.bank or topups.manual):
+            self.spawn(topups.expiry.run(), "topup-request-expiry")
+        if topups.reconciler is not None:
+            self.spawn(topups.reconciler.run(), "sepay-reconciliation")
 
     def start_tracker(self) -> None:
         """Order statuses and the panel's health, followed from now on."""
@@ -379,7 +386,8 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
         referrals=Referrals(books, settings.referral_percent),
         resolutions=Resolutions(Settler(books), people, catalog, ResolveBatchRepository(db)),
         support_contact=settings.support_contact.strip(),
-        topups=create_topups(settings, books, catalog, stored_settings),
+        topups=create_topups(settings, books, catalog, stored_settings, TelegramOfferScreens(bot)),
+        reversals=Reversals(books, catalog),
     )
 
 

@@ -48,6 +48,7 @@ ADMIN_COMMANDS = [
     ("refund_stars", "Refund a Stars payment"),
     ("payments", "Top-ups to decide, latest payments"),
     ("payrate", "Exchange rates for top-ups"),
+    ("reverse", "Take back a top-up"),
     ("promo", "Promo codes: create, list, off"),
     ("admin", "Dashboard"),
     ("user", "A user's profile"),

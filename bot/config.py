@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from payments_api.cryptopay import ASSETS, MAIN_URL
+from payments_api.sepay import API_URL as SEPAY_API_URL
 from payments_api.vietqr import ACCOUNT, BIN
 
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -79,11 +80,20 @@ class Settings(BaseSettings):
     bank_overpay_review_multiple: Decimal = Field(
         default=Decimal(2), ge=1, le=1000, decimal_places=6
     )
+    # SePay's transactions API, asked on a schedule for transfers the webhook missed; off
+    # without a token (Company settings -> API Access on my.sepay.vn).
+    sepay_api_token: SecretStr = SecretStr("")
+    sepay_api_url: str = SEPAY_API_URL
+    sepay_poll_seconds: float = Field(default=300, gt=0)
+    # A bank request not paid this long expires: a transfer naming it later waits for an admin.
+    bank_request_expires_minutes: int = Field(default=1440, ge=1, le=44_640)
     manual_payment_text: str = Field(default="", max_length=2000)
     # Every top-up method on simulators, for demos (`make run`): no money is real.
     payments_demo: bool = False
     manual_payment_min: Amount = Decimal(1)
     manual_payment_max: Amount = Decimal(10_000)
+    # A card request with no proof this long expires (a later proof still reaches the admins).
+    manual_request_expires_minutes: int = Field(default=1440, ge=1, le=44_640)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -140,6 +150,11 @@ class Settings(BaseSettings):
                 "BANK_BIN, BANK_ACCOUNT, BANK_ACCOUNT_NAME and SEPAY_API_KEY go together: "
                 "set all four for bank transfers, or none"
             )
+        if self.sepay_api_on and not all(bank):
+            raise ValueError(
+                "SEPAY_API_TOKEN finds bank transfers the webhook missed: it needs BANK_BIN, "
+                "BANK_ACCOUNT, BANK_ACCOUNT_NAME and SEPAY_API_KEY too"
+            )
         for name in ("crypto_pay", "bank", "manual_payment"):
             low, high = getattr(self, f"{name}_min"), getattr(self, f"{name}_max")
             if low > high:
@@ -167,7 +182,12 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "telegram_api_url", "provider_url", "webhook_url", "crypto_pay_url", "public_url"
+        "telegram_api_url",
+        "provider_url",
+        "webhook_url",
+        "crypto_pay_url",
+        "public_url",
+        "sepay_api_url",
     )
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -187,6 +207,10 @@ class Settings(BaseSettings):
     @property
     def bank_on(self) -> bool:
         return bool(self.bank_bin)
+
+    @property
+    def sepay_api_on(self) -> bool:
+        return bool(self.sepay_api_token.get_secret_value().strip())
 
     @property
     def manual_payment_on(self) -> bool:
@@ -230,7 +254,7 @@ class Settings(BaseSettings):
         """Every secret setting's value, for the log filter."""
         values = (
             self.bot_token, self.provider_key, self.webhook_secret, self.metrics_token,
-            self.crypto_pay_token, self.sepay_api_key,
+            self.crypto_pay_token, self.sepay_api_key, self.sepay_api_token,
         )  # fmt: skip
         return [value.get_secret_value() for value in values if value.get_secret_value()]
 

@@ -7,8 +7,10 @@ Without PROVIDER_URL the panel is a simulated one (`demo_panels`): a farm of thr
 PAYMENTS_DEMO=true (`PaymentsDemo`): every top-up method, on simulators. Crypto Pay is the
 simulator (each invoice's pay button opens a page with a Pay button), bank transfers go to a
 made-up account, and SePay is a page where you type a transfer's amount and description; both
-post their webhooks to a local stand-in of the bot's web server. Only the settings left empty
-are filled in. Nothing here is real money, and the log says so loudly.
+post their webhooks to a local stand-in of the bot's web server; the SePay page can also put a
+transfer on the account without its webhook, for the reconciliation (SePay's transactions API,
+served by the same simulator) to find. Only the settings left empty are filled in. Nothing here
+is real money, and the log says so loudly.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from simulators.sepay import SePaySender
 logger = logging.getLogger(__name__)
 
 DEMO_SEPAY_KEY = "demo-sepay-key"
+DEMO_SEPAY_TOKEN = "demo-sepay-api-token"  # noqa: S105 - a demo's
+DEMO_SEPAY_POLL_SECONDS = 15.0
 DEMO_VND_RATE = Decimal(25_000)
 
 
@@ -57,7 +61,8 @@ async def demo_panels(stack: AsyncExitStack) -> tuple[str, str]:
 class PaymentsDemo:
     def __init__(self) -> None:
         self._crypto = CryptoPaySimulator(token="demo-crypto-token")  # noqa: S106 - a demo's
-        self._sender: SePaySender | None = None
+        self._sender = SePaySender("", DEMO_SEPAY_KEY)  # the webhook's URL is known in serve()
+        self._sepay_on = False
 
     async def settings(self, settings: Settings, stack: AsyncExitStack) -> Settings:
         """The settings with the simulators in place of whatever top-up method is not set."""
@@ -70,11 +75,15 @@ class PaymentsDemo:
                 "crypto_pay_url": self._crypto.url,
             }
         if not settings.bank_on:
+            stack.push_async_callback(self._sender.close)
             update |= {
                 "bank_bin": "970436",
-                "bank_account": "0123456789",
+                "bank_account": self._sender.account_number,
                 "bank_account_name": "DEMO SHOP",
                 "sepay_api_key": SecretStr(DEMO_SEPAY_KEY),
+                "sepay_api_token": SecretStr(DEMO_SEPAY_TOKEN),
+                "sepay_api_url": await self._sender.start_api(DEMO_SEPAY_TOKEN),
+                "sepay_poll_seconds": DEMO_SEPAY_POLL_SECONDS,
             }
         if not settings.manual_payment_on:
             update["manual_payment_text"] = (
@@ -98,9 +107,9 @@ class PaymentsDemo:
         paths = webhook_paths(services)
         if "cryptopay" in paths:
             self._crypto.webhook_url = base + paths["cryptopay"]
-        if "sepay" in paths:
-            self._sender = SePaySender(base + paths["sepay"], DEMO_SEPAY_KEY)
-            stack.push_async_callback(self._sender.close)
+        if "sepay" in paths and self._sender.api_url:  # the demo's own bank account
+            self._sender.webhook_url = base + paths["sepay"]
+            self._sepay_on = True
         if await services.topups.rates.get("VND") is None:
             await services.topups.rates.set("VND", DEMO_VND_RATE)
         logger.warning(
@@ -114,14 +123,25 @@ class PaymentsDemo:
             "<h1>Simulated SePay</h1><p>An incoming transfer to the demo account:</p>"
             '<form method="post"><p>Amount (VND): <input name="amount" value="250000"></p>'
             '<p>Description: <input name="content" value="SMM"></p>'
-            f"<button>Send</button></form><p>{html.escape(note)}</p>"
+            '<button name="how" value="webhook">Send (with the webhook)</button> '
+            '<button name="how" value="missed">Only on the account (the webhook is lost; '
+            "the bot's reconciliation finds it)</button></form>"
+            f"<p>{html.escape(note)}</p>"
         )
         return web.Response(text=page, content_type="text/html")
 
     async def _sepay_send(self, request: web.Request) -> web.Response:
         form = await request.post()
         amount = str(form.get("amount", ""))
-        if self._sender is None or not amount.isdigit() or not 0 < int(amount) < 10**12:
+        if not self._sepay_on or not amount.isdigit() or not 0 < int(amount) < 10**12:
             return await self._sepay_page(request, "Type a whole number of VND.")
-        status, answer = await self._sender.transfer(int(amount), str(form.get("content", "")))
+        content = str(form.get("content", ""))
+        if form.get("how") == "missed":
+            self._sender.record(int(amount), content)
+            return await self._sepay_page(
+                request,
+                f"On the account, no webhook sent: the bot finds it within "
+                f"{DEMO_SEPAY_POLL_SECONDS:.0f} s.",
+            )
+        status, answer = await self._sender.transfer(int(amount), content)
         return await self._sepay_page(request, f"The bot answered HTTP {status}: {answer}")

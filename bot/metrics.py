@@ -38,8 +38,9 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 # The ledger kinds that are top-ups, and their payment method (a new method adds its kind).
 TOPUP_METHODS = {"topup": "stars"}
-# The ledger kinds that are refunds, and what was refunded.
-REFUND_KINDS = {"refund": "order", "topup_refund": "topup"}
+# The ledger kinds that are refunds, and what was refunded (an admin's /reverse of a top-up:
+# "topup_reversal").
+REFUND_KINDS = {"refund": "order", "topup_refund": "topup", "topup_reversed": "topup_reversal"}
 # Orders in these statuses never reached the panel (yet): the others were placed.
 NOT_PLACED = frozenset({"submitting", "unconfirmed", "failed"})
 UPDATE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -173,7 +174,9 @@ class StoredFigures(Collector):
         yield charges
         ledger = self.figures.ledger
         refunds = CounterMetricFamily(
-            "shopbot_refunds", "Refunds by what was refunded (order, topup)", labels=["of"]
+            "shopbot_refunds",
+            "Refunds by what was refunded (order, topup, topup_reversal)",
+            labels=["of"],
         )
         refunded = CounterMetricFamily(
             "shopbot_refunded_amount", "Money refunded, by what was refunded", labels=["of"]

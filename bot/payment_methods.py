@@ -4,6 +4,8 @@ set, on the same books and referral shares as everything else."""
 from __future__ import annotations
 
 from bot.config import Settings
+from payments_api.sepay import SePayApi
+from shop.bank_reconcile import SePayReconciler
 from shop.bank_topups import BankAccount, BankTopUps
 from shop.books import Books
 from shop.catalog import Catalog
@@ -11,6 +13,7 @@ from shop.crypto_topups import CryptoTopUps
 from shop.manual_topups import ManualTopUps
 from shop.method_health import MethodHealth, WatchedCryptoPay
 from shop.referrals import ReferralShares
+from shop.request_expiry import OfferScreens, RequestExpiry
 from shop.topup_methods import TopUpMethods
 from shop.topups import Crediting, Limits, PayRates, Reviews
 from storage.payments import PaymentRepository
@@ -25,8 +28,11 @@ def create_topups(
     books: Books,
     catalog: Catalog,
     stored_settings: SettingsRepository,
+    screens: OfferScreens | None = None,
 ) -> TopUpMethods:
     repo = PaymentRepository(books.db)
+    expiry = RequestExpiry(books, repo)  # bank and card requests unpaid in time
+    expiry.screens = screens
     rates = PayRates(stored_settings)
     reviews = Reviews(repo)
     crediting = Crediting(books, ReferralShares(books, settings.referral_percent), repo)
@@ -67,6 +73,18 @@ def create_topups(
             api_key=settings.sepay_api_key.get_secret_value().strip(),
             limits=Limits(settings.bank_min, settings.bank_max, presets),
             overpay_review_multiple=settings.bank_overpay_review_multiple,
+            expiry=expiry,
+            expires_minutes=settings.bank_request_expires_minutes,
+        )
+    reconciler = None
+    if bank is not None and settings.sepay_api_on:
+        reconciler = SePayReconciler(
+            bank,
+            SePayApi(settings.sepay_api_url, settings.sepay_api_token.get_secret_value().strip()),
+            stored_settings,
+            health.record("sepay"),
+            account_number=settings.bank_account,
+            poll_seconds=settings.sepay_poll_seconds,
         )
     if settings.manual_payment_on:
         manual = ManualTopUps(
@@ -77,6 +95,7 @@ def create_topups(
             repo,
             instructions=settings.manual_payment_text.strip(),
             limits=Limits(settings.manual_payment_min, settings.manual_payment_max, presets),
+            expires_minutes=settings.manual_request_expires_minutes,
         )
     return TopUpMethods(
         crypto=crypto,
@@ -88,4 +107,6 @@ def create_topups(
         catalog=catalog,
         alerts=books.alerts,
         health=health,
+        expiry=expiry,
+        reconciler=reconciler,
     )

@@ -146,3 +146,9 @@ class ManualProofCb(CallbackData, prefix="mp"):
 class ReviewCb(CallbackData, prefix="rv"):
     action: str  # approve | reject (a request); credit | ignore (a transfer with no code)
     id: Id
+
+
+class ReverseCb(CallbackData, prefix="rx"):
+    action: str  # go (reverse it now) | keep
+    kind: str  # stars | payment | transfer (shop/reversals.py Target)
+    id: Id

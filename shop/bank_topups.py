@@ -9,7 +9,12 @@
 - A transfer naming no known code waits for an admin: credit it to a person, or ignore it. So
   does one far above its request (crediting more than the method's maximum, or more than
   BANK_OVERPAY_REVIEW_MULTIPLE times what was asked): a mistyped amount or a forged one is
-  never credited by itself.
+  never credited by itself. So does one naming a request that expired unpaid
+  (BANK_REQUEST_EXPIRES_MINUTES, shop/request_expiry.py): its rate and the person's intent are
+  old news, an admin decides. Why it waits is kept on the transfer (`held_because`).
+- The webhook and the reconciliation of SePay's transactions API (shop/bank_reconcile.py) both
+  come through `on_transfer`: whichever delivers a SePay id first records it, the other finds
+  it recorded.
 - The amount is checked before any arithmetic (shop/amounts.py): more than 0, at most
   10^12 VND, at most 6 decimals; anything else is refused (the webhook answers 400) and
   nothing is recorded.
@@ -19,6 +24,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
@@ -30,6 +37,7 @@ from shop import payment_texts
 from shop.amounts import LARGEST_STORABLE, AmountError, bounded
 from shop.books import Books
 from shop.catalog import Catalog
+from shop.request_expiry import RequestExpiry, time_is_up
 from shop.topups import (
     AlreadyDecided,
     Conversion,
@@ -67,6 +75,7 @@ VND = "VND"
 # No bank moves more in one transfer; the database holds at most ~9.2 x 10^12 in micro-units.
 MAX_TRANSFER_VND = LARGEST_STORABLE
 DEFAULT_OVERPAY_REVIEW_MULTIPLE = Decimal(2)
+REQUEST_EXPIRED = "its request had expired"  # why a transfer naming an expired request waits
 
 
 def codes_in(content: str) -> list[str]:
@@ -134,6 +143,8 @@ class BankTopUps:
         api_key: str,
         limits: Limits,
         overpay_review_multiple: Decimal = DEFAULT_OVERPAY_REVIEW_MULTIPLE,
+        expiry: RequestExpiry | None = None,
+        expires_minutes: int = 1440,
     ) -> None:
         self._db = books.db
         self._books = books
@@ -146,6 +157,8 @@ class BankTopUps:
         self._api_key = api_key
         self.limits = limits
         self.overpay_review_multiple = overpay_review_multiple
+        self._expiry = expiry
+        self.expires_seconds = expires_minutes * 60
 
     # ---- the webhook's credentials ------------------------------------------------------------
 
@@ -173,7 +186,14 @@ class BankTopUps:
             self._repo,
             CODE_PREFIX,
             lambda code: NewPayment(
-                Method.BANK, user_id, amount, currency, conversion.ask(amount), VND, code
+                Method.BANK,
+                user_id,
+                amount,
+                currency,
+                conversion.ask(amount),
+                VND,
+                code,
+                expires_at=int(time.time()) + self.expires_seconds,
             ),
         )
 
@@ -209,10 +229,10 @@ class BankTopUps:
                     self._reviews.announce_after(tx)
                     logger.warning("Bank transfer %s matches no request", transaction.id)
                     return TransferUnmatched(transfer_id)
-                why = self.too_much(payment, amount, credited)
+                why = await self._held_because(tx, payment, amount, credited)
                 if why is not None:
                     transfer_id = await self._repo.add_transfer(
-                        tx, incoming, TransferStatus.UNMATCHED, payment
+                        tx, incoming, TransferStatus.UNMATCHED, payment, held_because=why
                     )
                     self._reviews.announce_after(tx)
                     logger.warning(
@@ -248,6 +268,18 @@ class BankTopUps:
         logger.info("Bank transfer %s credited to payment %s", transaction.id, payment.id)
         return TransferCredited(payment, credited)
 
+    async def _held_because(
+        self, tx: Transaction, payment: Payment, transferred: Decimal, credited: Decimal
+    ) -> str | None:
+        """Why a transfer naming `payment` waits for an admin, or None to credit it. A request
+        whose time is up is expired here, in the transfer's transaction, when the background
+        pass has not come yet: the transfer and the expiry apply one outcome."""
+        if time_is_up(payment):
+            if payment.status is PaymentStatus.PENDING and self._expiry is not None:
+                await self._expiry.expire_in(tx, payment)
+            return REQUEST_EXPIRED
+        return self.too_much(payment, transferred, credited)
+
     def too_much(self, payment: Payment, transferred: Decimal, credited: Decimal) -> str | None:
         """Why a transfer naming `payment` is too far above it to credit by itself, or None."""
         if credited > self.limits.maximum:
@@ -255,6 +287,10 @@ class BankTopUps:
         if transferred > payment.pay_amount * self.overpay_review_multiple:
             return f"it is more than {self.overpay_review_multiple:f} times what was asked"
         return None
+
+    async def recorded(self, sepay_ids: Iterable[str]) -> set[str]:
+        """Which of these SePay transactions were recorded already (webhook or reconciliation)."""
+        return await self._repo.recorded_sepay_ids(list(sepay_ids))
 
     async def _request_named_in(
         self, tx: Transaction, transaction: SePayTransaction
@@ -325,7 +361,8 @@ class BankTopUps:
                 tx, transfer_id, TransferStatus.CREDITED, admin_id, admin_name, user_id, credited
             )
             if request is not None and request.user_id == user_id:
-                await self._repo.move(tx, request.id, [PaymentStatus.PENDING], PaymentStatus.PAID)
+                unpaid = [PaymentStatus.PENDING, PaymentStatus.EXPIRED]
+                await self._repo.move(tx, request.id, unpaid, PaymentStatus.PAID)
                 await self._repo.add_credited(tx, request.id, credited)
             entry = await self._crediting.credit(
                 tx,

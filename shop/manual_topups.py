@@ -2,6 +2,9 @@
 
 - A request gets a reference (PAY + 6) and the shop's instructions (MANUAL_PAYMENT_TEXT); the
   person then sends a proof (a photo, a file or a text) and the request goes to the admins.
+- A request with no proof after MANUAL_REQUEST_EXPIRES_MINUTES expires (shop/request_expiry.py):
+  the person is told not to pay it. A proof sent for it later still goes to the admins (the
+  person may have paid in time): nothing is credited without an admin's approval anyway.
 - The first admin decision wins: the state moves from review to paid (with the ledger credit,
   kind "topup_manual", reference = the request's reference) or to rejected (with the reason),
   in one transaction; a later decision is told who decided first.
@@ -65,6 +68,7 @@ class ManualTopUps:
         *,
         instructions: str,
         limits: Limits,
+        expires_minutes: int = 1440,
     ) -> None:
         self._db = books.db
         self._books = books
@@ -74,6 +78,7 @@ class ManualTopUps:
         self._repo = repo
         self.instructions = instructions
         self.limits = limits
+        self.expires_seconds = expires_minutes * 60
 
     async def open_request(self, user_id: int, amount: Decimal) -> Payment:
         if not self.limits.allows(amount):
@@ -83,7 +88,14 @@ class ManualTopUps:
             self._repo,
             CODE_PREFIX,
             lambda code: NewPayment(
-                Method.MANUAL, user_id, amount, currency, amount, currency, code
+                Method.MANUAL,
+                user_id,
+                amount,
+                currency,
+                amount,
+                currency,
+                code,
+                expires_at=int(time.time()) + self.expires_seconds,
             ),
         )
 
@@ -98,10 +110,11 @@ class ManualTopUps:
             raise ValueError(f"unknown proof kind {kind}")
         async with self._db.transaction() as tx:
             payment = _own(await self._repo.get_in(tx, payment_id), user_id)
+            # An expired request's proof is taken too: the person may have paid in time.
             if payment is None or not await self._repo.move(
                 tx,
                 payment.id,
-                [PaymentStatus.PENDING],
+                [PaymentStatus.PENDING, PaymentStatus.EXPIRED],
                 PaymentStatus.REVIEW,
                 proof_kind=kind,
                 proof=proof[:MAX_PROOF_TEXT],

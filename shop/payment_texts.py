@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from shop.formatting import format_money, format_number, quote
 from shop.i18n import _, in_language
-from storage.payments import Payment, PaymentStatus
+from storage.payments import Method, Payment, PaymentStatus
 
 
 def topup_credited(
@@ -277,3 +277,65 @@ def request_closed(payment: Payment | None) -> str:
     if payment is not None:
         return _("The top-up {code} is closed.").format(code=payment.code)
     return _("This top-up is closed.")
+
+
+# ---- top-ups reversed by admins (shop/reversals.py) ---------------------------------------------
+
+
+def topup_reversed(
+    amount: Decimal, reference: str, balance: Decimal, currency: str, language: str | None
+) -> str:
+    with in_language(language):
+        return _(
+            "↩️ Your top-up {reference} was reversed by the shop's admins: {amount} was taken "
+            "from your balance.\nBalance now: {balance}.\n"
+            "If you think this is a mistake, please write to the shop's support."
+        ).format(
+            reference=quote(reference[:64]),
+            amount=format_money(amount, currency),
+            balance=format_money(balance, currency),
+        )
+
+
+def admin_reversed_share_spent(
+    referrer_id: int, reference: str, missing: Decimal, currency: str
+) -> str:
+    return (
+        f"⚠️ Top-up {quote(reference[:64])} was reversed, but its referrer (user {referrer_id}) "
+        f"had already spent {format_money(missing, currency)} of the reward: that part was not "
+        "taken back."
+    )
+
+
+# ---- bank and card requests that expire (shop/request_expiry.py) --------------------------------
+
+
+def request_expired(
+    method: Method, amount: Decimal, currency: str, code: str, language: str | None
+) -> str:
+    with in_language(language):
+        if method is Method.BANK:
+            return _(
+                "⌛ Your bank transfer request {code} for {amount} has expired: please do not "
+                "transfer to it any more. Open 💰 Balance for a new one.\n"
+                "If you did transfer already, nothing is lost: the shop's admins will check it "
+                "and credit it."
+            ).format(code=quote(code), amount=format_money(amount, currency))
+        return _(
+            "⌛ Your card top-up request {code} for {amount} has expired before a proof was "
+            "sent: please do not pay it any more. Open 💰 Balance for a new one.\n"
+            "If you did pay already, press 📎 Send the proof on it: the shop's admins will "
+            "check it."
+        ).format(code=quote(code), amount=format_money(amount, currency))
+
+
+def offer_expired(method: Method, code: str, language: str | None) -> str:
+    """What the message that offered to pay an expired request says instead."""
+    with in_language(language):
+        if method is Method.BANK:
+            return _("⌛ Bank transfer {code} has expired: do not transfer to it.").format(
+                code=quote(code)
+            )
+        return _(
+            "⌛ Card top-up {code} has expired: do not pay it. If you paid already, send the proof."
+        ).format(code=quote(code))

@@ -12,6 +12,8 @@
   (kind "referral_reversed"), as much of it as their balance still holds: the customer's refund
   is never held up by it, and the admins are told what could not be taken back. A refusal
   gives the share back too (kind "referral_restored").
+- A top-up an admin reversed with /reverse (shop/reversals.py) is not refunded: its balance was
+  taken back already, and the Stars stay paid.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from shop.catalog import Catalog
 from shop.formatting import format_money
 from shop.pricing import parse_plain_decimal
 from shop.referrals import ReferralShares
+from shop.reversals import REVERSED_KIND
 from storage.db import Transaction
 from storage.errors import DuplicateEntry, InsufficientFunds
 from storage.money import from_micros
@@ -311,6 +314,13 @@ class Payments:
                         return RefundRefused(f"no credited Stars payment has charge id {charge_id}")
                     if topup.status is TopUpStatus.REFUNDED:
                         return RefundRefused(f"top-up #{topup.id} was refunded already")
+                    if await self._books.ledger.entry_in(
+                        tx, REVERSED_KIND, f"topup:{charge_id}"
+                    ):  # an admin took the money back with /reverse: the Stars stay paid
+                        return RefundRefused(
+                            f"top-up #{topup.id} was reversed with /reverse already, so its "
+                            "balance was taken back without refunding the Stars"
+                        )
                     if topup.status is TopUpStatus.PAID:
                         attempt = await self.topups.start_refund(tx, topup.id)
                         reference = self._attempt_reference(charge_id, attempt)

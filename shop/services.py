@@ -19,6 +19,7 @@ from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
 from shop.resolving import Resolutions
+from shop.reversals import Reversals
 from shop.topup_methods import TopUpMethods
 from shop.tracker import Tracker
 
@@ -41,6 +42,7 @@ class Services:
     resolutions: Resolutions
     support_contact: str  # shown under /help; "" for none
     topups: TopUpMethods  # crypto, bank transfer, admin-approved transfer (beyond Stars)
+    reversals: Reversals  # top-ups admins take back (/reverse)
 
     def is_admin(self, user_id: int) -> bool:
         return self.people.is_admin(user_id)

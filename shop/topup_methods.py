@@ -7,12 +7,14 @@ from __future__ import annotations
 import time
 
 from shop.alerts import Alerts
+from shop.bank_reconcile import SePayReconciler
 from shop.bank_topups import BankTopUps
 from shop.catalog import Catalog
 from shop.crypto_topups import CryptoTopUps
 from shop.manual_topups import ManualTopUps
 from shop.method_health import MethodHealth
 from shop.payment_texts import admin_method_hidden
+from shop.request_expiry import RequestExpiry
 from shop.topups import Limits, PayRates, Reviews
 from storage.payments import BankTransfer, Method, Payment, PaymentRepository
 
@@ -32,6 +34,8 @@ class TopUpMethods:
         catalog: Catalog,
         alerts: Alerts,
         health: MethodHealth | None = None,
+        expiry: RequestExpiry | None = None,
+        reconciler: SePayReconciler | None = None,
     ) -> None:
         self.crypto = crypto
         self.bank = bank
@@ -43,10 +47,14 @@ class TopUpMethods:
         self._alerts = alerts
         self._hidden_told: dict[Method, float] = {}
         self.health = health or MethodHealth()  # each method's calls out, for /healthz
+        self.expiry = expiry  # bank and card requests unpaid in time (shop/request_expiry.py)
+        self.reconciler = reconciler  # SePay's API asked for missed transfers (SEPAY_API_TOKEN)
 
     async def close(self) -> None:
         if self.crypto is not None:
             await self.crypto.client.close()
+        if self.reconciler is not None:
+            await self.reconciler.api.close()
 
     @property
     def configured(self) -> list[Method]:
@@ -110,3 +118,9 @@ class TopUpMethods:
 
     async def payment(self, payment_id: int) -> Payment | None:
         return await self._repo.get(payment_id)
+
+    # ---- the chat's offers to pay -----------------------------------------------------------
+
+    async def remember_offer(self, payment_id: int, message_id: int) -> None:
+        """The message offering to pay this request: taken out of the chat if it expires."""
+        await self._repo.remember_offer(payment_id, message_id)

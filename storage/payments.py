@@ -28,7 +28,7 @@ class PaymentStatus(StrEnum):
     PENDING = "pending"  # waiting for the payer (an open invoice, a code, a proof to send)
     REVIEW = "review"  # manual: the proof is with the admins
     PAID = "paid"  # credited
-    EXPIRED = "expired"  # crypto: the invoice expired unpaid
+    EXPIRED = "expired"  # unpaid in time: a crypto invoice, a bank or card request
     REJECTED = "rejected"  # manual: an admin said no
     FAILED = "failed"  # crypto: the invoice could not be created
 
@@ -61,6 +61,7 @@ class Payment:
     expires_at: int | None
     created_at: int
     paid_at: int | None
+    offer_message_id: int | None  # the message offering to pay it (shop/request_expiry.py)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Payment:
@@ -85,6 +86,7 @@ class Payment:
             expires_at=row["expires_at"],
             created_at=row["created_at"],
             paid_at=row["paid_at"],
+            offer_message_id=row["offer_message_id"],
         )
 
 
@@ -102,6 +104,7 @@ class BankTransfer:
     decided_by: int | None
     decided_by_name: str | None
     created_at: int
+    held_because: str | None  # why one naming a request waits for an admin
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> BankTransfer:
@@ -118,6 +121,7 @@ class BankTransfer:
             decided_by=row["decided_by"],
             decided_by_name=row["decided_by_name"],
             created_at=row["created_at"],
+            held_because=row["held_because"],
         )
 
 
@@ -131,6 +135,7 @@ class NewPayment:
     pay_currency: str
     code: str
     status: PaymentStatus = PaymentStatus.PENDING
+    expires_at: int | None = None  # unix time; a bank or card request expires unpaid then
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +159,8 @@ class PaymentRepository:
         async with self._db.transaction() as tx:
             payment_id = await tx.execute(
                 """INSERT INTO payments (method, user_id, amount, currency, pay_amount,
-                                         pay_currency, code, status)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                                         pay_currency, code, status, expires_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     new.method.value,
                     new.user_id,
@@ -165,6 +170,7 @@ class PaymentRepository:
                     new.pay_currency,
                     new.code,
                     new.status.value,
+                    new.expires_at,
                 ),
             )
             payment = await self.get_in(tx, payment_id)
@@ -250,6 +256,38 @@ class PaymentRepository:
         )
         return [Payment.from_row(row) for row in rows]
 
+    # ---- bank and card requests that expire (shop/request_expiry.py) ---------------------------
+
+    async def due_to_expire(self, now: int, limit: int) -> list[Payment]:
+        """Bank and card requests still waiting for the payer whose time is up, oldest first."""
+        rows = await self._db.fetchall(
+            """SELECT * FROM payments WHERE status = 'pending' AND expires_at <= ?
+                   AND method IN ('bank', 'manual') ORDER BY expires_at LIMIT ?""",
+            (now, limit),
+        )
+        return [Payment.from_row(row) for row in rows]
+
+    async def remember_offer(self, payment_id: int, message_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE payments SET offer_message_id = ? WHERE id = ?", (message_id, payment_id)
+            )
+
+    async def offers_to_retire(self, limit: int) -> list[Payment]:
+        """Expired requests whose offer to pay is still in the person's chat."""
+        rows = await self._db.fetchall(
+            """SELECT * FROM payments WHERE status = 'expired' AND offer_message_id IS NOT NULL
+                   AND method IN ('bank', 'manual') ORDER BY id LIMIT ?""",
+            (limit,),
+        )
+        return [Payment.from_row(row) for row in rows]
+
+    async def forget_offer(self, payment_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE payments SET offer_message_id = NULL WHERE id = ?", (payment_id,)
+            )
+
     async def in_review(self, limit: int) -> list[Payment]:
         rows = await self._db.fetchall(
             "SELECT * FROM payments WHERE status = 'review' ORDER BY id LIMIT ?", (limit,)
@@ -269,6 +307,19 @@ class PaymentRepository:
         row = await tx.fetchone("SELECT * FROM bank_transfers WHERE sepay_id = ?", (sepay_id,))
         return None if row is None else BankTransfer.from_row(row)
 
+    async def recorded_sepay_ids(self, sepay_ids: Sequence[str]) -> set[str]:
+        """Which of these SePay transactions are recorded (a read: the transfer's own
+        transaction checks again)."""
+        found: set[str] = set()
+        for start in range(0, len(sepay_ids), 500):
+            chunk = sepay_ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = await self._db.fetchall(
+                f"SELECT sepay_id FROM bank_transfers WHERE sepay_id IN ({marks})", tuple(chunk)
+            )
+            found.update(row["sepay_id"] for row in rows)
+        return found
+
     async def transfer(self, transfer_id: int) -> BankTransfer | None:
         row = await self._db.fetchone("SELECT * FROM bank_transfers WHERE id = ?", (transfer_id,))
         return None if row is None else BankTransfer.from_row(row)
@@ -284,11 +335,13 @@ class PaymentRepository:
         status: TransferStatus,
         payment: Payment | None = None,
         credited: Decimal | None = None,
+        held_because: str | None = None,
     ) -> int:
         return await tx.execute(
             """INSERT INTO bank_transfers (sepay_id, payment_id, user_id, amount, credited,
-                                           content, gateway, bank_reference, status)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                           content, gateway, bank_reference, status,
+                                           held_because)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 incoming.sepay_id,
                 None if payment is None else payment.id,
@@ -299,6 +352,7 @@ class PaymentRepository:
                 incoming.gateway,
                 incoming.bank_reference,
                 status.value,
+                held_because,
             ),
         )
 
@@ -328,6 +382,15 @@ class PaymentRepository:
             ),
         )
         return changed == 1
+
+    async def credited_transfers_in(self, tx: Transaction, payment_id: int) -> list[BankTransfer]:
+        """The transfers credited for this request (by its code, or by an admin), oldest first."""
+        rows = await tx.fetchall(
+            """SELECT * FROM bank_transfers WHERE payment_id = ? AND status = 'credited'
+               ORDER BY id""",
+            (payment_id,),
+        )
+        return [BankTransfer.from_row(row) for row in rows]
 
     async def unmatched_transfers(self, limit: int) -> list[BankTransfer]:
         rows = await self._db.fetchall(

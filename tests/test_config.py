@@ -5,8 +5,10 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from bot.config import Settings
 
@@ -107,3 +109,24 @@ def test_the_mini_app_is_on_with_an_https_public_url_and_a_web_server() -> None:
     assert settings().webapp_auth_max_age == 86_400
     with pytest.raises(ValueError):
         settings(webapp_auth_max_age=0)
+
+
+def test_the_sepay_api_token_is_a_secret_and_needs_the_bank_settings() -> None:
+    bank: dict[str, Any] = {
+        "bank_bin": "970436",
+        "bank_account": "0071000123456",
+        "bank_account_name": "NGUYEN VAN AN",
+        "sepay_api_key": "webhook-key-1",
+    }
+    settings = Settings(_env_file=None, bot_token="1:x", sepay_api_token="api-token-77", **bank)
+    assert settings.sepay_api_on and "api-token-77" in settings.secrets
+    assert "api-token-77" not in repr(settings)
+    assert (settings.bank_request_expires_minutes, settings.manual_request_expires_minutes) == (
+        1440,
+        1440,
+    )
+    with pytest.raises(ValidationError, match="SEPAY_API_TOKEN") as raised:
+        Settings(_env_file=None, bot_token="1:x", sepay_api_token="api-token-77")
+    assert "api-token-77" not in str(raised.value)
+    with pytest.raises(ValidationError, match="bank_request_expires_minutes"):
+        Settings(_env_file=None, bot_token="1:x", bank_request_expires_minutes=0)

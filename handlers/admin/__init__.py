@@ -19,6 +19,7 @@ from handlers.admin import (
     people,
     pricing,
     promos,
+    reversals,
     topups,
 )
 from handlers.middlewares import LeaveFlowOnCommand
@@ -47,6 +48,7 @@ def create_router() -> Router:
         files.create_router(),
         topups.create_router(),
         payments.create_router(),
+        reversals.create_router(),
         promos.create_router(),  # /promo create|list|off; an admin's /promo CODE falls through
     )
     return router

@@ -23,6 +23,7 @@ from handlers.callbacks import ReviewCb
 from handlers.common import NOT_A_COMMAND
 from handlers.keyboards import button
 from handlers.states import ReviewInput
+from shop.bank_topups import REQUEST_EXPIRED
 from shop.formatting import format_money, plain_number, quote
 from shop.manual_topups import MAX_REASON
 from shop.services import Services
@@ -103,19 +104,22 @@ def payment_card(payment: Payment, person: User | None) -> tuple[str, InlineKeyb
 def transfer_card(
     transfer: BankTransfer, currency: str, request: Payment | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A transfer naming no request, or (`request`) one held as far above the request it
-    names (shop/bank_topups.py `too_much`)."""
-    title = (
-        "Bank transfer with no known code"
-        if request is None
-        else "Bank transfer far above its request"
-    )
+    """A transfer naming no request, or (`request`) one held for a check: far above the
+    request it names, or naming an expired one (shop/bank_topups.py `_held_because`)."""
+    why = transfer.held_because or "it is far above its request"
+    if request is None:
+        title = "Bank transfer with no known code"
+    elif why == REQUEST_EXPIRED:
+        title = "Bank transfer for an expired request"
+    else:
+        title = "Bank transfer far above its request"
     lines = [f"🏦 <b>{title}</b> · #{transfer.id}"]
     if request is not None:
         lines.append(
             f"It names {request.code} of user {request.user_id}, which asked "
             f"{format_money(request.pay_amount, request.pay_currency)} "
-            f"({format_money(request.amount, request.currency)}): check it before crediting."
+            f"({format_money(request.amount, request.currency)}); held because "
+            f"{quote(why)}: check it before crediting."
         )
     lines += [
         f"Amount: {format_money(transfer.amount, 'VND')}",

@@ -20,10 +20,11 @@ from payments_api import vietqr
 from shop import payment_texts
 from shop.crypto_topups import NotOpened
 from shop.formatting import format_money, format_number
-from shop.i18n import _
+from shop.i18n import _, ngettext
 from shop.manual_topups import MAX_PROOF_TEXT, ProofTaken
 from shop.order_form import BadInput
 from shop.pricing import parse_amount
+from shop.request_expiry import time_is_up
 from shop.services import Services
 from shop.topup_input import check_method_amount, range_text
 from storage.payments import Method, Payment, PaymentStatus
@@ -200,12 +201,27 @@ async def send_qr(bot: Bot, person: User, services: Services, amount: Decimal) -
     caption = payment_texts.bank_transfer_text(
         payment, vietqr.bank_name(account.bin), account.number, account.name
     )
-    await bot.send_photo(
+    caption += "\n" + valid_for(bank.expires_seconds)
+    sent = await bot.send_photo(
         person.id,
         BufferedInputFile(qr, filename=f"{payment.code}.png"),
         caption=caption,
         reply_markup=keyboards.back_to_balance(),
     )
+    await services.topups.remember_offer(payment.id, sent.message_id)
+
+
+def valid_for(seconds: int) -> str:
+    """ "⌛ Valid for 24 hours." (or minutes, when not whole hours)."""
+    minutes = max(1, seconds // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        span = ngettext("{count} hour", "{count} hours", hours).format(count=format_number(hours))
+    else:
+        span = ngettext("{count} minute", "{count} minutes", minutes).format(
+            count=format_number(minutes)
+        )
+    return _("⌛ Valid for {span}.").format(span=span)
 
 
 # ---- card transfer checked by an admin --------------------------------------------------------
@@ -218,9 +234,11 @@ async def send_instructions(
     assert manual is not None
     payment = await manual.open_request(person.id, amount)
     text = payment_texts.manual_request_text(payment, manual.instructions)
+    text += "\n" + valid_for(manual.expires_seconds)
     await state.set_state(PayInput.proof)
     await state.update_data(payment_id=payment.id)
-    await bot.send_message(person.id, text, reply_markup=keyboards.send_proof(payment.id))
+    sent = await bot.send_message(person.id, text, reply_markup=keyboards.send_proof(payment.id))
+    await services.topups.remember_offer(payment.id, sent.message_id)
 
 
 def proof_prompt(payment: Payment) -> str:
@@ -242,13 +260,23 @@ async def proof_button(
     if payment is None:
         expired(callback_answer)
         return
-    if payment.status is not PaymentStatus.PENDING:
+    if payment.status not in (PaymentStatus.PENDING, PaymentStatus.EXPIRED):
         callback_answer.text = payment_texts.request_closed(payment)
         callback_answer.show_alert = True
         return
     await state.set_state(PayInput.proof)
     await state.update_data(payment_id=payment.id)
-    await show(callback, proof_prompt(payment), keyboards.cancel_to_balance())
+    prompt = proof_prompt(payment)
+    if time_is_up(payment):
+        prompt = (
+            _(
+                "⌛ The top-up {code} has expired: send a proof only if you paid it already; "
+                "the admins will check it."
+            ).format(code=payment.code)
+            + "\n"
+            + prompt
+        )
+    await show(callback, prompt, keyboards.cancel_to_balance())
 
 
 def proof_of(message: Message) -> tuple[str, str] | None:
