@@ -20,6 +20,7 @@ COPY shop ./shop
 COPY storage ./storage
 COPY provider ./provider
 COPY payments_api ./payments_api
+COPY reseller_api ./reseller_api
 # The project with exactly the dependency versions of requirements.lock (no dev tools).
 RUN pip install -c requirements.lock .
 

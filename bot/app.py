@@ -45,11 +45,13 @@ from handlers.middlewares import AnswerEveryButton, PersonMiddleware
 from handlers.throttling import ThrottleMiddleware
 from provider.client import PanelClient
 from provider.simulator import PANEL_PRESETS, PanelFarm
+from reseller_api.server import ResellerApi
 from shop.books import Books
 from shop.catalog import Catalog
 from shop.catalog_sync import CatalogSync
 from shop.console import Console
 from shop.credits import Credits
+from shop.discounts import Discounts
 from shop.health import HealthMonitor
 from shop.order_requests import OrderRequests
 from shop.ordering import Ordering
@@ -59,6 +61,7 @@ from shop.people import People
 from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
+from shop.resellers import AccessMode, Resellers
 from shop.resolving import Resolutions
 from shop.services import Services
 from shop.settlement import Settler
@@ -70,6 +73,7 @@ from storage.figures import FiguresReader
 from storage.markup import MarkupRepository
 from storage.panels import PanelRepository
 from storage.products import ProductRepository
+from storage.resellers import ResellerRepository
 from storage.resolve_batches import ResolveBatchRepository
 from storage.settings import SettingsRepository
 
@@ -288,6 +292,9 @@ def create_web_server(app: App) -> WebServer:
     if app.webhook is not None:
         routes.append(app.webhook.mount)
     routes.append(partial(add_payment_webhooks, services=app.services))  # Crypto Pay, SePay
+    if app.services.resellers.on:  # the API v2 for resellers (RESELLER_API)
+        api = ResellerApi(app.services, settings.reseller_api_rate, settings.reseller_api_burst)
+        routes.append(api.register)
     return WebServer(build_web_app(routes), settings.web_host, settings.listen_port)
 
 
@@ -339,7 +346,9 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
         MarkupRepository(db),
     )
     people = People(books, settings.admin_ids)
-    ordering = Ordering(books, catalog, panels)
+    resellers = ResellerRepository(db)
+    discounts = Discounts(resellers)
+    ordering = Ordering(books, catalog, panels, discounts)
     panel = panels.main.client
     products = Products(ProductRepository(db), catalog, panel, ordering, books)
     return Services(
@@ -366,6 +375,15 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
         promos=Promos(books),
         referrals=Referrals(books, settings.referral_percent),
         resolutions=Resolutions(Settler(books), people, catalog, ResolveBatchRepository(db)),
+        resellers=Resellers(
+            resellers,
+            books,
+            discounts,
+            AccessMode(settings.reseller_api),
+            settings.public_url or settings.webhook_url,
+            allow_loopback=settings.reseller_callbacks_allow_loopback,
+            one_order_per_link=settings.reseller_one_order_per_link,
+        ),
         support_contact=settings.support_contact.strip(),
         topups=create_topups(settings, books, catalog, stored_settings),
     )

@@ -66,5 +66,9 @@ class People:
         order = await self._books.orders.get(order_id)
         return order if order is not None and order.user_id == user_id else None
 
+    async def own_orders(self, user_id: int, order_ids: Sequence[int]) -> list[OrderRecord]:
+        """Those of these orders that are the person's (the API's status of up to 100)."""
+        return await self._books.orders.of_user(user_id, order_ids)
+
     async def unconfirmed(self, limit: int) -> list[OrderRecord]:
         return await self._books.orders.in_stage(Stage.UNCONFIRMED, limit=limit)

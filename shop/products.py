@@ -8,6 +8,7 @@ ambiguous failures held as unconfirmed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -25,6 +26,8 @@ from shop.checkout import (
     PriceChanged,
     ServiceGone,
 )
+from shop.discounts import Discounts
+from shop.order_input import parse_quantity
 from shop.ordering import Ordering
 from shop.pricing import product_price
 from storage.catalog import Category
@@ -41,6 +44,38 @@ class ProductDraft(Draft):
     product_id: int
     quantity: int = 0
     require: str = ""
+
+
+def require_allowed(text: str) -> bool:
+    """What a product asks for (an account, a code): 1 to 1,000 characters, kept as given."""
+    return bool(text.strip()) and len(text) <= MAX_REQUIRE_LENGTH
+
+
+class RequireMissing(ValueError):
+    """The product needs information (`require`) that was not given."""
+
+
+class RequireNotAllowed(ValueError):
+    """The information given is empty or longer than 1,000 characters."""
+
+
+def product_draft_from_fields(offer: ProductOffer, fields: Mapping[str, str]) -> ProductDraft:
+    """A whole product draft from one request's fields, by the chat's rules: the quantity
+    within the product's range, then what it requires. Raises InputError (the quantity),
+    RequireMissing or RequireNotAllowed."""
+    product = offer.product
+    draft = ProductDraft(product_id=product.id)
+    draft.quantity = parse_quantity(
+        fields.get("quantity"), product.min_quantity, product.max_quantity
+    )
+    if product.require:
+        require = fields.get("require")
+        if require is None or not require.strip():
+            raise RequireMissing()
+        if not require_allowed(require):
+            raise RequireNotAllowed()
+        draft.require = require
+    return draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +120,7 @@ class Products:
         self._panel = panel
         self._ordering = ordering
         self._ledger = books.ledger
+        self._discounts: Discounts = ordering.discounts
 
     async def sync(self) -> int:
         """Fetch the panel's products and store them. Raises PanelError when the panel fails."""
@@ -115,12 +151,27 @@ class Products:
         unit = product_price(product.rate, 1, markup)
         return ProductOffer(product, unit, await self._catalog.currency())
 
+    async def price_list(self, user_id: int) -> list[ProductOffer]:
+        """Every visible product at this person's price per unit (their discount, never below
+        what it costs), in or out of stock."""
+        markup = await self._catalog.markup_percent()
+        currency = await self._catalog.currency()
+        listed = []
+        for product in await self._repository.listed():
+            price = product_price(product.rate, 1, markup)
+            cost = product_price(product.rate, 1, Decimal(0))
+            unit = await self._discounts.apply(user_id, price, cost)
+            listed.append(ProductOffer(product, unit, currency))
+        return listed
+
     async def quote(self, user_id: int, draft: ProductDraft) -> ProductQuote | None:
         offer = await self.offer(draft.product_id)
         if offer is None:
             return None
         markup = await self._catalog.markup_percent()
         price = product_price(offer.product.rate, draft.quantity, markup)
+        cost = product_price(offer.product.rate, draft.quantity, Decimal(0))
+        price = await self._discounts.apply(user_id, price, cost)  # never below the cost
         balance = await self._ledger.balance(user_id)
         return ProductQuote(price, balance, offer.currency, offer=offer, quantity=draft.quantity)
 
@@ -147,6 +198,7 @@ class Products:
             price=quote.price,
             draft_key=draft.key,
             require_text=draft.require or None,
+            via_api=draft.via_api,
         )
 
         async def submit(order_id: int) -> int:

@@ -18,6 +18,7 @@ from shop.people import People
 from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
+from shop.resellers import Resellers
 from shop.resolving import Resolutions
 from shop.topup_methods import TopUpMethods
 from shop.tracker import Tracker
@@ -39,6 +40,7 @@ class Services:
     promos: Promos
     referrals: Referrals
     resolutions: Resolutions
+    resellers: Resellers  # keys, grants, discounts, callbacks of the API v2 (reseller_api/)
     support_contact: str  # shown under /help; "" for none
     topups: TopUpMethods  # crypto, bank transfer, admin-approved transfer (beyond Stars)
 

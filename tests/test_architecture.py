@@ -15,10 +15,18 @@ from pathlib import Path
 from shop.services import Services
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = {"bot": 3, "handlers": 2, "shop": 1, "storage": 0, "provider": 0, "payments_api": 0}
+LAYERS = {
+    "bot": 3,
+    "handlers": 2,
+    "reseller_api": 2,
+    "shop": 1,
+    "storage": 0,
+    "provider": 0,
+    "payments_api": 0,
+}
 PATCH_MODULE = "bot.aiogram_patches"
 # The front doors: what a person or a reseller talks to. They call the shop's services.
-FRONT_DOORS = ("handlers",)
+FRONT_DOORS = ("handlers", "reseller_api")
 REPOSITORY = re.compile(r"(Repository|Ledger|Database|Transaction|Books)$")
 
 

@@ -22,10 +22,17 @@ from handlers.customer.checkout import not_text
 from handlers.customer.ordering import SERVICE_ORDER, DraftOnSale, ask_confirm, draft_gone, prompt
 from handlers.states import Ordering
 from shop.catalog import Offer
-from shop.dripfeed import MAX_INTERVAL, MAX_RUNS, MIN_INTERVAL, MIN_RUNS, max_runs
+from shop.dripfeed import (
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    MIN_RUNS,
+    max_runs,
+    parse_interval,
+    parse_runs,
+)
 from shop.formatting import format_number
 from shop.i18n import _
-from shop.order_input import InputError, Problem, parse_quantity
+from shop.order_input import InputError, Problem
 from shop.service_drafts import OrderDraft
 from shop.services import Services
 from storage.users import User
@@ -153,12 +160,13 @@ async def chose_mode(
 async def got_runs(message: Message, state: FSMContext, draft: OrderDraft, offer: Offer) -> None:
     limit = max(max_runs(offer, draft.quantity), MIN_RUNS)
     try:
-        runs = parse_quantity(message.text, MIN_RUNS, MAX_RUNS)
+        runs = parse_runs(message.text, offer, draft.quantity)
     except InputError as error:
+        if error.problem is Problem.TOTAL_TOO_LARGE:
+            asked = int(error.details["runs"])
+            text = total_too_large(draft.quantity, asked, offer.service.max_quantity, limit)
+            return await prompt(message, state, text)
         return await prompt(message, state, runs_problem(error, limit))
-    if runs > limit:
-        maximum = offer.service.max_quantity
-        return await prompt(message, state, total_too_large(draft.quantity, runs, maximum, limit))
     draft.runs = runs
     await SERVICE_ORDER.save(state, draft, Ordering.interval)
     await prompt(message, state, interval_prompt())
@@ -168,7 +176,7 @@ async def got_interval(
     message: Message, state: FSMContext, services: Services, person: User, draft: OrderDraft
 ) -> None:
     try:
-        draft.interval = parse_quantity(message.text, MIN_INTERVAL, MAX_INTERVAL)
+        draft.interval = parse_interval(message.text)
     except InputError as error:
         return await prompt(message, state, interval_problem(error))
     await ask_confirm(message, state, services, person, draft)

@@ -32,11 +32,10 @@ from shop.dripfeed import dripfeed_lines, offers_dripfeed
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
 from shop.order_input import InputError, parse_lines, parse_link, parse_quantity
-from shop.service_drafts import OrderDraft, Quote
+from shop.service_drafts import OrderDraft, Quote, lines_bounds
 from shop.services import Services
 from storage.users import User
 
-MAX_LIST_LINES = 100
 TEXT_STEPS = (
     Ordering.link,
     Ordering.quantity,
@@ -254,10 +253,7 @@ async def got_lines(
 ) -> None:
     """A list step, one item a line: the comments (as many as the service's range allows), the
     Special list, or the Special (1DG) suggested videos, then its search keywords."""
-    comments = raw_state == Ordering.comments.state
-    low, high = (1, MAX_LIST_LINES)
-    if comments:
-        low, high = offer.service.min_quantity, offer.service.max_quantity
+    low, high = lines_bounds(offer, comments=raw_state == Ordering.comments.state)
     try:
         lines = parse_lines(message.text, low, high)
     except InputError as error:

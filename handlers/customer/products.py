@@ -31,7 +31,13 @@ from shop import texts
 from shop.formatting import format_money, format_number
 from shop.i18n import _
 from shop.order_input import InputError, parse_quantity
-from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, ProductOffer, ProductQuote
+from shop.products import (
+    MAX_REQUIRE_LENGTH,
+    ProductDraft,
+    ProductOffer,
+    ProductQuote,
+    require_allowed,
+)
 from shop.services import Services
 from storage.products import ProductRecord
 from storage.users import User
@@ -173,7 +179,7 @@ async def got_require(
     if draft is None:
         return await PRODUCT_ORDER.gone(message, state)
     text = message.text or ""
-    if not text.strip() or len(text) > MAX_REQUIRE_LENGTH:
+    if not require_allowed(text):
         await message.answer(
             _("⚠️ Please send the requested information as text (1 to {max} characters).").format(
                 max=format_number(MAX_REQUIRE_LENGTH)
