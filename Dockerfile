@@ -20,6 +20,8 @@ COPY shop ./shop
 COPY storage ./storage
 COPY provider ./provider
 COPY payments_api ./payments_api
+# The simulated panels `make run` uses without PROVIDER_URL (bot/demo.py).
+COPY simulators ./simulators
 COPY reseller_api ./reseller_api
 # The project with exactly the dependency versions of requirements.lock (no dev tools).
 RUN pip install -c requirements.lock .

@@ -23,15 +23,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Two workers, each taking whole modules (they share one fake Telegram and simulator per module):
+# the end-to-end tests spend much of their time waiting on sockets, so two run side by side.
 pytest: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 simulator: $(STAMP)
-	$(PY) -m provider.simulator --port 8800 --key demo
+	$(PY) -m simulators.panel --port 8800 --key demo
 
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

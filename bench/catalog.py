@@ -48,9 +48,9 @@ from typing import Any, TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provider.client import PanelClient
-from provider.simulator import PanelSimulator, make_large_catalog
 from shop.catalog import Catalog
 from shop.panels import Panels
+from simulators.panel import PanelSimulator, make_large_catalog
 from storage.catalog import CatalogRepository, SyncResult
 from storage.db import Database, Transaction
 from storage.markup import MarkupRepository

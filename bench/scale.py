@@ -59,12 +59,12 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.runner import settle_memory
 from provider.client import PanelClient
-from provider.simulator import PanelSimulator, make_large_catalog
 from shop.books import Books
 from shop.catalog import PAGE_SIZE, Catalog
 from shop.console import Console
 from shop.panels import Panels
 from shop.people import People
+from simulators.panel import PanelSimulator, make_large_catalog
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.ledger import Ledger

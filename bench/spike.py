@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.updates import Pending, Replies, button_data, new_people, percentile, press, send
 from chaos.process import BotProcess, Endpoints
-from provider.simulator import PanelSimulator
 from shop.referrals import referral_payload
+from simulators.panel import PanelSimulator
 from storage.db import Database
 from storage.users import UserRepository
 from tests.fake_telegram import FakeTelegram, Person

@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provider.client import PanelClient
 from provider.models import OrderRequest
-from provider.simulator import PanelSimulator
 from shop.books import Books
 from shop.catalog import Catalog
 from shop.panels import Panels
 from shop.tracker import CycleReport, Tracker
+from simulators.panel import PanelSimulator
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.markup import MarkupRepository

@@ -59,7 +59,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.runner import settle_memory
 from handlers.callbacks import CategoryCb, MenuCb, ServiceCb
-from provider.simulator import PanelSimulator
+from simulators.panel import PanelSimulator
 from tests.fake_telegram import TEST_TOKEN, ApiCall, FakeTelegram, Person
 
 KEY = "demo"

@@ -27,6 +27,7 @@ from bot.aiogram_patches import KeepResponseModels, TelegramSession, run_sync_fi
 from bot.broadcaster import BroadcastFollower
 from bot.commands import set_commands
 from bot.config import Settings
+from bot.demo import PaymentsDemo, demo_panels
 from bot.healthz import HealthCheck, PanelView
 from bot.in_flight import UpdatesInFlight
 from bot.logging_setup import redact_too
@@ -34,7 +35,6 @@ from bot.metrics import Metrics, MetricsEndpoint, UpdateTimer
 from bot.notifier import Notifier
 from bot.payment_methods import create_topups
 from bot.payment_webhooks import add_payment_webhooks, log_webhook_paths
-from bot.payments_demo import PaymentsDemo
 from bot.review_desk import ReviewDesk
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.telegram_stars import TelegramStars
@@ -44,7 +44,6 @@ from handlers import create_root_router
 from handlers.middlewares import AnswerEveryButton, PersonMiddleware
 from handlers.throttling import ThrottleMiddleware
 from provider.client import PanelClient
-from provider.simulator import PANEL_PRESETS, PanelFarm
 from reseller_api.server import ResellerApi
 from shop.books import Books
 from shop.catalog import Catalog
@@ -315,21 +314,7 @@ async def connect_panel(settings: Settings, stack: AsyncExitStack) -> PanelClien
     if not settings.uses_simulator:
         panel = PanelClient(settings.provider_url, settings.provider_key)
     else:
-        farm = PanelFarm.demo()
-        stack.push_async_callback(farm.stop)
-        urls = await farm.start()
-        logger.warning(
-            "PROVIDER_URL is empty: using the built-in SIMULATED panel at %s. "
-            "Orders are NOT real. Set PROVIDER_URL and PROVIDER_KEY to sell for real.",
-            urls["main"],
-        )
-        for name, url in urls.items():
-            if name != "main":
-                logger.warning(
-                    "Demo panel %s (simulated): /panel add %s %s %s",
-                    name, name, url, PANEL_PRESETS[name].key,
-                )  # fmt: skip
-        panel = PanelClient(urls["main"], PANEL_PRESETS["main"].key)
+        panel = PanelClient(*await demo_panels(stack))
     stack.push_async_callback(panel.close)
     return panel
 

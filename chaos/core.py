@@ -21,7 +21,7 @@ import aiosqlite
 
 from chaos.invariants import money_problems
 from chaos.process import BotProcess, Endpoints, StopReport, log_problems
-from provider.simulator import PanelSimulator
+from simulators.panel import PanelSimulator
 from storage.db import Database
 from storage.ledger import Ledger
 from storage.orders import OrderRepository

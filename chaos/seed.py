@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from provider.client import PanelClient
 from provider.models import OrderRequest
-from provider.simulator import PanelSimulator
+from simulators.panel import PanelSimulator
 from storage.db import Database
 from storage.ledger import Ledger
 from storage.orders import NewOrder, OrderRepository, Stage

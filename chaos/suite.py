@@ -14,7 +14,7 @@ from pathlib import Path
 from chaos.core import SIM_FAULT_DELAY_SECONDS, Context, TrialError, TrialResult
 from chaos.process import log_problems
 from chaos.trials import TRIALS, Trial
-from provider.simulator import PanelSimulator
+from simulators.panel import PanelSimulator
 from tests.fake_telegram import FakeTelegram
 
 

@@ -221,8 +221,8 @@ class OrderRequest:
         runs: int | None = None,
         interval: int | None = None,
     ) -> OrderRequest:
-        """Exactly the fields the panel expects for this type (panel-api.md); drip-feed's `runs`
-        and `interval` are sent for Default only (and only when given)."""
+        """Exactly the fields the panel expects for this type (docs/panel-api.md); drip-feed's
+        `runs` and `interval` are sent for Default only (and only when given)."""
         match service_type:
             case ServiceType.PACKAGE:
                 return cls(service, link)

@@ -6,8 +6,8 @@ says whether it took the request: the money comes back when the tracker sees the
 (everything) or Partial (the undelivered share), through the ledger, once. An unclear answer
 leaves the request made but unconfirmed; it is never sent again by itself.
 
-Orders not yet final are taken (panel-api.md, the simulator): a pending one ends Canceled, one
-already in progress ends Partial and keeps what was delivered.
+Orders not yet final are taken (docs/panel-api.md, simulators/panel/): a pending one ends
+Canceled, one already in progress ends Partial and keeps what was delivered.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Drip-feed: a Default order delivered in `runs` runs, `interval` minutes apart.
 
 `quantity` is per run; the person pays for quantity x runs, and that total must stay within the
-service's max. The bounds are the API v2 family's (provider/simulator.py follows them): runs
+service's max. The bounds are the API v2 family's (simulators/panel/fields.py follows them): runs
 2..1000, interval 1..1440 minutes. Nothing here knows about Telegram.
 """
 

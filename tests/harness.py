@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from bot.app import App, create_app
 from bot.config import Settings
-from provider.simulator import PanelSimulator
+from simulators.panel import PanelSimulator
 from tests.fake_telegram import TEST_TOKEN, BotMessage, FakeTelegram, Person
 
 Mode = Literal["polling", "webhook"]

@@ -13,8 +13,9 @@ from typing import Any
 
 import aiohttp
 
-from provider.simulator import PanelSimulator, backup_services, default_services
 from shop.resellers import NewKey
+from simulators.panel import PanelSimulator
+from simulators.panel.catalog import backup_services, default_services
 from tests.fake_telegram import FakeTelegram, Person
 from tests.harness import ShopBot, World, running_bot
 

@@ -3,6 +3,7 @@ that an aiogram upgrade that changes it fails here, loudly, instead of quietly i
 
 import gc
 import inspect
+import ssl
 import threading
 import weakref
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from aiogram.types import (
     Message,
 )
 
-from bot.aiogram_patches import _is_plain_local, run_sync_filters_inline
+from bot.aiogram_patches import TelegramSession, _is_plain_local, run_sync_filters_inline
 
 # ---- 1. no TLS pause on close for a local plain-http server ----------------------------------
 
@@ -28,6 +29,20 @@ def test_aiogram_session_still_keeps_its_aiohttp_session_where_the_patch_closes_
     plain = AiohttpSession(api=TelegramAPIServer.from_base("http://x"))
     assert "_session" in vars(plain)
     assert "asyncio.sleep" in inspect.getsource(AiohttpSession.close)  # the pause skipped
+
+
+def test_the_session_has_what_aiogram_would_build_with_one_shared_tls_context() -> None:
+    api = TelegramAPIServer.from_base("https://api.telegram.org")
+    own, ours, again = AiohttpSession(api=api), TelegramSession(api=api), TelegramSession(api=api)
+    assert set(vars(ours)) == set(vars(own)) | {"_plain_local"}
+    fresh = {"middleware", "_connector_init", "_plain_local"}  # a new object in each session
+    assert {k: v for k, v in vars(ours).items() if k not in fresh} == {
+        k: v for k, v in vars(own).items() if k not in fresh
+    }
+    assert ours._connector_init.keys() == own._connector_init.keys()
+    assert ours._connector_init["limit"] == own._connector_init["limit"]
+    assert ours._connector_init["ssl"] is again._connector_init["ssl"]  # built once
+    assert ours._connector_init["ssl"].verify_mode is ssl.CERT_REQUIRED
 
 
 def test_only_plain_http_on_this_machine_skips_the_tls_pause() -> None:

@@ -1,8 +1,11 @@
 """The house's rules, checked on the source: imports run one way and in no circle, the shop's
-rules never import aiogram, and aiogram's internals are touched in one module only.
+rules never import aiogram, aiogram's internals are touched in one module only, and the
+simulators stay out of the bot.
 
     bot (composition root, Telegram plumbing) -> handlers -> shop -> storage, provider,
-    payments_api (outside payment systems: clients, formats, simulators)
+    payments_api (outside payment systems: clients and formats)
+
+    simulators (stand-ins for the panel, Crypto Pay and SePay) <- bot/demo.py, bench, chaos, tests
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 import typing
+from collections.abc import Iterable
 from pathlib import Path
 
 from shop.services import Services
@@ -25,14 +29,25 @@ LAYERS = {
     "payments_api": 0,
 }
 PATCH_MODULE = "bot.aiogram_patches"
+SIMULATORS = "simulators"
+# Who may use the simulators: the demo wiring of the composition root, and what tests the bot.
+SIMULATOR_USERS = {"bot.demo", "bench", "chaos", "tests"}
+# What the simulators may import of ours: the formats they must speak (Crypto Pay's signature).
+# The panel simulator takes nothing of provider/: it is a second, independent reading of the API.
+SIMULATORS_MAY_IMPORT = {"simulators", "payments_api"}
 # The front doors: what a person or a reseller talks to. They call the shop's services.
 FRONT_DOORS = ("handlers", "reseller_api")
 REPOSITORY = re.compile(r"(Repository|Ledger|Database|Transaction|Books)$")
 
 
-def modules() -> dict[str, ast.Module]:
+def our_packages() -> list[str]:
+    """Every top-level package of the repository (a folder with an __init__.py)."""
+    return sorted(path.parent.name for path in ROOT.glob("*/__init__.py"))
+
+
+def modules(packages: Iterable[str] = LAYERS) -> dict[str, ast.Module]:
     found = {}
-    for package in LAYERS:
+    for package in packages:
         for path in sorted((ROOT / package).rglob("*.py")):
             parts = path.relative_to(ROOT).with_suffix("").parts
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -154,3 +169,38 @@ def test_private_attributes_of_others_only_in_the_patch_module() -> None:
             if private and not (private.startswith("__") and private.endswith("__")):
                 touched.append(f"{name}:{getattr(node, 'lineno', 0)} {private}")
     assert not touched
+
+
+def test_only_the_demo_wiring_and_the_test_tools_import_the_simulators() -> None:
+    trees = modules(our_packages())
+    known = set(trees)
+    offenders = [
+        f"{name} imports {target}"
+        for name, tree in trees.items()
+        if package(name) != SIMULATORS and not {name, package(name)} & SIMULATOR_USERS
+        for target in imported(tree, known)
+        if package(target) == SIMULATORS
+    ]
+    assert SIMULATORS in trees and "bot.demo" in trees
+    assert not offenders
+
+
+def test_the_simulators_import_nothing_of_ours_but_the_formats_they_speak() -> None:
+    trees = modules(our_packages())
+    ours = set(our_packages())
+    outside = [
+        f"{name} imports {target}"
+        for name, tree in trees.items()
+        if package(name) == SIMULATORS
+        for target in imported(tree)
+        if package(target) in ours - SIMULATORS_MAY_IMPORT
+    ]
+    assert not outside
+    panel_reaches_out = [
+        f"{name} imports {target}"
+        for name, tree in trees.items()
+        if name.startswith(f"{SIMULATORS}.panel")
+        for target in imported(tree)
+        if package(target) in ours and not target.startswith(f"{SIMULATORS}.panel")
+    ]
+    assert not panel_reaches_out

@@ -1,4 +1,4 @@
-"""Every quirk of panel-api.md ("What real panels send"), fed through the client over HTTP."""
+"""Every quirk of docs/panel-api.md ("What real panels send"), fed through the client over HTTP."""
 
 from __future__ import annotations
 

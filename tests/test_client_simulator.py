@@ -11,7 +11,7 @@ import pytest_asyncio
 from provider.client import PanelClient
 from provider.errors import ProviderError, ProviderUnavailable
 from provider.models import ItemError, OrderRequest, OrderStatus, ServiceType
-from provider.simulator import PanelFarm, PanelSimulator
+from simulators.panel import PanelFarm, PanelSimulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

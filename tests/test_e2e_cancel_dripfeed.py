@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from provider.simulator import make_panel
+from simulators.panel import make_panel
 from storage.orders import OrderRecord
 from tests.fake_telegram import BotMessage, FakeTelegram, Person
 from tests.harness import ShopBot, World, running_bot, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-# Services of the backup panel (provider/simulator.py, backup_services):
+# Services of the backup panel (simulators/panel/catalog.py, backup_services):
 IG_FOLLOWERS = "Instagram Followers"  # 106: Default, 0.95 per 1000, 10..50,000, drip + cancel
 YT_LIKES = "YouTube Likes"  # 102: Default, 3.9 per 1000, 10..50,000, cancel + refill, no drip
 YT_SUBSCRIBERS = "YouTube Subscribers"  # 103: Default, 31.5 per 1000, neither cancel nor drip

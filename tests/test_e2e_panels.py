@@ -13,9 +13,9 @@ import pytest
 import pytest_asyncio
 
 from provider.models import Balance
-from provider.simulator import PANEL_PRESETS, make_panel
 from shop.checkout import Held, Placed, PlaceResult, PriceChanged, Refused
 from shop.service_drafts import OrderDraft
+from simulators.panel import PANEL_PRESETS, make_panel
 from storage.orders import OrderRecord, Stage
 from storage.routing import CatalogEntry
 from tests.fake_telegram import Person

@@ -21,9 +21,9 @@ import pytest_asyncio
 
 from bot.payment_webhooks import webhook_paths
 from payments_api import vietqr
-from payments_api.cryptopay_simulator import CryptoPaySimulator
-from payments_api.sepay_simulator import SePaySender
 from shop.referrals import referral_payload
+from simulators.cryptopay import CryptoPaySimulator
+from simulators.sepay import SePaySender
 from storage.payments import Payment, PaymentStatus
 from tests.fake_telegram import BotMessage, Person
 from tests.harness import ShopBot, World, eventually, free_port, running_bot, text_of

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from payments_api import cryptopay, sepay, vietqr
-from payments_api.cryptopay_simulator import CryptoPaySimulator
 from shop.bank_topups import codes_in
 from shop.topups import Conversion, Limits, parse_rate
+from simulators.cryptopay import CryptoPaySimulator
 
 
 def test_crc16_is_ccitt_false() -> None:

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from provider.simulator import PanelSimulator, main, make_large_catalog
+from simulators.panel import PanelSimulator, main, make_large_catalog
 
 ERR_MISSING = "There are missing required parameters. Please check your API Manual"
 ERR_ACTIVE = "You have active order with this link. Please wait until order being completed."

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from provider.simulator import (
+from simulators.panel import (
     PANEL_PRESETS,
     PanelFarm,
     PanelSimulator,

@@ -17,7 +17,7 @@ from decimal import Decimal
 from chaos.core import SIM_FAULT_DELAY_SECONDS, Context, Shop, TrialError, TrialResult
 from chaos.people import confirm_card, order_result, press_confirm
 from chaos.seed import PRICE, panel_orders
-from provider.simulator import FAULT_KINDS
+from simulators.panel import FAULT_KINDS
 from storage.orders import OrderRecord, Stage
 from tests.fake_telegram import BotMessage, Person
 

@@ -1,9 +1,14 @@
-"""PAYMENTS_DEMO=true: every top-up method, on simulators, for `make run` demos.
+"""The demo wiring of `make run`: every simulator the bot may use instead of a real service,
+and the only module of the bot that imports `simulators/` (tests/test_architecture.py).
 
-Crypto Pay is the simulator (each invoice's pay button opens a page with a Pay button), bank
-transfers go to a made-up account, and SePay is a page where you type a transfer's amount and
-description; both post their webhooks to a local stand-in of the bot's web server. Only the
-settings left empty are filled in. Nothing here is real money, and the log says so loudly.
+Without PROVIDER_URL the panel is a simulated one (`demo_panels`): a farm of three panels on
+127.0.0.1, the main one in use and the other two ready for `/panel add`.
+
+PAYMENTS_DEMO=true (`PaymentsDemo`): every top-up method, on simulators. Crypto Pay is the
+simulator (each invoice's pay button opens a page with a Pay button), bank transfers go to a
+made-up account, and SePay is a page where you type a transfer's amount and description; both
+post their webhooks to a local stand-in of the bot's web server. Only the settings left empty
+are filled in. Nothing here is real money, and the log says so loudly.
 """
 
 from __future__ import annotations
@@ -18,14 +23,35 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.payment_webhooks import add_payment_webhooks, webhook_paths
-from payments_api.cryptopay_simulator import CryptoPaySimulator
-from payments_api.sepay_simulator import SePaySender
 from shop.services import Services
+from simulators.cryptopay import CryptoPaySimulator
+from simulators.panel import PANEL_PRESETS, PanelFarm
+from simulators.sepay import SePaySender
 
 logger = logging.getLogger(__name__)
 
 DEMO_SEPAY_KEY = "demo-sepay-key"
 DEMO_VND_RATE = Decimal(25_000)
+
+
+async def demo_panels(stack: AsyncExitStack) -> tuple[str, str]:
+    """Serve the simulated panels until `stack` closes; -> the main panel's (URL, key). The log
+    says loudly that orders are not real and gives the commands that add the other two."""
+    farm = PanelFarm.demo()
+    stack.push_async_callback(farm.stop)
+    urls = await farm.start()
+    logger.warning(
+        "PROVIDER_URL is empty: using the built-in SIMULATED panel at %s. "
+        "Orders are NOT real. Set PROVIDER_URL and PROVIDER_KEY to sell for real.",
+        urls["main"],
+    )
+    for name, url in urls.items():
+        if name != "main":
+            logger.warning(
+                "Demo panel %s (simulated): /panel add %s %s %s",
+                name, name, url, PANEL_PRESETS[name].key,
+            )  # fmt: skip
+    return urls["main"], PANEL_PRESETS["main"].key
 
 
 class PaymentsDemo:
