@@ -146,3 +146,7 @@ class ManualProofCb(CallbackData, prefix="mp"):
 class ReviewCb(CallbackData, prefix="rv"):
     action: str  # approve | reject (a request); credit | ignore (a transfer with no code)
     id: Id
+
+
+class ApiCb(CallbackData, prefix="api"):
+    action: str  # show, create, regenerate(_sure), revoke(_sure), notify_on, notify_off

@@ -258,5 +258,6 @@ class Resellers:
     async def set_discount(self, user_id: int, percent: Decimal | None) -> None:
         await self.discounts.set(user_id, percent)
 
-    async def summaries(self) -> list[ResellerSummary]:
-        return await self._repository.summaries(month_start())
+    async def summaries(self, limit: int = 20) -> list[ResellerSummary]:
+        """The most recently active resellers, with this month's spend."""
+        return await self._repository.summaries(month_start(), limit)

@@ -19,6 +19,7 @@ from handlers.admin import (
     people,
     pricing,
     promos,
+    resellers,
     topups,
 )
 from handlers.middlewares import LeaveFlowOnCommand
@@ -48,5 +49,6 @@ def create_router() -> Router:
         topups.create_router(),
         payments.create_router(),
         promos.create_router(),  # /promo create|list|off; an admin's /promo CODE falls through
+        resellers.create_router(),  # /api_grant, /api_revoke, /reseller, /resellers
     )
     return router
