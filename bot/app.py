@@ -25,6 +25,7 @@ from aiogram.fsm.storage.base import BaseStorage
 
 from bot.aiogram_patches import KeepResponseModels, TelegramSession, run_sync_filters_inline
 from bot.broadcaster import BroadcastFollower
+from bot.callback_sender import CallbackSender
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.demo import PaymentsDemo, demo_panels
@@ -101,6 +102,7 @@ class App:
     metrics: Metrics
     webhook: TelegramWebhook | None = None  # in webhook mode
     web: WebServer | None = None  # in webhook mode, or when WEB_PORT is set
+    callbacks: CallbackSender | None = None  # resellers' status callbacks (RESELLER_API on)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _tracker_started_at: float | None = None
 
@@ -150,6 +152,8 @@ class App:
         self.spawn(desk.run(), "payment-reviews")
         if self.services.topups.crypto is not None:
             self.spawn(self.services.topups.crypto.run(), "crypto-pay-polling")
+        if self.callbacks is not None:
+            self.spawn(self.callbacks.run(), "reseller-callbacks")
 
     def start_tracker(self) -> None:
         """Order statuses and the panel's health, followed from now on."""
@@ -254,6 +258,13 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
             in_flight=in_flight,
             metrics=metrics,
         )
+        if services.resellers.on:  # the same outbox carries resellers' callbacks
+            app.callbacks = CallbackSender(
+                books.outbox,
+                services.resellers,
+                allow_loopback=settings.reseller_callbacks_allow_loopback,
+                on_outcome=metrics.callback,
+            )
         stack.push_async_callback(app.stop_background)
         grace = WEBHOOK_GRACE_SECONDS if settings.uses_webhook else UPDATES_GRACE_SECONDS
         stack.push_async_callback(in_flight.finish, grace)

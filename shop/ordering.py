@@ -37,6 +37,7 @@ from shop.checkout import (
 )
 from shop.discounts import Discounts, discounted
 from shop.failover import Failover, NoRouteLeft
+from shop.order_news import tell
 from shop.panels import Panels
 from shop.pricing import service_price
 from shop.service_drafts import OrderDraft, Quote, effective_quantity, order_request
@@ -242,7 +243,8 @@ class Ordering:
             await self._alerts.always(tx, texts.admin_order_unconfirmed(order, reason))
             if tell_customer:
                 language = await books.users.language_in(tx, order.user_id)
-                await books.outbox.add(tx, order.user_id, texts.order_held(order, language))
+                text = texts.order_held(order, language)
+                await tell(tx, books, order.user_id, text, via_api=order.via_api)
         logger.warning("Order %s unconfirmed: %s", order_id, reason)
         return Held(order)
 

@@ -67,6 +67,15 @@ class NewKey:
     callback_secret: str
 
 
+SIGNATURE_HEADER = "X-Signature"
+
+
+def sign(secret: str, body: bytes) -> str:
+    """A callback's signature header value: `sha256=` and the hex HMAC-SHA256 of the body
+    keyed with the reseller's callback secret. A receiver computes the same and compares."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 

@@ -31,6 +31,7 @@ class RefillRecord:
     user_id: int
     created_at: int
     panel: str = "main"  # the panel that holds the order
+    via_api: bool = False  # the order was placed through the reseller API
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> RefillRecord:
@@ -42,10 +43,13 @@ class RefillRecord:
             user_id=row["user_id"],
             created_at=row["created_at"],
             panel=row["panel"],
+            via_api=bool(row["via_api"]),
         )
 
 
-SELECT = "SELECT r.*, o.user_id, o.panel FROM refills r JOIN orders o ON o.id = r.order_id"
+SELECT = (
+    "SELECT r.*, o.user_id, o.panel, o.via_api FROM refills r JOIN orders o ON o.id = r.order_id"
+)
 
 
 class RefillRepository:
