@@ -32,7 +32,8 @@ USER shop
 VOLUME ["/data"]
 EXPOSE 8080
 
-# /healthz (bot/healthz.py): 200 when the shop can serve, 503 naming what is wrong.
+# /healthz (bot/healthz.py): 200 when the shop can sell ("ok", or "degraded": a backup panel or
+# a payment method failing, worth an alert but no restart), 503 when it cannot.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["python", "-m", "bot.probe"]
 CMD ["python", "-m", "bot"]

@@ -288,6 +288,8 @@ def create_web_server(app: App) -> WebServer:
         settings=SettingsRepository(app.db),
         outbox=outbox,
         panels=app.panel_views,
+        routed_panels=app.catalog.routed_panels,
+        payments=app.services.topups.health.views,
         tracker_age=app.tracker_age,
         tracker_late_seconds=max(3 * settings.status_poll_seconds, 300.0),
         mode="webhook" if settings.uses_webhook else "polling",
@@ -346,7 +348,7 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
     discounts = Discounts(resellers)
     ordering = Ordering(books, catalog, panels, discounts)
     panel = panels.main.client
-    products = Products(ProductRepository(db), catalog, panel, ordering, books)
+    products = Products(ProductRepository(db), catalog, ordering, books)
     return Services(
         people=people,
         ordering=ordering,

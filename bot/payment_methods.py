@@ -4,12 +4,12 @@ set, on the same books and referral shares as everything else."""
 from __future__ import annotations
 
 from bot.config import Settings
-from payments_api.cryptopay import CryptoPayClient
 from shop.bank_topups import BankAccount, BankTopUps
 from shop.books import Books
 from shop.catalog import Catalog
 from shop.crypto_topups import CryptoTopUps
 from shop.manual_topups import ManualTopUps
+from shop.method_health import MethodHealth, WatchedCryptoPay
 from shop.referrals import ReferralShares
 from shop.topup_methods import TopUpMethods
 from shop.topups import Crediting, Limits, PayRates, Reviews
@@ -32,6 +32,7 @@ def create_topups(
     crediting = Crediting(books, ReferralShares(books, settings.referral_percent), repo)
     presets = settings.topup_presets
     crypto = bank = manual = None
+    health = MethodHealth()  # how the calls of the methods that call out went (/healthz)
     if settings.crypto_pay_on:
         poll = settings.crypto_pay_poll_seconds
         if settings.payments_url:
@@ -39,7 +40,11 @@ def create_topups(
         crypto = CryptoTopUps(
             books,
             catalog,
-            CryptoPayClient(settings.crypto_pay_url, settings.crypto_pay_token.get_secret_value()),
+            WatchedCryptoPay(
+                settings.crypto_pay_url,
+                settings.crypto_pay_token.get_secret_value(),
+                calls=health.record("crypto"),
+            ),
             rates,
             crediting,
             repo,
@@ -81,4 +86,5 @@ def create_topups(
         repo=repo,
         catalog=catalog,
         alerts=books.alerts,
+        health=health,
     )

@@ -1,6 +1,8 @@
 """`python -m bot.probe`: the container's HEALTHCHECK. Asks this machine's /healthz (WEB_PORT,
-8080 by default) and exits 0 on 200, 1 otherwise, printing the answer. Standard library only:
-it starts in milliseconds and needs no settings but the port."""
+8080 by default) and exits 0 on 200, 1 otherwise, printing the answer. 200 is "ok" or
+"degraded" (the shop still sells: a backup panel or a payment method is failing, which is for
+a person to look at, not a reason to mark the container unhealthy); 503 is "failing" (it cannot
+sell). Standard library only: it starts in milliseconds and needs no settings but the port."""
 
 from __future__ import annotations
 

@@ -16,13 +16,17 @@ def _decimal_or_none(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(value.strip() if isinstance(value, str) else str(value))
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
 
 
 def _int_or_none(value: Any) -> int | None:
+    if type(value) is int:  # the common cases first: a catalog has tens of thousands of them
+        return value
+    if isinstance(value, str) and value.isdigit() and value.isascii():
+        return int(value)
     number = _decimal_or_none(value)
     if number is None or number != number.to_integral_value():
         return None

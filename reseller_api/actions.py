@@ -353,6 +353,7 @@ class Actions:
         items = []
         for offer in listed:
             product = offer.product
+            in_stock = product.in_stock and offer.route is not None and offer.route.in_stock
             item: dict[str, Any] = {
                 "product": product.id,
                 "name": product.name,
@@ -360,7 +361,7 @@ class Actions:
                 "min": str(product.min_quantity),
                 "max": str(product.max_quantity),
                 "category": product.category,
-                "status": "In stock" if product.in_stock else "Out of stock",
+                "status": "In stock" if in_stock else "Out of stock",
                 "type": product.type or "Auto",
             }
             if product.require:

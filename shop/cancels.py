@@ -4,7 +4,8 @@ The request is written (`cancel_requested_at`) in a transaction before the panel
 second press, or a second path, sees it made and the panel is asked once. The panel's answer only
 says whether it took the request: the money comes back when the tracker sees the order Canceled
 (everything) or Partial (the undelivered share), through the ledger, once. An unclear answer
-leaves the request made but unconfirmed; it is never sent again by itself.
+leaves the request made but unconfirmed; it is never sent again by itself, and admins are told
+once, with the order and the panel (the alert written in the transaction that notes it).
 
 Orders not yet final are taken (docs/panel-api.md, simulators/panel/): a pending one ends
 Canceled, one already in progress ends Partial and keeps what was delivered.
@@ -18,8 +19,9 @@ from dataclasses import dataclass
 from provider.client import PanelClient
 from provider.errors import ProviderError, ProviderUnavailable
 from provider.models import ItemError
-from storage.db import Database
-from storage.orders import OrderKind, OrderRecord, OrderRepository, Stage
+from shop import texts
+from shop.books import Books
+from storage.orders import OrderKind, OrderRecord, Stage
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +79,11 @@ def can_cancel(order: OrderRecord) -> bool:
     )
 
 
-async def request_cancel(
-    db: Database, orders: OrderRepository, panel: PanelClient, order: OrderRecord
-) -> CancelResult:
+async def request_cancel(books: Books, panel: PanelClient, order: OrderRecord) -> CancelResult:
     """Claim the request in a transaction, then ask `panel` (the one holding the order) once."""
-    async with db.transaction() as tx:
-        claimed = await orders.claim_cancel(tx, order.id)
-        current = await orders.get_in(tx, order.id)
+    async with books.db.transaction() as tx:
+        claimed = await books.orders.claim_cancel(tx, order.id)
+        current = await books.orders.get_in(tx, order.id)
     assert current is not None
     if not claimed:
         if current.cancel_requested_at is not None:
@@ -93,28 +93,32 @@ async def request_cancel(
     try:
         answers = await panel.cancel([current.panel_order_id])
     except ProviderError as error:
-        return await _refused(db, orders, current, error.message)
+        return await _refused(books, current, error.message)
     except ProviderUnavailable as error:
-        logger.warning("Cancel of order %s unclear: %s", order.id, error)
-        return CancelUnclear(current)
+        return await _unclear(books, current, str(error))
     answer = answers.get(current.panel_order_id)
     if answer is None:  # the panel's answer left this order out: we cannot know
-        logger.warning("Cancel of order %s: the panel's answer does not name it", order.id)
-        return CancelUnclear(current)
+        return await _unclear(books, current, "the panel's answer does not name the order")
     if isinstance(answer, ItemError) or answer is False:
         reason = answer.message if isinstance(answer, ItemError) else NOT_TAKEN
-        return await _refused(db, orders, current, reason)
+        return await _refused(books, current, reason)
     logger.info("Cancel of order %s taken by the panel", order.id)
     return CancelRequested(current)
 
 
-async def _refused(
-    db: Database, orders: OrderRepository, order: OrderRecord, reason: str
-) -> CancelRefused:
+async def _unclear(books: Books, order: OrderRecord, reason: str) -> CancelUnclear:
+    logger.warning("Cancel of order %s on panel %s unclear: %s", order.id, order.panel, reason)
+    async with books.db.transaction() as tx:
+        if await books.orders.set_cancel_unclear(tx, order.id):
+            await books.alerts.always(tx, texts.admin_cancel_unclear(order, reason))
+    return CancelUnclear(order)
+
+
+async def _refused(books: Books, order: OrderRecord, reason: str) -> CancelRefused:
     reason = reason.strip() or NOT_TAKEN
-    async with db.transaction() as tx:
-        await orders.set_cancel_error(tx, order.id, reason[:500])
-        refused = await orders.get_in(tx, order.id)
+    async with books.db.transaction() as tx:
+        await books.orders.set_cancel_error(tx, order.id, reason[:500])
+        refused = await books.orders.get_in(tx, order.id)
     assert refused is not None
     logger.info("Cancel of order %s refused by the panel: %s", order.id, reason)
     return CancelRefused(refused, reason)

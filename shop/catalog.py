@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
 from functools import partial
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from provider.errors import PanelError
 from provider.models import Service, ServiceType
@@ -175,6 +175,17 @@ def route_from(record: RouteRecord, panel: Panel, conversion: Decimal) -> Route:
     )
 
 
+def conversion_of(
+    name: str, panel_currency: str, rate: Decimal | None, currency: str
+) -> Decimal | None:
+    """One unit of a panel's currency in the shop's `currency`: 1 for the same currency (and
+    for main, whose currency is the shop's), the admin's rate else; None when there is none."""
+    theirs = panel_currency.strip().upper()
+    if name == MAIN or not theirs or theirs == currency.strip().upper():
+        return Decimal(1)
+    return rate
+
+
 def to_entry(service: Service) -> CatalogEntry:
     return CatalogEntry(
         id=service.service,
@@ -197,6 +208,15 @@ def to_entries(services: list[Service]) -> list[CatalogEntry]:
     return [to_entry(service) for service in unique]
 
 
+class Listing(Protocol):
+    """Another listing sold through the same panels (the products, shop/products.py): described
+    again whenever a panel's terms change, as the services are."""
+
+    async def rebuild(self, terms: Mapping[str, PanelTerms], *, mirror: str = "") -> object: ...
+
+    async def routed_panels(self) -> frozenset[str]: ...
+
+
 class Catalog:
     def __init__(
         self,
@@ -212,6 +232,7 @@ class Catalog:
         self.panels = panels
         self._default_markup = default_markup
         self._cached: dict[str, str | None] = {}
+        self._listings: list[Listing] = []
 
     # ---- syncing the panels -------------------------------------------------------------------
 
@@ -263,7 +284,7 @@ class Catalog:
         if balance.currency and balance.currency != await self.currency():
             await self._settings.set(CURRENCY_KEY, balance.currency)
             self._cached.pop(CURRENCY_KEY, None)
-            await self._repository.rebuild(await self.terms())  # every other panel's rate
+            await self._rebuild()  # every other panel's rate
 
     async def terms(self) -> dict[str, PanelTerms]:
         currency = await self.currency()
@@ -279,12 +300,8 @@ class Catalog:
 
     @staticmethod
     def conversion(panel: Panel, currency: str) -> Decimal | None:
-        """One unit of the panel's currency in the shop's: 1 for the same currency (and for
-        main, whose currency is the shop's), the admin's rate else; None: not sold."""
-        theirs = panel.record.currency.strip().upper()
-        if panel.name == MAIN or not theirs or theirs == currency.strip().upper():
-            return Decimal(1)
-        return panel.record.rate
+        """One unit of the panel's currency in the shop's (see conversion_of); None: not sold."""
+        return conversion_of(panel.name, panel.record.currency, panel.record.rate, currency)
 
     # ---- the panels, as admins change them ----------------------------------------------------
 
@@ -297,22 +314,32 @@ class Catalog:
         )
         return checked
 
+    def also_rebuild(self, listing: Listing) -> None:
+        """`listing` is described again with the services whenever a panel's terms change."""
+        self._listings.append(listing)
+
+    async def _rebuild(self, *, mirror: str = "") -> SyncResult:
+        terms = await self.terms()
+        result = await self._repository.rebuild(terms, mirror=mirror)
+        for listing in self._listings:
+            await listing.rebuild(terms, mirror=mirror)
+        return result
+
     async def set_panel_enabled(self, name: str, enabled: bool) -> SyncResult:
         await self.panels.set_enabled(name, enabled)
-        return await self._repository.rebuild(await self.terms())
+        return await self._rebuild()
 
     async def set_panel_rate(self, name: str, rate: Decimal) -> SyncResult:
         await self.panels.set_rate(name, rate)
-        return await self._repository.rebuild(await self.terms())
+        return await self._rebuild()
 
     async def set_panel_mode(self, name: str, mode: PanelMode) -> SyncResult:
         panel = await self.panels.set_mode(name, mode)
-        mirror = panel.name if mode is PanelMode.ALL else ""
-        return await self._repository.rebuild(await self.terms(), mirror=mirror)
+        return await self._rebuild(mirror=panel.name if mode is PanelMode.ALL else "")
 
     async def remove_panel(self, name: str) -> SyncResult:
         await self.panels.remove(name)
-        return await self._repository.rebuild(await self.terms())
+        return await self._rebuild()
 
     async def import_services(
         self, name: str, panel_ids: list[int], category: str | None
@@ -343,6 +370,22 @@ class Catalog:
             await self._repository.routing(service_id),
             await self._repository.routes(service_id),
         )
+
+    async def routed_panels(self) -> frozenset[str]:
+        """The panels that hold a route of a service (or a product) customers can buy."""
+        routed = await self._repository.routed_panels()
+        for listing in self._listings:
+            routed |= await listing.routed_panels()
+        return routed
+
+    def selling_panel(self, name: str, currency: str) -> tuple[Panel, Decimal] | None:
+        """The panel, and one unit of its currency in the shop's, when a route to it sells now
+        (the panel known and on, its rate known); None otherwise."""
+        panel = self.panels.get(name)
+        if panel is None or not panel.record.enabled:
+            return None
+        conversion = self.conversion(panel, currency)
+        return None if conversion is None else (panel, conversion)
 
     async def _setting(self, key: str) -> str | None:
         """Settings change only through this class, so they are read once and kept."""
@@ -443,12 +486,9 @@ class Catalog:
         currency = await self.currency()
         routes = []
         for record in await self._repository.routes(service_id):
-            panel = self.panels.get(record.panel)
-            if panel is None or not panel.record.enabled or not record.listed:
-                continue
-            conversion = self.conversion(panel, currency)
-            if conversion is not None:
-                routes.append(route_from(record, panel, conversion))
+            selling = self.selling_panel(record.panel, currency) if record.listed else None
+            if selling is not None:
+                routes.append(route_from(record, *selling))
         if routing == "cheapest":
             routes.sort(key=lambda route: route.rate)  # stable: equal rates keep their order
         return tuple(routes)

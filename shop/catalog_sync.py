@@ -1,5 +1,5 @@
-"""Keeps the catalog in step with the panels: each panel synced on its own schedule, products
-from the main panel after it, admins told when services disappear or rates rise."""
+"""Keeps the catalog in step with the panels: each panel synced on its own schedule, its
+products after its services, admins told when services disappear or rates rise."""
 
 from __future__ import annotations
 
@@ -67,9 +67,10 @@ class CatalogSync:
         results = [o for o in outcomes.values() if isinstance(o, SyncResult)]
         if results:
             await self.report_changes(results[0])
-        if "main" in outcomes and not self._failures.get("main"):
+        answered = [name for name, outcome in outcomes.items() if isinstance(outcome, SyncResult)]
+        if answered:  # their products after them
             try:
-                await self._products.sync()
+                await self._products.sync(answered)
             except PanelError as error:
                 logger.warning("Products sync failed: %s", error)
 

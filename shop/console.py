@@ -22,13 +22,13 @@ from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.models import Balance
 from shop.books import Books
-from shop.catalog import Catalog
+from shop.catalog import Catalog, conversion_of
 from shop.people import People
 from storage.broadcasts import BroadcastProgress, BroadcastRepository
 from storage.ledger import LedgerEntry
 from storage.money import from_micros
 from storage.orders import OrderRecord, Stage
-from storage.stats import StatsRepository, UserStats, WindowStats
+from storage.stats import ChargeTerms, StatsRepository, UserStats, WindowStats
 from storage.users import User
 
 DAY = 86_400
@@ -92,14 +92,22 @@ class Console:
         except (PanelError, TimeoutError):
             balance = None
         currency = await self._catalog.currency()
-        conversions = {
-            panel.name: self._catalog.conversion(panel, currency)
+        panels = {
+            panel.name: ChargeTerms(
+                panel.record.currency, self._catalog.conversion(panel, currency)
+            )
             for panel in self._catalog.panels.all()
+        }
+        removed = {
+            (gone.name, gone.removed_at): ChargeTerms(
+                gone.currency, conversion_of(gone.name, gone.currency, gone.rate, currency)
+            )
+            for gone in await self._catalog.panels.removed()
         }
         return Dashboard(
             users=await self.stats.users(start_of_today(), now - 7 * DAY),
-            today=await self.stats.window(start_of_today(), conversions),
-            week=await self.stats.window(now - 7 * DAY, conversions),
+            today=await self.stats.window(start_of_today(), panels, removed),
+            week=await self.stats.window(now - 7 * DAY, panels, removed),
             panel_balance=balance,
             unconfirmed=await self.stats.count_in_stage(Stage.UNCONFIRMED),
             stuck=await self.stats.stuck(int(now - self._stuck_hours * 3600)),

@@ -95,5 +95,4 @@ class OrderRequests:
 
     async def request_cancel(self, order: OrderRecord) -> cancels.CancelResult:
         """Ask the panel holding the order to cancel it, once; the refund follows its status."""
-        books = self._books
-        return await cancels.request_cancel(books.db, books.orders, self.panel_for(order), order)
+        return await cancels.request_cancel(self._books, self.panel_for(order), order)

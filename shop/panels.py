@@ -17,10 +17,12 @@ from decimal import Decimal
 from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.models import Balance, Service
-from storage.panels import MAIN, PanelMode, PanelRecord, PanelRepository
+from storage.panels import MAIN, PanelMode, PanelRecord, PanelRepository, RemovedPanel
 
 ERROR_WINDOW_SECONDS = 3600
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,19}")
+# Words of the admin commands that could be read as a panel's name (/import product ...).
+RESERVED_NAMES = frozenset({"product", "products"})
 
 
 class PanelProblem(Exception):
@@ -146,6 +148,8 @@ class Panels:
                 "A panel name is 1-20 characters: a small letter first, then small letters, "
                 "digits, - or _ (e.g. backup)."
             )
+        if name in RESERVED_NAMES:
+            raise PanelProblem(f"{name!r} is a word of the commands; name the panel otherwise.")
         if name in self._panels:
             raise PanelProblem(f"There is already a panel {name!r}.")
         if not url.startswith(("http://", "https://")):
@@ -211,3 +215,7 @@ class Panels:
 
     async def service_counts(self) -> dict[str, int]:
         return await self._repository.service_counts()
+
+    async def removed(self) -> list[RemovedPanel]:
+        """The panels removed so far, as they were then (their past orders still count)."""
+        return await self._repository.removed()

@@ -73,6 +73,17 @@ def admin_order_unconfirmed(order: OrderRecord, reason: str) -> str:
     )
 
 
+def admin_cancel_unclear(order: OrderRecord, reason: str) -> str:
+    return (
+        f"⚠️ The cancel request of order #{order.id} got <b>no clear answer</b> from panel "
+        f"{order.panel}: {quote(reason)}.\n"
+        f"User {order.user_id}, service {quote(order.service_name)} ({order.service_id}), "
+        f"panel order {order.panel_order_id}.\n"
+        "It was not sent again. Check the order on the panel: a refund follows its status "
+        f"by itself (/order {order.id})."
+    )
+
+
 def admin_order_settled(order: OrderRecord) -> str:
     """Why an order can no longer be resolved: what already happened to it, and by whom."""
     who = f" by admin {order.resolved_by}" if order.resolved_by else ""

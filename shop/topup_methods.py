@@ -11,6 +11,7 @@ from shop.bank_topups import BankTopUps
 from shop.catalog import Catalog
 from shop.crypto_topups import CryptoTopUps
 from shop.manual_topups import ManualTopUps
+from shop.method_health import MethodHealth
 from shop.payment_texts import admin_method_hidden
 from shop.topups import Limits, PayRates, Reviews
 from storage.payments import BankTransfer, Method, Payment, PaymentRepository
@@ -30,6 +31,7 @@ class TopUpMethods:
         repo: PaymentRepository,
         catalog: Catalog,
         alerts: Alerts,
+        health: MethodHealth | None = None,
     ) -> None:
         self.crypto = crypto
         self.bank = bank
@@ -40,6 +42,7 @@ class TopUpMethods:
         self._catalog = catalog
         self._alerts = alerts
         self._hidden_told: dict[Method, float] = {}
+        self.health = health or MethodHealth()  # each method's calls out, for /healthz
 
     async def close(self) -> None:
         if self.crypto is not None:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from provider.client import MULTI_LIMIT
+from provider.client import MULTI_LIMIT, PanelClient
 from provider.errors import PanelError
 from provider.models import ItemError, OrderState, OrderStatus, ProductOrderState
 from shop import texts
@@ -51,6 +51,8 @@ REFILL_STAGES = {
     OrderStatus.CANCELED: RefillStage.REJECTED,
 }
 PanelState = OrderState | ProductOrderState
+# What a panel answers about many orders: each order's state, or its own error.
+Answers = Mapping[int, PanelState | ItemError]
 MAX_BACKOFF_SECONDS = 600.0
 MISSING_ANSWERS_TO_REPORT = 3  # "Incorrect order ID" this many times in a row: tell admins
 
@@ -153,8 +155,21 @@ class Tracker:
     async def sync_once(self) -> CycleReport:
         """One cycle over the open service orders, panel by panel: a panel that does not answer
         changes nothing, and does not stop the others (PanelError only when none answered)."""
+        return await self._sync_kind(OrderKind.SERVICE, lambda client: client.statuses)
+
+    async def sync_products_once(self) -> CycleReport:
+        """The same over the open product orders, each asked of the panel that holds it."""
+        return await self._sync_kind(
+            OrderKind.PRODUCT, lambda client: client.product_order_statuses
+        )
+
+    async def _sync_kind(
+        self,
+        kind: OrderKind,
+        fetch_of: Callable[[PanelClient], Callable[[list[int]], Awaitable[Answers]]],
+    ) -> CycleReport:
         self.currency = await self._catalog.currency()
-        orders = await self._books.orders.open_of_kind(OrderKind.SERVICE)
+        orders = await self._books.orders.open_of_kind(kind)
         report = CycleReport(orders=len(orders))
         held: dict[str, list[TrackedOrder]] = {}
         for order in orders:
@@ -163,7 +178,7 @@ class Tracker:
         for panel, its_orders in held.items():
             client = self._panels.client(panel)
             try:
-                await self._sync(its_orders, client.statuses, report)
+                await self._sync(its_orders, fetch_of(client), report)
             except PanelError as error:
                 logger.warning("Status sync of panel %s failed: %s", panel, error)
                 failures.append(error)
@@ -171,18 +186,10 @@ class Tracker:
             raise failures[0]
         return report
 
-    async def sync_products_once(self) -> CycleReport:
-        """One cycle over the open product orders (products come from the main panel)."""
-        self.currency = await self._catalog.currency()
-        orders = await self._books.orders.open_of_kind(OrderKind.PRODUCT)
-        report = CycleReport(orders=len(orders))
-        await self._sync(orders, self._panels.main.client.product_order_statuses, report)
-        return report
-
     async def _sync(
         self,
         orders: list[TrackedOrder],
-        fetch: Callable[[list[int]], Awaitable[Mapping[int, PanelState | ItemError]]],
+        fetch: Callable[[list[int]], Awaitable[Answers]],
         report: CycleReport,
     ) -> None:
         """Ask one panel about its orders, 100 ids a request; apply each chunk's news."""

@@ -19,14 +19,17 @@ from storage.money import from_micros
 from storage.routing import (
     MAIN,
     PANEL_COLUMNS,
+    PS_ACTIVE,
+    PS_POSITION,
     CatalogEntry,
+    Listed,
     NewService,
     PanelTerms,
     SyncResult,
     new_ids,
     panel_rows,
     rebuild_services,
-    routed_to,
+    routes_of_panel,
     store_panel_services,
     unrouted,
 )
@@ -180,18 +183,25 @@ class CatalogRepository(Remembering):
         async with self._writing() as (tx, indexed):
             new: list[NewService] = []
             touched: set[int] = set()
+            known: Listed = {}
             for panel, entries in lists.items():
-                changed = await store_panel_services(tx, panel, entries)
-                touched |= await routed_to(tx, panel, changed) if changed else set()
-                if panel in terms and terms[panel].mirror:
-                    fresh = await unrouted(tx, panel)
+                stored = await store_panel_services(tx, panel, entries)
+                known[panel] = stored.rows
+                mirrored = panel in terms and terms[panel].mirror
+                routed = await routes_of_panel(tx, panel) if stored.changed or mirrored else {}
+                touched.update(s for i in stored.changed for s in routed.get(i, ()))
+                if mirrored:
+                    fresh = sorted(
+                        (i for i, row in stored.rows.items() if row[PS_ACTIVE] and i not in routed),
+                        key=lambda i: stored.rows[i][PS_POSITION],
+                    )
                     new += await self._new_services(tx, panel, fresh, taken=new)
             if await tx.fetchval("SELECT 1 FROM services WHERE search_name = '' LIMIT 1"):
                 # Names stored before 0007 were never folded: describe every service.
-                return await rebuild_services(tx, terms, indexed, new)
+                return await rebuild_services(tx, terms, indexed, new, known=known)
             if not touched and not new:
                 return SyncResult()  # nothing a panel lists changed: nothing to describe
-            return await rebuild_services(tx, terms, indexed, new, only=touched)
+            return await rebuild_services(tx, terms, indexed, new, only=touched, known=known)
 
     async def rebuild(self, terms: Mapping[str, PanelTerms], *, mirror: str = "") -> SyncResult:
         """Describe the shop's services again after a panel changed (on, off, its rate); with
@@ -264,8 +274,8 @@ class CatalogRepository(Remembering):
                     "UPDATE services SET routing = 'cheapest' WHERE id = ?", (service_id,)
                 )
             else:
-                listed = await panel_rows(tx, [list(routes)])
-                unknown = [route for route in routes if route not in listed]
+                listed = await panel_rows(tx, [list(routes)], known={})
+                unknown = [(p, i) for p, i in routes if i not in listed.get(p, {})]
                 if unknown:
                     return unknown
                 await tx.execute("DELETE FROM routes WHERE service_id = ?", (service_id,))
@@ -301,6 +311,18 @@ class CatalogRepository(Remembering):
             (service_id,),
         )
         return [RouteRecord.from_row(row) for row in rows]
+
+    @remembered
+    async def routed_panels(self) -> frozenset[str]:
+        """The panels that hold a route of a service customers can buy: the service listed
+        and not hidden, the panel's service listed."""
+        rows = await self._db.fetchall(
+            """SELECT DISTINCT r.panel FROM routes r
+               JOIN services s ON s.id = r.service_id AND s.active = 1 AND s.hidden = 0
+               JOIN panel_services ps
+                   ON ps.panel = r.panel AND ps.service_id = r.panel_service_id AND ps.active = 1"""
+        )
+        return frozenset(row[0] for row in rows)
 
     @remembered
     async def routing(self, service_id: int) -> str:

@@ -107,6 +107,7 @@ class OrderRecord:
     cancel_allowed: bool = False
     cancel_requested_at: int | None = None  # the person asked the panel to cancel it
     cancel_error: str | None = None  # the panel refused that request, in its words
+    cancel_unclear_at: int | None = None  # the panel gave no clear answer to that request
     via_api: bool = False  # placed with a reseller's key: followed there (and by callbacks)
 
     @classmethod
@@ -148,6 +149,7 @@ class OrderRecord:
             cancel_allowed=bool(row["cancel_allowed"]),
             cancel_requested_at=row["cancel_requested_at"],
             cancel_error=row["cancel_error"],
+            cancel_unclear_at=row["cancel_unclear_at"],
             via_api=bool(row["via_api"]),
         )
 
@@ -415,6 +417,16 @@ class OrderRepository:
                WHERE id = ? AND cancel_allowed = 1 AND cancel_requested_at IS NULL
                AND panel_order_id IS NOT NULL
                AND status IN ('pending', 'processing', 'in_progress')""",
+            (order_id,),
+        )
+        return changed > 0
+
+    async def set_cancel_unclear(self, tx: Transaction, order_id: int) -> bool:
+        """The panel gave no clear answer to the cancel request; False if that was noted
+        already (so whatever is told of it is told once)."""
+        changed = await tx.execute(
+            f"""UPDATE orders SET cancel_unclear_at = {NOW}
+               WHERE id = ? AND cancel_requested_at IS NOT NULL AND cancel_unclear_at IS NULL""",
             (order_id,),
         )
         return changed > 0

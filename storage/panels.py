@@ -54,6 +54,17 @@ class PanelRecord:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RemovedPanel:
+    """A panel removed with /panel remove, as it was then (the dashboard still counts the
+    charges of its past orders)."""
+
+    name: str
+    currency: str
+    rate: Decimal | None
+    removed_at: int
+
+
 class PanelRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -88,18 +99,35 @@ class PanelRepository:
             )
 
     async def remove(self, name: str) -> int:
-        """Forget a panel with its catalog and routes, unless it holds orders that are not
-        final (checked in the same transaction). Returns how many it holds: 0 = removed."""
+        """Forget a panel with its catalog, its products and the routes to them, unless it
+        holds orders that are not final (checked in the same transaction). Returns how many
+        it holds: 0 = removed. Its currency and rate are kept (`removed_panels`)."""
         async with self._db.transaction() as tx:
             busy: int = await tx.fetchval(
                 f"SELECT COUNT(*) FROM orders WHERE {OPEN} AND panel = ?", (name,)
             )
             if busy:
                 return busy
+            await tx.execute(
+                """INSERT OR REPLACE INTO removed_panels (name, currency, rate, removed_at)
+                   SELECT name, currency, rate, CAST(strftime('%s', 'now') AS INTEGER)
+                   FROM panels WHERE name = ?""",
+                (name,),
+            )
             await tx.execute("DELETE FROM routes WHERE panel = ?", (name,))
             await tx.execute("DELETE FROM panel_services WHERE panel = ?", (name,))
+            await tx.execute("DELETE FROM product_routes WHERE panel = ?", (name,))
+            await tx.execute("DELETE FROM panel_products WHERE panel = ?", (name,))
             await tx.execute("DELETE FROM panels WHERE name = ?", (name,))
         return 0
+
+    async def removed(self) -> list[RemovedPanel]:
+        rows = await self._db.fetchall(
+            "SELECT name, currency, rate, removed_at FROM removed_panels ORDER BY removed_at"
+        )
+        return [
+            RemovedPanel(r[0], r[1], None if r[2] is None else Decimal(r[2]), r[3]) for r in rows
+        ]
 
     async def service_counts(self) -> dict[str, int]:
         """Per panel, the services it lists now."""

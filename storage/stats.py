@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from storage.db import Database
 from storage.money import from_micros
 from storage.orders import OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeTerms:
+    """How a panel's charges, in its own currency, count in the shop's."""
+
+    currency: str  # the panel's; "" when unknown
+    conversion: Decimal | None  # one unit of it in the shop's; None: no rate, not converted
+
+
+NO_TERMS = ChargeTerms("", None)  # a panel removed before removals were kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,8 +29,12 @@ class WindowStats:
     orders_by_status: dict[str, int]
     revenue: Decimal  # what people paid for orders placed (failed ones excluded)
     refunds: Decimal
-    panel_cost: Decimal  # what the panel charged for those orders, where it said
-    margin: Decimal  # revenue - refunds - panel cost, over orders whose charge is known
+    panel_cost: Decimal  # what the panels charged for those orders, where they said, converted
+    margin: Decimal  # revenue - refunds - panel cost, over orders whose charge is converted
+    # What panels without a rate charged, by their currency ("" unknown), and those panels:
+    # shown apart, in their own currencies, and left out of the cost and the margin.
+    unconverted: dict[str, Decimal] = field(default_factory=dict)
+    unconverted_panels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +58,15 @@ class StatsRepository:
         assert row is not None
         return UserStats(row[0], row[1], row[2])
 
-    async def window(self, since: int, conversions: Mapping[str, Decimal | None]) -> WindowStats:
-        """`conversions`: per panel, one unit of its currency in the shop's (None: unknown, so
-        its charges are left out of the cost and the margin)."""
+    async def window(
+        self,
+        since: int,
+        panels: Mapping[str, ChargeTerms],
+        removed: Mapping[tuple[str, int], ChargeTerms],
+    ) -> WindowStats:
+        """`panels`: the panels there are, by name; `removed`: those removed, by name and the
+        time of the removal. An order is a removed panel's when that panel's name was removed
+        at or after the order was made (the first such removal), else the live panel's."""
         statuses = {
             row[0]: row[1]
             for row in await self._db.fetchall(
@@ -54,19 +75,33 @@ class StatsRepository:
             )
         }
         per_panel = await self._db.fetchall(
-            """SELECT panel, COALESCE(SUM(price), 0),
-                      COALESCE(SUM(CASE WHEN charge IS NOT NULL THEN charge END), 0),
-                      COALESCE(SUM(CASE WHEN charge IS NOT NULL THEN price - refunded END), 0)
-               FROM orders WHERE created_at >= ? AND status <> 'failed' GROUP BY panel""",
+            """SELECT o.panel,
+                      (SELECT MIN(r.removed_at) FROM removed_panels r
+                       WHERE r.name = o.panel AND r.removed_at >= o.created_at) AS removal,
+                      COALESCE(SUM(o.price), 0),
+                      COALESCE(SUM(o.charge), 0),
+                      COALESCE(SUM(CASE WHEN o.charge IS NOT NULL THEN o.price - o.refunded END), 0)
+               FROM orders o WHERE o.created_at >= ? AND o.status <> 'failed'
+               GROUP BY o.panel, removal""",
             (since,),
         )
         revenue = cost = margin = Decimal(0)
-        for panel, price, charge, kept in per_panel:
+        unconverted: dict[str, Decimal] = {}
+        unconverted_panels: dict[str, None] = {}
+        for panel, removal, price, charge, kept in per_panel:
             revenue += from_micros(price)
-            conversion = conversions.get(panel)
-            if conversion is not None:  # charges are in the panel's own currency
-                cost += from_micros(charge) * conversion
-                margin += from_micros(kept) - from_micros(charge) * conversion
+            if removal is None:
+                terms = panels.get(panel, NO_TERMS)
+            else:
+                terms = removed.get((panel, removal), NO_TERMS)
+            if terms.conversion is not None:  # charges are in the panel's own currency
+                cost += from_micros(charge) * terms.conversion
+                margin += from_micros(kept) - from_micros(charge) * terms.conversion
+            elif charge:
+                unconverted[terms.currency] = unconverted.get(
+                    terms.currency, Decimal(0)
+                ) + from_micros(charge)
+                unconverted_panels[panel] = None
         refunds = await self._db.fetchval(
             """SELECT COALESCE(SUM(amount), 0) FROM ledger
                WHERE kind IN ('refund', 'admin_refund') AND created_at >= ?""",
@@ -78,6 +113,8 @@ class StatsRepository:
             refunds=from_micros(refunds),
             panel_cost=cost,
             margin=margin,
+            unconverted=unconverted,
+            unconverted_panels=tuple(unconverted_panels),
         )
 
     async def count_in_stage(self, stage: str) -> int:

@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 
 from provider.client import PanelClient
+from shop.books import Books
 from shop.cancels import (
     NOT_TAKEN,
     CancelAlreadyRequested,
@@ -26,6 +27,7 @@ from storage.users import UserRepository
 from tests.canned_panel import CannedPanel
 
 PANEL_ID = 4321
+ADMIN_ID = 77
 
 
 @pytest_asyncio.fixture
@@ -75,13 +77,13 @@ async def test_a_refusal_is_kept_on_the_order_and_not_sent_again(
     canned, panel = client
     canned.answer("cancel", json.dumps(body))
     order_id = await placed(db)
-    orders = OrderRepository(db)
-    result = await request_cancel(db, orders, panel, await order(db, order_id))
+    books = Books.open(db, [ADMIN_ID])
+    result = await request_cancel(books, panel, await order(db, order_id))
     assert isinstance(result, CancelRefused) and result.reason == refusal
     stored = await order(db, order_id)
     assert stored.cancel_error == refusal and stored.cancel_requested_at is not None
     assert not can_cancel(stored)
-    again = await request_cancel(db, orders, panel, stored)
+    again = await request_cancel(books, panel, stored)
     assert isinstance(again, CancelAlreadyRequested)
     assert len(canned.requests) == 1
 
@@ -93,11 +95,19 @@ async def test_an_answer_that_does_not_say_leaves_the_request_unconfirmed(
     canned, panel = client
     canned.answer("cancel", body)
     order_id = await placed(db)
-    result = await request_cancel(db, OrderRepository(db), panel, await order(db, order_id))
+    books = Books.open(db, [ADMIN_ID])
+    result = await request_cancel(books, panel, await order(db, order_id))
     assert isinstance(result, CancelUnclear)
     stored = await order(db, order_id)
     assert stored.cancel_requested_at is not None and stored.cancel_error is None
+    assert stored.cancel_unclear_at is not None
     assert canned.requests[0]["orders"] == str(PANEL_ID)
+    # The admins are told once, with the order and the panel that holds it.
+    again = await request_cancel(books, panel, stored)
+    assert isinstance(again, CancelAlreadyRequested)
+    rows = await db.fetchall("SELECT text FROM notifications WHERE chat_id = ?", (ADMIN_ID,))
+    assert len(rows) == 1
+    assert f"order #{order_id}" in rows[0]["text"] and "panel main" in rows[0]["text"]
 
 
 async def test_no_request_for_a_service_without_cancel_or_a_final_order(
@@ -106,12 +116,12 @@ async def test_no_request_for_a_service_without_cancel_or_a_final_order(
     canned, panel = client
     orders = OrderRepository(db)
     without = await placed(db, cancel_allowed=False)
-    result = await request_cancel(db, orders, panel, await order(db, without))
+    result = await request_cancel(Books.open(db, [ADMIN_ID]), panel, await order(db, without))
     assert isinstance(result, CancelNotOffered)
     finished = await placed(db, runs=3, panel_id=PANEL_ID + 1)
     async with db.transaction() as tx:
         await orders.set_stage(tx, finished, Stage.COMPLETED)
-    result = await request_cancel(db, orders, panel, await order(db, finished))
+    result = await request_cancel(Books.open(db, [ADMIN_ID]), panel, await order(db, finished))
     assert isinstance(result, CancelNotOffered)
     assert canned.requests == []
 

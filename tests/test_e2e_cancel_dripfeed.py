@@ -306,6 +306,27 @@ async def test_an_unclear_cancel_answer_is_not_sent_again(shop: ShopBot) -> None
     assert await shop.balance(gus) == Decimal("4.93")
 
 
+async def test_an_unclear_cancel_answer_alerts_the_admins_once(shop: ShopBot) -> None:
+    hal = await shop.customer(balance="10")
+    order = await place(shop, hal, YT_LIKES, "1000")
+    card = await open_card(shop, hal, order.id)
+    await press_on(shop, hal, card, CANCEL_BUTTON)
+    since = shop.mark()
+    shop.sim.inject_fault("http500")
+    await press_on(shop, hal, card_now(hal, card), "✅ Yes, cancel it")
+    alert = await shop.sent_to(shop.admin.user_id, f"order #{order.id}", since)
+    text = text_of(alert)
+    assert "no clear answer" in text and "panel main" in text
+    assert f"panel order {order.panel_order_id}" in text and f"/order {order.id}" in text
+    # Any later path finds the request made: nothing is sent or told again.
+    await shop.app.services.order_requests.request_cancel(order)
+    rows = await shop.app.db.fetchall(
+        "SELECT text FROM notifications WHERE chat_id = ? AND text LIKE ?",
+        (shop.admin.user_id, f"%cancel request of order #{order.id} %"),
+    )
+    assert len(rows) == 1
+
+
 async def test_cancel_is_offered_only_on_open_orders_of_services_with_cancel(
     shop: ShopBot,
 ) -> None:

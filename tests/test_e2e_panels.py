@@ -14,12 +14,14 @@ import pytest_asyncio
 
 from provider.models import Balance
 from shop.checkout import Held, Placed, PlaceResult, PriceChanged, Refused
+from shop.products import ProductDraft
 from shop.service_drafts import OrderDraft
 from simulators.panel import PANEL_PRESETS, make_panel
-from storage.orders import OrderRecord, Stage
+from storage.orders import OrderKind, OrderRecord, Stage
 from storage.routing import CatalogEntry
 from tests.fake_telegram import Person
 from tests.harness import ShopBot, World, running_bot, text_of
+from tests.test_e2e_products import open_product
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 BACKUP_KEY = PANEL_PRESETS["backup"].key  # "demo-backup": masked as "dem…kup"
@@ -353,3 +355,112 @@ async def test_balance_alerts_per_panel(shop: ShopBot, farm: Farm) -> None:
     assert "500.00 USD" in alert.content
     listing = await shop.ask(shop.admin, "/alerts")
     assert "backup: 1,000.00 USD" in listing.content and "main: off" in listing.content
+
+
+# ---- the dashboard counts every panel's cost ------------------------------------------------------
+
+
+async def test_a_removed_panels_past_charges_stay_on_the_dashboard(
+    shop: ShopBot, farm: Farm
+) -> None:
+    await shop.admin.send(f"/panel add vnd {farm.vnd.url} {VND_KEY}")
+    await shop.expect(shop.admin, "Panel vnd added")
+    await shop.ask(shop.admin, "/panel rate vnd 0.00004")
+    await shop.ask(shop.admin, "/route 1 vnd:1")
+    _, result = await place(shop)  # 1,000 views: 1.30 USD, 25,000 VND = 1.00 USD charged
+    order = placed_on(result, "vnd")
+    farm.vnd.set_order(order.panel_order_id or 0, "Completed", remains=0)
+    await shop.app.tracker.sync_once()
+    before = (await shop.ask(shop.admin, "/admin")).content
+    assert before.count("panel cost 1.00 USD · margin 0.30 USD") == 2  # today and 7 days
+
+    removed = await shop.ask(shop.admin, "/panel remove vnd")
+    assert "removed" in removed.content
+    after = (await shop.ask(shop.admin, "/admin")).content
+    assert after.count("panel cost 1.00 USD · margin 0.30 USD") == 2
+    assert "not converted" not in after
+
+
+async def test_a_panel_without_a_rate_is_counted_apart_in_its_own_currency(
+    shop: ShopBot, farm: Farm
+) -> None:
+    await with_backup(shop, farm, routes="backup:101")
+    _, result = await place(shop)  # 1,000 at 1.05 per 1000 on backup: 1.05 charged
+    order = placed_on(result, "backup")
+    farm.backup.set_order(order.panel_order_id or 0, "Completed", remains=0)
+    await shop.app.tracker.sync_once()
+    # The panel now keeps its books in euros (its balance answer says so), and has no rate.
+    await shop.app.catalog.panels.record_balance(
+        "backup", Balance(balance=Decimal("500"), currency="EUR")
+    )
+    board = (await shop.ask(shop.admin, "/admin")).content
+    assert board.count("panel cost 0.00 USD") == 2
+    assert board.count("Panel cost not converted (no rate): 1.05 EUR, panel backup") == 2
+
+
+# ---- products from any panel ------------------------------------------------------------------
+
+
+async def test_a_product_of_another_panel_is_imported_bought_and_followed_there(
+    shop: ShopBot, farm: Farm
+) -> None:
+    await shop.admin.send(f"/panel add vnd {farm.vnd.url} {VND_KEY}")
+    await shop.expect(shop.admin, "Panel vnd added")
+    reply = await shop.ask(shop.admin, "/import product vnd 1 Streaming")
+    assert "Imported 1 product: vnd:1 → 4" in reply.content  # the main panel's are 1-3
+    assert "/panel rate vnd" in reply.content  # VND in a USD shop: not sold without a rate
+    await shop.ask(shop.admin, "/panel rate vnd 0.00004")  # 65,000 VND = 2.60 USD
+    routes = await shop.ask(shop.admin, "/route product 4")
+    assert "1. vnd:1 — 65,000 VND = 2.60 USD each" in routes.content
+
+    ann = await shop.customer(balance="20")
+    card = await open_product(shop, ann, "Streaming (", "Netflix Premium 1 tháng")
+    assert "3.38 USD each" in card.content  # 2.60 + 30 %
+    await shop.press(ann, "🛒 Buy")
+    await shop.ask(ann, "1")
+    await shop.ask(ann, "ann@example.vn")
+    await ann.click("✅ Confirm")
+    await shop.expect(ann, "placed")
+    [order] = await shop.app.books.orders.for_user(ann.user_id)
+    assert (order.kind, order.panel, order.panel_service_id) == (OrderKind.PRODUCT, "vnd", 1)
+    assert order.panel_order_id is not None
+    assert farm.vnd.product_orders[order.panel_order_id].require == "ann@example.vn"
+    assert await shop.balance(ann) == Decimal("16.62")
+
+    asked_main = shop.sim.request_counts["product_order_status"]
+    farm.vnd.set_product_order(order.panel_order_id, status="Completed", result="VN-KEY-1")
+    report = await shop.app.tracker.sync_products_once()
+    assert report.finished == 1
+    delivered = await shop.expect(ann, "delivered")
+    assert "VN-KEY-1" in delivered.content
+    assert shop.sim.request_counts["product_order_status"] == asked_main  # asked of vnd only
+
+
+async def test_a_product_routed_to_another_panel_first_falls_back_when_out_of_stock(
+    shop: ShopBot, farm: Farm
+) -> None:
+    await shop.admin.send(f"/panel add vnd {farm.vnd.url} {VND_KEY}")
+    await shop.expect(shop.admin, "Panel vnd added")
+    await shop.ask(shop.admin, "/panel rate vnd 0.00004")
+    routes = await shop.ask(shop.admin, "/route product 1 vnd:1 main:1")
+    assert routes.content.startswith("✅") and "2. main:1 — 2.50 USD each" in routes.content
+    unknown = await shop.ask(shop.admin, "/route product 1 vnd:99")
+    assert "Not in the panels' product lists" in unknown.content
+    person = await shop.customer(balance="20")
+    user = await shop.app.services.people.person(person.user_id)
+    assert user is not None
+
+    draft = ProductDraft(product_id=1, quantity=1, require="bo@example.vn")
+    placed = await shop.app.products.place(user, draft)
+    assert isinstance(placed, Placed) and placed.order.panel == "vnd"
+    assert placed.order.price == Decimal("3.38")  # the route's price, not main's 3.25
+
+    farm.vnd.set_product_stock(1, 0)  # sold out on vnd: main still has stock
+    try:
+        await shop.app.products.sync()
+        draft = ProductDraft(product_id=1, quantity=1, require="bo2@example.vn")
+        placed = await shop.app.products.place(user, draft)
+    finally:
+        farm.vnd.set_product_stock(1, 12)
+    assert isinstance(placed, Placed) and placed.order.panel == "main"
+    assert placed.order.price == Decimal("3.25")

@@ -202,11 +202,20 @@ class Outbox:
         return self.figures
 
 
+def routed(*names: str) -> Any:
+    async def panels() -> frozenset[str]:
+        return frozenset(names)
+
+    return panels
+
+
 def health(**changes: Any) -> HealthCheck:
     parts: dict[str, Any] = {
         "settings": Stored(),
         "outbox": Outbox(3, int(time.time()) - 5),
         "panels": lambda: [PanelView("main", time.time() - 1, None)],
+        "routed_panels": routed("main"),
+        "payments": lambda: [],
         "tracker_age": lambda: 30.0,
         "tracker_late_seconds": 300.0,
         "mode": "webhook",
@@ -229,8 +238,12 @@ async def test_healthz_names_what_is_wrong() -> None:
     assert report["status"] == "failing"
     problems = " | ".join(report["problems"])
     assert "database" in problems and "panel main" in problems and "backup" not in problems
-    assert "tracker" in problems and "outbox" in problems
+    assert "tracker" in problems
+    # A late outbox: people are told late, but the shop still sells.
+    assert "outbox" not in problems and "outbox" in " | ".join(report["degraded"])
     assert report["panels"][0]["last_error"] == "cannot reach the panel (ClientConnectorError)"
+    late = await health(outbox=Outbox(50, int(time.time()) - 3600)).report()
+    assert (late["status"], late["problems"]) == ("degraded", [])
     # A panel silent since the start (never answered) counts from the start.
     fresh = health(panels=lambda: [PanelView("main", None, "the panel did not answer in time")])
     assert (await fresh.report())["problems"] == []

@@ -25,13 +25,24 @@ from storage.stats import WindowStats
 def window_lines(title: str, stats: WindowStats, currency: str) -> list[str]:
     orders = sum(stats.orders_by_status.values())
     by_status = ", ".join(f"{k} {v}" for k, v in sorted(stats.orders_by_status.items())) or "—"
-    return [
+    lines = [
         f"<b>{title}</b>: {counted(orders, 'order', 'orders')} ({html.quote(by_status)})",
         f"Revenue {format_money(stats.revenue, currency)} · refunds "
         f"{format_money(stats.refunds, currency)} · panel cost "
         f"{format_money(stats.panel_cost, currency)} · "
         f"margin {format_money(stats.margin, currency)}",
     ]
+    if stats.unconverted:
+        amounts = " + ".join(
+            format_money(amount, html.quote(theirs) or "(currency unknown)")
+            for theirs, amount in sorted(stats.unconverted.items())
+        )
+        panels = ", ".join(html.quote(name) for name in stats.unconverted_panels)
+        lines.append(
+            f"⚠️ Panel cost not converted (no rate): {amounts}, panel {panels}; "
+            "left out of the cost and the margin above (/panel rate NAME RATE)"
+        )
+    return lines
 
 
 def dashboard_text(board: Dashboard) -> str:

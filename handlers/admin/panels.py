@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from handlers.admin.common import counted, read_amount, whole_number
+from provider.errors import PanelError
 from shop.catalog import Catalog
 from shop.formatting import format_money, format_number
 from shop.order_input import is_control
@@ -28,12 +30,14 @@ PANEL_USAGE = (
 )
 IMPORT_USAGE = (
     "Usage: /import PANEL PANEL_SERVICE_ID [CATEGORY] or /import PANEL 1,2,5-9 [CATEGORY] "
-    "(at most 500 at once)"
+    "(at most 500 at once); products: /import product PANEL PANEL_PRODUCT_ID[,ID...] [CATEGORY]"
 )
 ROUTE_USAGE = (
     "Usage: /route SERVICE_ID (shows its routes), /route SERVICE_ID PANEL:ID [PANEL:ID ...] "
-    "(tried in this order), /route SERVICE_ID cheapest"
+    "(tried in this order), /route SERVICE_ID cheapest; products: /route product PRODUCT_ID "
+    "[PANEL:ID ... | cheapest]"
 )
+PRODUCT_WORDS = frozenset({"product", "products"})
 RENAME_USAGE = "Usage: /rename SERVICE_ID New name (up to 100 characters; - = the panel's name)"
 DESCRIBE_USAGE = (
     "Usage: /describe SERVICE_ID text (up to 1000 characters; - = the panel's description)"
@@ -164,14 +168,17 @@ async def add_panel(message: Message, services: Services, name: str, url: str, k
         await progress.edit_text(f"{deleted}\n❌ {html.quote(str(problem))}\n{PANEL_USAGE}")
         return
     panel, balance = checked.panel, checked.balance
+    with contextlib.suppress(PanelError):  # its products, so /import product can name them
+        await services.products.sync([panel.name])
     currency = await services.catalog.currency()
     lines = [
         deleted,
         f"✅ Panel <b>{panel.name}</b> added (key {mask(panel.record.api_key)}): balance "
         f"{format_money(balance.balance, balance.currency)}, "
         f"{counted(len(checked.services), 'service', 'services')} listed.",
-        f"It is picked: sell its services with /import {panel.name} ID [CATEGORY], or all of "
-        f"them with /panel mode {panel.name} all.",
+        f"It is picked: sell its services with /import {panel.name} ID [CATEGORY] and its "
+        f"products with /import product {panel.name} ID [CATEGORY], or all of them with "
+        f"/panel mode {panel.name} all.",
     ]
     if Catalog.conversion(panel, currency) is None:
         lines.append(
@@ -213,7 +220,10 @@ def parse_ids(text: str) -> list[int] | None:
 
 
 async def import_command(message: Message, command: CommandObject, services: Services) -> None:
-    words = (command.args or "").split(maxsplit=2)
+    args = (command.args or "").strip()
+    first, _, rest = args.partition(" ")
+    products = first.lower() in PRODUCT_WORDS
+    words = (rest if products else args).split(maxsplit=2)
     ids = parse_ids(words[1]) if len(words) >= 2 else None
     if ids is None:
         wrong = f"⚠️ {html.quote(words[1][:30])} is not a list of ids. " if len(words) >= 2 else ""
@@ -224,19 +234,21 @@ async def import_command(message: Message, command: CommandObject, services: Ser
         await message.answer(f"⚠️ A category name is up to 100 plain characters. {IMPORT_USAGE}")
         return
     try:
-        imported = await services.catalog.import_services(words[0], ids, category)
+        if products:
+            imported = await services.products.import_products(words[0], ids, category)
+        else:
+            imported = await services.catalog.import_services(words[0], ids, category)
     except PanelProblem as problem:
         await message.answer(f"⚠️ {html.quote(str(problem))}\n{IMPORT_USAGE}")
         return
     panel = services.catalog.panels.named(words[0])
+    one, many = ("product", "products") if products else ("service", "services")
     lines = []
     if imported.created:
         pairs = ", ".join(f"{panel.name}:{p} → {s}" for p, s in imported.created.items())
-        lines.append(
-            f"✅ Imported {counted(len(imported.created), 'service', 'services')}: {pairs}"
-        )
+        lines.append(f"✅ Imported {counted(len(imported.created), one, many)}: {pairs}")
     if imported.already:
-        pairs = ", ".join(f"{panel.name}:{p} (service {s})" for p, s in imported.already.items())
+        pairs = ", ".join(f"{panel.name}:{p} ({one} {s})" for p, s in imported.already.items())
         lines.append(f"Already sold: {pairs}")
     if imported.unknown:
         listed = ", ".join(str(i) for i in imported.unknown[:50])
@@ -257,8 +269,21 @@ def parse_route(text: str) -> tuple[str, int] | None:
     return name.strip().lower(), panel_service_id
 
 
+def read_routes(words: list[str]) -> list[tuple[str, int]] | str | None:
+    """The routes an admin wrote: None for `cheapest`, or the list; a str says what is wrong."""
+    if words == ["cheapest"]:
+        return None
+    routes = [parse_route(word) for word in words]
+    if None in routes or len(routes) > MAX_ROUTES:
+        return f"⚠️ Write each route as PANEL:ID, up to {MAX_ROUTES}. {ROUTE_USAGE}"
+    return [route for route in routes if route is not None]
+
+
 async def route_command(message: Message, command: CommandObject, services: Services) -> None:
     words = (command.args or "").split()
+    if words and words[0].lower() in PRODUCT_WORDS:
+        await route_product(message, words[1:], services)
+        return
     service_id = whole_number(words[0]) if words else None
     service = await services.catalog.service(service_id) if service_id is not None else None
     if service is None:
@@ -266,21 +291,71 @@ async def route_command(message: Message, command: CommandObject, services: Serv
         await message.answer(known + ROUTE_USAGE)
         return
     choice = words[1:]
-    try:
-        if choice == ["cheapest"]:
-            await services.catalog.set_routes(service.id, None)
-        elif choice:
-            routes = [parse_route(word) for word in choice]
-            if None in routes or len(routes) > MAX_ROUTES:
-                await message.answer(
-                    f"⚠️ Write each route as PANEL:ID, up to {MAX_ROUTES}. {ROUTE_USAGE}"
-                )
-                return
-            await services.catalog.set_routes(service.id, [r for r in routes if r is not None])
-    except PanelProblem as problem:
-        await message.answer(f"⚠️ {html.quote(str(problem))}\n{ROUTE_USAGE}")
-        return
+    if choice:
+        routes = read_routes(choice)
+        if isinstance(routes, str):
+            await message.answer(routes)
+            return
+        try:
+            await services.catalog.set_routes(service.id, routes)
+        except PanelProblem as problem:
+            await message.answer(f"⚠️ {html.quote(str(problem))}\n{ROUTE_USAGE}")
+            return
     await message.answer(await routes_text(services, service.id, changed=bool(choice)))
+
+
+async def route_product(message: Message, words: list[str], services: Services) -> None:
+    product_id = whole_number(words[0]) if words else None
+    product = await services.products.product(product_id) if product_id is not None else None
+    if product is None:
+        known = "" if product_id is None else f"⚠️ There is no product {product_id}. "
+        await message.answer(known + ROUTE_USAGE)
+        return
+    choice = words[1:]
+    if choice:
+        routes = read_routes(choice)
+        if isinstance(routes, str):
+            await message.answer(routes)
+            return
+        try:
+            await services.products.set_routes(product.id, routes)
+        except PanelProblem as problem:
+            await message.answer(f"⚠️ {html.quote(str(problem))}\n{ROUTE_USAGE}")
+            return
+    await message.answer(await product_routes_text(services, product.id, changed=bool(choice)))
+
+
+async def product_routes_text(services: Services, product_id: int, *, changed: bool) -> str:
+    catalog, products = services.catalog, services.products
+    routing, routes = await products.routes_of(product_id)
+    product = await products.product(product_id)
+    assert product is not None
+    currency = await catalog.currency()
+    order = "cheapest first, at each order" if routing == "cheapest" else "in this order"
+    lines = [
+        f"{'✅ ' if changed else ''}Product {product.id} «{html.quote(product.name)}» is sold "
+        f"through (the first with stock, tried {order}):"
+    ]
+    for number, route in enumerate(routes, 1):
+        panel = catalog.panels.get(route.panel)
+        label = f"{number}. {route.panel}:{route.panel_product_id}"
+        if panel is None or not route.listed:
+            lines.append(f"{label} — ⚠️ not listed by the panel now")
+            continue
+        conversion = catalog.conversion(panel, currency)
+        price = format_money(route.rate, panel.record.currency or currency)
+        if conversion is not None and conversion != Decimal(1):
+            price += f" = {format_money(route.rate * conversion, currency)}"
+        state = "" if route.in_stock else " — ⛔ out of stock"
+        state += "" if panel.record.enabled else " — 🔴 panel off"
+        if conversion is None:
+            state += " — ⚠️ no rate"
+        lines.append(f"{label} — {price} each{state}")
+    if not routes:
+        lines.append("no route: it is not sold.")
+    if not product.active:
+        lines.append("⚠️ No route sells it now: customers do not see it.")
+    return "\n".join(lines) + f"\n{ROUTE_USAGE}"
 
 
 async def routes_text(services: Services, service_id: int, *, changed: bool) -> str:
