@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,12 +67,18 @@ class BotProcess:
     """One run of `python -m bot` over a database file."""
 
     def __init__(
-        self, endpoints: Endpoints, database: Path, log: Path, poll_seconds: float
+        self,
+        endpoints: Endpoints,
+        database: Path,
+        log: Path,
+        poll_seconds: float,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.database = database
         self.log = log
         self.poll_seconds = poll_seconds
+        self.settings = dict(settings or {})  # more settings, or others (PROVIDER_KEY, ...)
         self._process: asyncio.subprocess.Process | None = None
 
     def environment(self) -> dict[str, str]:
@@ -87,7 +94,7 @@ class BotProcess:
             "MARKUP_PERCENT": "30",
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
-        }
+        } | self.settings
 
     async def start(self) -> None:
         # cwd is the trial's own directory: no .env of the working copy is read.

@@ -5,6 +5,7 @@ posts to the API as resellers' scripts do."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -20,6 +21,7 @@ from tests.fake_telegram import FakeTelegram, Person
 from tests.harness import ShopBot, World, running_bot
 
 PUBLIC_URL = "https://shop.example"
+KEY = re.compile(r"\b[0-9a-f]{32}\b")  # a key, or a callback secret, as /api shows them
 
 
 def catalog() -> list[dict[str, Any]]:
@@ -91,3 +93,17 @@ async def new_reseller(shop: ShopBot, balance: str = "100") -> Reseller:
     key = await shop.app.services.resellers.create_key(user)
     assert isinstance(key, NewKey)
     return Reseller(shop, person, key)
+
+
+async def create_key(shop: ShopBot, person: Person) -> tuple[str, str]:
+    """/api, then 🔑 Create a key: -> (key, callback secret) from the one message showing them."""
+    screen = await shop.ask(person, "/api")
+    assert "Key: none yet" in screen.content
+    assert f"{PUBLIC_URL}/api/v2" in screen.content
+    await person.click("🔑 Create a key")
+    edited = await person.wait_reply()
+    shown = await person.wait_reply()
+    found = KEY.findall(shown.content)
+    assert len(found) == 2, shown.content  # the key and the callback secret
+    assert found[0] not in edited.content
+    return found[0], found[1]

@@ -5,7 +5,6 @@ and never in the log."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,10 +13,9 @@ import pytest_asyncio
 
 from tests.fake_telegram import Person
 from tests.harness import ShopBot, World, text_of
-from tests.reseller_kit import PUBLIC_URL, api_url, api_world, post, selling_shop
+from tests.reseller_kit import KEY, api_url, api_world, create_key, post, selling_shop
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-KEY = re.compile(r"\b[0-9a-f]{32}\b")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -30,20 +28,6 @@ async def world() -> AsyncIterator[World]:
 async def shop(world: World, tmp_path: Path) -> AsyncIterator[ShopBot]:
     async with selling_shop(world, tmp_path) as running:
         yield running
-
-
-async def create_key(shop: ShopBot, person: Person) -> tuple[str, str]:
-    """/api, then 🔑 Create a key: -> (key, callback secret) from the one message showing them."""
-    screen = await shop.ask(person, "/api")
-    assert "Key: none yet" in screen.content
-    assert f"{PUBLIC_URL}/api/v2" in screen.content
-    await person.click("🔑 Create a key")
-    edited = await person.wait_reply()
-    shown = await person.wait_reply()
-    found = KEY.findall(shown.content)
-    assert len(found) == 2, shown.content  # the key and the callback secret
-    assert found[0] not in edited.content
-    return found[0], found[1]
 
 
 def messages_with(shop: ShopBot, person: Person, secret: str) -> int:
