@@ -83,18 +83,22 @@ class BotProcess:
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "PROVIDER_"))}
-        return env | {
-            "BOT_TOKEN": TEST_TOKEN,
-            "TELEGRAM_API_URL": self.endpoints.telegram_url,
-            "PROVIDER_URL": self.endpoints.panel_url,
-            "PROVIDER_KEY": "demo",
-            "DATABASE_PATH": str(self.database),
-            "ADMIN_IDS": ",".join(str(i) for i in self.endpoints.admin_ids),
-            "STATUS_POLL_SECONDS": str(self.poll_seconds),
-            "MARKUP_PERCENT": "30",
-            "PYTHONPATH": str(ROOT),
-            "PYTHONUNBUFFERED": "1",
-        } | self.settings
+        return (
+            env
+            | {
+                "BOT_TOKEN": TEST_TOKEN,
+                "TELEGRAM_API_URL": self.endpoints.telegram_url,
+                "PROVIDER_URL": self.endpoints.panel_url,
+                "PROVIDER_KEY": "demo",
+                "DATABASE_PATH": str(self.database),
+                "ADMIN_IDS": ",".join(str(i) for i in self.endpoints.admin_ids),
+                "STATUS_POLL_SECONDS": str(self.poll_seconds),
+                "MARKUP_PERCENT": "30",
+                "PYTHONPATH": str(ROOT),
+                "PYTHONUNBUFFERED": "1",
+            }
+            | self.settings
+        )
 
     async def start(self) -> None:
         # cwd is the trial's own directory: no .env of the working copy is read.
