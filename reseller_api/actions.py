@@ -41,7 +41,7 @@ from shop.order_views import money, order_view, product_order_view, refill_statu
 from shop.products import RequireMissing, RequireNotAllowed, product_draft_from_fields
 from shop.service_drafts import FieldError, MissingField, NoDripfeed, draft_from_fields
 from shop.services import Services
-from storage.orders import OrderKind, OrderRecord
+from storage.orders import OrderKind, OrderRecord, OrderSnapshot
 from storage.users import User
 
 logger = logging.getLogger(__name__)
@@ -230,12 +230,17 @@ class Actions:
         caller: Caller,
         fields: Fields,
         kind: OrderKind,
-        view: Callable[[OrderRecord, str], dict[str, Any]],
+        view: Callable[[OrderSnapshot, str], dict[str, Any]],
     ) -> Answer:
         currency = await self._services.catalog.currency()
         many = "orders" in fields
         raw_ids = id_list(fields["orders"]) if many else [needed(fields, "order")]
-        orders = await self._own_orders(caller, raw_ids)
+        wanted = {raw: one_id(raw) for raw in raw_ids}
+        found = await self._services.people.own_snapshots(
+            caller.user.id, [i for i in wanted.values() if i is not None]
+        )
+        by_id = {order.id: order for order in found}
+        orders = {raw: by_id[i] for raw, i in wanted.items() if i is not None and i in by_id}
         answer: dict[str, Any] = {}
         for raw in raw_ids:
             order = orders.get(raw)

@@ -64,7 +64,7 @@ class ResellerApi:
     async def _answer(self, request: web.Request, fields: dict[str, str]) -> web.Response:
         services = self._services
         owner = await services.resellers.authenticate(fields.get("key", ""))
-        user = None if owner is None else await services.people.person(owner.user_id)
+        user = None if owner is None else owner.user
         if user is None:
             wait = self._wrong_keys.take(request.remote or "")
             if wait:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from shop.dripfeed import order_total
-from storage.orders import OrderRecord, Stage
+from shop.dripfeed import total_quantity
+from storage.orders import OrderRecord, OrderSnapshot, Stage
 from storage.refills import RefillRecord, RefillStage
+
+Described = OrderRecord | OrderSnapshot  # a whole order, or what a status reads of it
 
 
 def money(value: Decimal) -> str:
@@ -42,10 +44,10 @@ REFILL_NAMES = {
 }
 
 
-def status_and_remains(order: OrderRecord) -> tuple[str, int | None]:
+def status_and_remains(order: Described) -> tuple[str, int | None]:
     """The family's status and remains of an order: a refunded order is Canceled (all of it
     back) or Partial with the undelivered share it refunded (an admin's refund by hand)."""
-    total = order_total(order)
+    total = total_quantity(order.quantity, order.runs)  # every run of a drip-fed order
     status = STATUS_NAMES[order.stage]
     if order.price > 0 and order.refunded >= order.price:
         return "Canceled", total
@@ -59,7 +61,7 @@ def status_and_remains(order: OrderRecord) -> tuple[str, int | None]:
     return status, order.remains
 
 
-def order_view(order: OrderRecord, currency: str) -> dict[str, Any]:
+def order_view(order: Described, currency: str) -> dict[str, Any]:
     """`status` of one service order: charge is what the reseller paid (after refunds)."""
     status, remains = status_and_remains(order)
     return {
@@ -71,7 +73,7 @@ def order_view(order: OrderRecord, currency: str) -> dict[str, Any]:
     }
 
 
-def product_order_view(order: OrderRecord, currency: str) -> dict[str, Any]:
+def product_order_view(order: Described, currency: str) -> dict[str, Any]:
     """`product_order_status` of one product order: the result once delivered."""
     status, remains = status_and_remains(order)
     if status == "Processing":

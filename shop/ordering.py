@@ -193,8 +193,7 @@ class Ordering:
             logger.exception("Unexpected failure placing order %s", order_id)
             return await self._hold(order_id, f"internal error: {type(error).__name__}")
         async with books.db.transaction() as tx:
-            await books.orders.set_placed(tx, order_id, panel_order_id)
-            order = await books.orders.get_in(tx, order_id)
+            order = await books.orders.set_placed(tx, order_id, panel_order_id)
         assert order is not None
         logger.info("Order %s placed on the panel as %s", order_id, panel_order_id)
         return Placed(order, quote.currency)

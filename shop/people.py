@@ -10,7 +10,7 @@ from functools import partial
 from shop.books import Books
 from shop.catalog import Page, fetch_page
 from storage.ledger import LedgerEntry
-from storage.orders import OrderRecord, Stage
+from storage.orders import OrderRecord, OrderSnapshot, Stage
 from storage.users import User
 
 
@@ -69,6 +69,10 @@ class People:
     async def own_orders(self, user_id: int, order_ids: Sequence[int]) -> list[OrderRecord]:
         """Those of these orders that are the person's (the API's status of up to 100)."""
         return await self._books.orders.of_user(user_id, order_ids)
+
+    async def own_snapshots(self, user_id: int, order_ids: Sequence[int]) -> list[OrderSnapshot]:
+        """The same, with only what a status reads (the API's `status` of 100 at a time)."""
+        return await self._books.orders.snapshots_of_user(user_id, order_ids)
 
     async def unconfirmed(self, limit: int) -> list[OrderRecord]:
         return await self._books.orders.in_stage(Stage.UNCONFIRMED, limit=limit)

@@ -238,7 +238,7 @@ class Resellers:
         owner = await self._repository.owner_of(digest)
         if owner is None or not hmac.compare_digest(owner.key_hash, digest):
             return None
-        if owner.banned or (self.mode is AccessMode.APPROVED and not owner.granted):
+        if owner.user.banned or (self.mode is AccessMode.APPROVED and not owner.granted):
             return None
         await self._touch(owner.user_id)
         return owner

@@ -158,6 +158,28 @@ NOW = "CAST(strftime('%s', 'now') AS INTEGER)"
 
 
 @dataclass(frozen=True, slots=True)
+class OrderSnapshot:
+    """What a reseller's `status` of up to 100 orders reads of each: a few columns, not all."""
+
+    id: int
+    kind: OrderKind
+    stage: Stage
+    quantity: int
+    runs: int | None
+    price: Decimal
+    refunded: Decimal
+    start_count: int | None
+    remains: int | None
+    result: str | None
+    note: str | None
+
+
+SNAPSHOT_COLUMNS = (
+    "id, kind, status, quantity, runs, price, refunded, start_count, remains, result, note"
+)
+
+
+@dataclass(frozen=True, slots=True)
 class TrackedOrder:
     """An open order as the tracker compares it with the panel's answer: a few columns of
     thousands of rows each cycle. What changes is re-read whole before it is written."""
@@ -236,6 +258,25 @@ class OrderRepository:
         )
         return None if row is None else OrderRecord.from_row(row)
 
+    async def snapshots_of_user(
+        self, user_id: int, order_ids: Sequence[int]
+    ) -> list[OrderSnapshot]:
+        """These orders, those of them that are the person's, as `status` reads them."""
+        if not order_ids:
+            return []
+        rows = await self._db.fetchall(
+            f"""SELECT {SNAPSHOT_COLUMNS} FROM orders WHERE user_id = ?
+               AND id IN (SELECT value FROM json_each(?))""",
+            (user_id, json.dumps(list(order_ids))),
+        )
+        return [
+            OrderSnapshot(
+                row[0], OrderKind(row[1]), Stage(row[2]), row[3], row[4], from_micros(row[5]),
+                from_micros(row[6]), row[7], row[8], row[9], row[10],
+            )
+            for row in rows
+        ]  # fmt: skip
+
     async def of_user(self, user_id: int, order_ids: Sequence[int]) -> list[OrderRecord]:
         """These orders, those of them that are the person's (the API's status of 100)."""
         if not order_ids:
@@ -281,12 +322,16 @@ class OrderRepository:
         )
         return [OrderRecord.from_row(row) for row in rows]
 
-    async def set_placed(self, tx: Transaction, order_id: int, panel_order_id: int) -> None:
-        await tx.execute(
+    async def set_placed(
+        self, tx: Transaction, order_id: int, panel_order_id: int
+    ) -> OrderRecord | None:
+        """The panel took it: pending from now on. Returns the order as it is now."""
+        row = await tx.fetchone(
             f"""UPDATE orders SET status = ?, panel_order_id = ?, error = NULL,
-                   updated_at = {NOW} WHERE id = ?""",
+                   updated_at = {NOW} WHERE id = ? RETURNING *""",
             (Stage.PENDING, panel_order_id, order_id),
         )
+        return None if row is None else OrderRecord.from_row(row)
 
     async def set_route(
         self,

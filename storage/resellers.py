@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from storage.db import Database, Transaction
 from storage.money import from_micros
+from storage.users import User
 
 NOW = "CAST(strftime('%s', 'now') AS INTEGER)"
 
@@ -50,13 +51,16 @@ class ResellerRecord:
 
 @dataclass(frozen=True, slots=True)
 class KeyOwner:
-    """Who a key belongs to, as a request is checked: read afresh each time, so a ban, a
-    revoked grant or a new key takes effect at once."""
+    """Who a key belongs to, as a request is checked: read afresh each time (one read), so a
+    ban, a revoked grant or a new key takes effect at once."""
 
-    user_id: int
+    user: User
     key_hash: str
     granted: bool
-    banned: bool
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +96,13 @@ class ResellerRepository:
 
     async def owner_of(self, key_hash: str) -> KeyOwner | None:
         row = await self._db.fetchone(
-            """SELECT r.user_id, r.key_hash, r.granted, u.banned FROM resellers r
+            """SELECT u.*, r.key_hash, r.granted FROM resellers r
                JOIN users u ON u.id = r.user_id WHERE r.key_hash = ?""",
             (key_hash,),
         )
         if row is None:
             return None
-        return KeyOwner(row[0], row[1], bool(row[2]), bool(row[3]))
+        return KeyOwner(User.from_row(row), row["key_hash"], bool(row["granted"]))
 
     async def _upsert(self, user_id: int, column_values: dict[str, object]) -> None:
         columns = ", ".join(column_values)
