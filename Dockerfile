@@ -20,6 +20,7 @@ COPY shop ./shop
 COPY storage ./storage
 COPY provider ./provider
 COPY payments_api ./payments_api
+COPY webio ./webio
 # The simulated panels `make run` uses without PROVIDER_URL (bot/demo.py).
 COPY simulators ./simulators
 COPY reseller_api ./reseller_api

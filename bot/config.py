@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     sepay_api_key: SecretStr = SecretStr("")
     bank_min: Amount = Decimal(1)
     bank_max: Amount = Decimal(10_000)
+    # A transfer of more than this many times what its request asked waits for an admin.
+    bank_overpay_review_multiple: Decimal = Field(
+        default=Decimal(2), ge=1, le=1000, decimal_places=6
+    )
     manual_payment_text: str = Field(default="", max_length=2000)
     # Every top-up method on simulators, for demos (`make run`): no money is real.
     payments_demo: bool = False

@@ -66,6 +66,7 @@ def create_topups(
             ),
             api_key=settings.sepay_api_key.get_secret_value().strip(),
             limits=Limits(settings.bank_min, settings.bank_max, presets),
+            overpay_review_multiple=settings.bank_overpay_review_multiple,
         )
     if settings.manual_payment_on:
         manual = ManualTopUps(

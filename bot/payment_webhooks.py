@@ -6,7 +6,11 @@ registers POST routes under paths derived from each service's secret (nothing to
 `/pay/cryptopay/<32 hex>` (Crypto Pay's `invoice_paid`, checked with the
 `crypto-pay-api-signature` HMAC) and `/pay/sepay/<32 hex>` (SePay's transfers, checked with
 `Authorization: Apikey ...`). A request that fails the check is refused and logged without its
-body. Crediting is the shop's (once per the provider's id, whatever retries arrive).
+body. Bodies are read through webio (whole, at most 256 KB, JSON at most 8 deep, numbers
+exact); a body that is not the provider's, or names an amount no payment can have, gets 400
+with a short reason (`{"ok": false, "error": ...}` for Crypto Pay, `{"success": false,
+"message": ...}` for SePay), never a 500. Crediting is the shop's (once per the provider's id,
+whatever retries arrive).
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from aiohttp import web
 
 from payments_api.cryptopay import SIGNATURE_HEADER, paid_invoice_in
 from payments_api.sepay import parse_transaction
-from shop.bank_topups import BankTopUps
+from shop.bank_topups import BankTopUps, TransferRefused
 from shop.crypto_topups import CryptoTopUps
 from shop.services import Services
+from webio import BadRequest, json_error, parse_json, read_body, read_json
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 256 * 1024
+MAX_DEPTH = 8  # a Crypto Pay update nests 2 deep, a SePay transaction 1
 CRYPTO_PREFIX = "/pay/cryptopay/"
 SEPAY_PREFIX = "/pay/sepay/"
 
@@ -53,39 +59,43 @@ def add_payment_webhooks(app: web.Application, services: Services) -> None:
         app.router.add_post(paths["sepay"], SePayWebhook(services.topups.bank).handle)
 
 
-async def read_body(request: web.Request) -> bytes | None:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return None
-    body = await request.content.read(MAX_BODY + 1)
-    return None if len(body) > MAX_BODY else body
-
-
 class CryptoPayWebhook:
     def __init__(self, crypto: CryptoTopUps) -> None:
         self._crypto = crypto
 
     async def handle(self, request: web.Request) -> web.Response:
-        body = await read_body(request)
-        if body is None:
-            return web.json_response({"ok": False}, status=413)
+        try:
+            # The signature is over the exact bytes: read them whole before anything else.
+            body = await read_body(request, max_bytes=MAX_BODY)
+        except BadRequest as error:
+            return self._refused(request, error)
         if not self._crypto.client.signature_ok(body, request.headers.get(SIGNATURE_HEADER)):
             logger.warning(
                 "Crypto Pay webhook refused: bad signature (from %s, %d bytes)",
                 request.remote,
                 len(body),
             )
-            return web.json_response({"ok": False}, status=401)
+            return json_error(BadRequest(401, "bad signature"))
         try:
-            invoice = paid_invoice_in(body)
+            data = parse_json(body, max_depth=MAX_DEPTH, exact=True)
+            if not isinstance(data, dict):
+                raise BadRequest(400, "the body is not a JSON object")
+            invoice = paid_invoice_in(data)
         except ValueError as error:
-            logger.warning("Crypto Pay webhook refused: %s", error)
-            return web.json_response({"ok": False}, status=400)
+            return self._refused(request, BadRequest(400, str(error)))
+        except BadRequest as error:
+            return self._refused(request, error)
         if invoice is not None:
             result = await self._crypto.on_paid(invoice)
             logger.info(
                 "Crypto Pay webhook for invoice %s: %s", invoice.invoice_id, type(result).__name__
             )
         return web.json_response({"ok": True})
+
+    @staticmethod
+    def _refused(request: web.Request, error: BadRequest) -> web.Response:
+        logger.warning("Crypto Pay webhook refused (%s): %s", request.remote, error)
+        return json_error(error)
 
 
 class SePayWebhook:
@@ -95,16 +105,30 @@ class SePayWebhook:
     async def handle(self, request: web.Request) -> web.Response:
         if not self._bank.api_key_ok(request.headers.get("Authorization")):
             logger.warning("SePay webhook refused: bad API key (from %s)", request.remote)
-            return web.json_response({"success": False}, status=401)
-        body = await read_body(request)
-        if body is None:
-            return web.json_response({"success": False}, status=413)
+            return self._answer(BadRequest(401, "bad API key"))
         try:
-            transaction = parse_transaction(body)
+            data = await read_json(request, max_bytes=MAX_BODY, max_depth=MAX_DEPTH, exact=True)
+            transaction = parse_transaction(data)
         except ValueError as error:
-            logger.warning("SePay webhook refused: %s", error)
-            return web.json_response({"success": False}, status=400)
+            return self._refused(request, BadRequest(400, str(error)))
+        except BadRequest as error:
+            return self._refused(request, error)
         result = await self._bank.on_transfer(transaction)
+        if isinstance(result, TransferRefused):
+            return self._refused(request, BadRequest(400, result.reason), transaction.id)
         logger.info("SePay transaction %s: %s", transaction.id, type(result).__name__)
         # Anything but success makes SePay send it again; it is recorded, so say success.
         return web.json_response({"success": True})
+
+    @classmethod
+    def _refused(
+        cls, request: web.Request, error: BadRequest, transaction_id: str = ""
+    ) -> web.Response:
+        # SePay sends it again 7 times, then shows the owner the delivery as Failed.
+        which = f" transaction {transaction_id}" if transaction_id else ""
+        logger.warning("SePay webhook%s refused (%s): %s", which, request.remote, error)
+        return cls._answer(error)
+
+    @staticmethod
+    def _answer(error: BadRequest) -> web.Response:
+        return web.json_response({"success": False, "message": error.reason}, status=error.status)

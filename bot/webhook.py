@@ -1,11 +1,11 @@
 """Webhook mode: Telegram posts each update to our web server instead of us polling for it.
 
-aiogram's `SimpleRequestHandler` does the work (the route, the secret's comparison, handling each
-update in a task of its own after answering 200). This module adds what a server facing the
-internet needs before an update reaches the dispatcher: a request without the secret header is
-refused with 403, a body that is not an update with 400 (a body over the server's limit gets
-413 and a GET 405 from aiohttp itself); and every accepted update is announced to
-`UpdatesInFlight`, so that a stop right after the 200 still handles it.
+A request without the secret header is refused with 403; the body is read whole through webio
+(at most 1 MB, else 413; JSON at most 32 deep), and must be an update as aiogram reads it
+(`Update.model_validate`), else 400 with a short reason; only then comes the 200, and the
+update is handled in a task of its own, handed to `UpdatesInFlight` so that a stop right after
+the 200 still handles it (and a task that fails or is cancelled never holds a stop). A GET
+gets 405 from aiohttp itself.
 
 The secret comes from WEBHOOK_SECRET, or is generated once and kept in the `settings` table; the
 update path is derived from it (a hash, so neither a log of paths nor a guess reveals it).
@@ -13,26 +13,32 @@ update path is derived from it (a hash, so neither a log of paths nor a guess re
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import json
 import logging
 import secrets
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.in_flight import UpdatesInFlight
+from bot.web import MAX_BODY_BYTES
 from storage.settings import SettingsRepository
+from webio import BadRequest, read_json
 
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 SECRET_SETTING = "webhook_secret"  # noqa: S105 - a settings key
 PATH_PREFIX = "/telegram/"
+MAX_UPDATE_BYTES = MAX_BODY_BYTES  # the web server's own limit
+MAX_UPDATE_DEPTH = 32  # an update nests about 8 deep (a reply's message's entities' user)
 
 
 async def webhook_secret(settings: Settings, stored: SettingsRepository) -> str:
@@ -55,49 +61,60 @@ def webhook_path(secret: str) -> str:
     return PATH_PREFIX + digest[:32]
 
 
-class TelegramWebhook(SimpleRequestHandler):
-    """aiogram's handler behind the checks above. The Bot's session is not closed with the web
-    server (as aiogram's would): the updates still in hand use it, and `create_app` closes it."""
+class TelegramWebhook:
+    """The update path: the secret header, the body read through webio, the update validated
+    as aiogram will read it, then 200 and the update handled in a task of its own (as aiogram's
+    `SimpleRequestHandler` does in background mode), handed to `UpdatesInFlight`."""
 
     def __init__(
         self, dispatcher: Dispatcher, bot: Bot, secret: str, in_flight: UpdatesInFlight
     ) -> None:
-        super().__init__(dispatcher, bot, handle_in_background=True, secret_token=secret)
+        self.dispatcher = dispatcher
+        self.bot = bot
         self.secret = secret
         self.in_flight = in_flight
 
     def mount(self, app: web.Application) -> None:
         """The registrar for bot/web.py: POST on the path derived from the secret."""
-        self.register(app, path=webhook_path(self.secret))
+        app.router.add_post(webhook_path(self.secret), self.handle)
 
     async def handle(self, request: web.Request) -> web.Response:
-        if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), self.bot):
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not secrets.compare_digest(given, self.secret.encode()):
             return web.Response(status=403, text="Forbidden")
-        update_id = update_id_of(await request.read())  # over the size limit: 413
-        if update_id is None:
-            return web.Response(status=400, text="Bad Request: not a Telegram update")
-        self.in_flight.expect(update_id)
-        return await super().handle(request)  # reads the same body again, from memory
+        try:
+            update = self.update_in(
+                await read_json(request, max_bytes=MAX_UPDATE_BYTES, max_depth=MAX_UPDATE_DEPTH)
+            )
+        except BadRequest as error:
+            logger.warning("Webhook request refused (%s): %s", request.remote, error)
+            return web.Response(status=error.status, text=f"Bad Request: {error.reason}")
+        self.in_flight.accept(asyncio.create_task(self._feed(update)))
+        return web.json_response({})
 
-    async def close(self) -> None:
-        """Nothing: see the class's note."""
+    def update_in(self, data: dict[str, Any]) -> Update:
+        """The update aiogram would build from `data`, or BadRequest 400: an update is judged
+        before the 200, never in a task that fails after it. Stricter than pydantic's lax mode
+        where Telegram is exact: an integer update_id, and every other field an object."""
+        update_id = data.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            raise BadRequest(400, "not a Telegram update (update_id)")
+        for key, value in data.items():
+            if key != "update_id" and not isinstance(value, dict):
+                raise BadRequest(400, f"not a Telegram update ({key[:100]})")
+        try:
+            return Update.model_validate(data, context={"bot": self.bot})
+        except ValidationError as error:
+            where = ".".join(str(part) for part in error.errors()[0]["loc"]) or "the update"
+            raise BadRequest(400, f"not a Telegram update ({where[:100]})") from None
 
-
-def update_id_of(body: bytes) -> int | None:
-    """The update's id if the body looks like a Telegram update (a JSON object of objects with
-    an integer update_id), else None. aiogram then reads it field by field."""
-    try:
-        data: Any = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    update_id = data.get("update_id")
-    if not isinstance(update_id, int) or isinstance(update_id, bool):
-        return None
-    if not all(isinstance(value, dict) for key, value in data.items() if key != "update_id"):
-        return None
-    return update_id
+    async def _feed(self, update: Update) -> None:
+        try:
+            result = await self.dispatcher.feed_update(self.bot, update)
+            if isinstance(result, TelegramMethod):  # a handler's answer "in the webhook's reply"
+                await self.dispatcher.silent_call_request(self.bot, result)
+        except Exception:  # the errors router answered what it could; this is a bug of ours
+            logger.exception("Update %s failed in the webhook's task", update.update_id)
 
 
 async def set_webhook(bot: Bot, dispatcher: Dispatcher, base_url: str, secret: str) -> None:

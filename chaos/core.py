@@ -9,7 +9,7 @@ import random
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -132,10 +132,14 @@ class Context:
         """The shops of the trial under way."""
         return list(self._shops)
 
-    def shop(self, name: str, poll_seconds: float = 3600.0) -> Shop:
+    def shop(
+        self, name: str, poll_seconds: float = 3600.0, settings: Mapping[str, str] | None = None
+    ) -> Shop:
+        """A shop whose bot runs with `settings` added to its environment (WEBHOOK_URL: it
+        takes updates by webhook)."""
         directory = self.workdir / f"{name}-{len(self._shops) + 1}"
         directory.mkdir(parents=True)
-        shop = Shop(self, directory, poll_seconds)
+        shop = Shop(self, directory, poll_seconds, settings)
         self._shops.append(shop)
         return shop
 
@@ -166,11 +170,18 @@ async def drop_pending_updates(fake: FakeTelegram) -> None:
 class Shop:
     """One database file and the bot processes that run over it, one at a time."""
 
-    def __init__(self, ctx: Context, directory: Path, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        directory: Path,
+        poll_seconds: float,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.directory = directory
         self.database = directory / "bot.sqlite3"
         self.poll_seconds = poll_seconds
+        self.settings = dict(settings or {})
         self.process: BotProcess | None = None
         self.processes: list[BotProcess] = []
         self.start_seconds: list[float] = []
@@ -201,11 +212,15 @@ class Shop:
     # ---- the bot process ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start `python -m bot` and wait until it polls with the catalog synced."""
+        """Start `python -m bot` and wait until it polls (or, with WEBHOOK_URL, has set its
+        webhook) with the catalog synced."""
         if self.process is not None and self.process.running:
             raise TrialError("a bot process is already running for this shop")
         log = self.directory / f"bot-{len(self.processes) + 1}.log"
-        process = BotProcess(self.ctx.endpoints, self.database, log, self.poll_seconds)
+        process = BotProcess(
+            self.ctx.endpoints, self.database, log, self.poll_seconds, self.settings
+        )
+        webhook = bool(self.settings.get("WEBHOOK_URL"))
         self.process = process
         self.processes.append(process)
         fake, mark = self.ctx.fake, len(self.ctx.fake.calls)
@@ -215,8 +230,10 @@ class Shop:
         def polling() -> str | None:
             if not process.running:
                 return "exited"
-            commands = any(c.method.lower() == "setmycommands" for c in fake.calls[mark:])
-            return "polling" if commands and fake.pending_polls > 0 else None
+            called = {c.method.lower() for c in fake.calls[mark:]}
+            commands = "setmycommands" in called
+            receiving = "setwebhook" in called if webhook else fake.pending_polls > 0
+            return "polling" if commands and receiving else None
 
         try:
             state = await fake.wait_for(polling, START_SECONDS, what="the bot polling")

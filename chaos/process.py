@@ -78,7 +78,7 @@ class BotProcess:
         self.database = database
         self.log = log
         self.poll_seconds = poll_seconds
-        self.settings = dict(settings or {})  # more settings, or others (PROVIDER_KEY, ...)
+        self.settings = dict(settings or {})  # more of the bot's environment (WEBHOOK_URL, ...)
         self._process: asyncio.subprocess.Process | None = None
 
     def environment(self) -> dict[str, str]:

@@ -15,11 +15,12 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
 
+from payments_api import fields
 from payments_api.paths import secret_path
 
 logger = logging.getLogger(__name__)
@@ -84,27 +85,25 @@ class Invoice:
 
 
 def parse_invoice(raw: Mapping[str, Any]) -> Invoice:
-    """An Invoice object of the API; ValueError when it is not one."""
-    try:
-        paid_amount = raw.get("paid_amount")
-        return Invoice(
-            invoice_id=int(raw["invoice_id"]),
-            status=str(raw["status"]),
-            amount=Decimal(str(raw["amount"])),
-            fiat=raw.get("fiat") or None,
-            asset=raw.get("asset") or None,
-            pay_url=str(
-                raw.get("bot_invoice_url")
-                or raw.get("mini_app_invoice_url")
-                or raw.get("pay_url")
-                or ""
-            ),
-            payload=str(raw.get("payload") or ""),
-            paid_asset=raw.get("paid_asset") or None,
-            paid_amount=None if paid_amount in (None, "") else Decimal(str(paid_amount)),
-        )
-    except (KeyError, TypeError, ValueError, InvalidOperation) as error:
-        raise ValueError(f"not an invoice: {error!r}") from None
+    """An Invoice object of the API; ValueError naming the field when it is not one."""
+    status = fields.text(raw, "status", 20)
+    if not status:
+        raise ValueError("status is missing")
+    return Invoice(
+        invoice_id=fields.integer_id(raw, "invoice_id"),
+        status=status,
+        amount=fields.number(raw, "amount"),
+        fiat=fields.text(raw, "fiat", 10) or None,
+        asset=fields.text(raw, "asset", 10) or None,
+        pay_url=(
+            fields.text(raw, "bot_invoice_url", 500)
+            or fields.text(raw, "mini_app_invoice_url", 500)
+            or fields.text(raw, "pay_url", 500)
+        ),
+        payload=fields.text(raw, "payload", 4096),
+        paid_asset=fields.text(raw, "paid_asset", 10) or None,
+        paid_amount=fields.optional_number(raw, "paid_amount"),
+    )
 
 
 def signature(token: str, body: bytes) -> str:
@@ -117,15 +116,11 @@ def signature_ok(token: str, body: bytes, header: str | None) -> bool:
     return bool(header) and hmac.compare_digest(signature(token, body), (header or "").lower())
 
 
-def paid_invoice_in(body: bytes) -> Invoice | None:
-    """The invoice of an `invoice_paid` update; None for any other update type.
-    ValueError when the body is not an update."""
-    try:
-        update = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValueError("the body is not JSON") from None
-    if not isinstance(update, dict) or not isinstance(update.get("payload"), dict):
-        raise ValueError("not a Crypto Pay update")
+def paid_invoice_in(update: Mapping[str, Any]) -> Invoice | None:
+    """The invoice of an `invoice_paid` update (its JSON, read with exact numbers); None for
+    any other update type. ValueError naming what is wrong when it is not an update."""
+    if not isinstance(update.get("payload"), dict):
+        raise ValueError("not a Crypto Pay update: no payload object")
     if update.get("update_type") != "invoice_paid":
         return None
     return parse_invoice(update["payload"])
@@ -222,8 +217,8 @@ class CryptoPayClient:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise CryptoPayUnavailable(f"{method}: {type(error).__name__}") from None
         try:
-            body = json.loads(text)
-        except json.JSONDecodeError:
+            body = json.loads(text, parse_float=Decimal)  # amounts stay exact
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser
             body = None
         if not isinstance(body, dict) or "ok" not in body:
             raise CryptoPayUnavailable(f"{method}: HTTP {status}, not an API answer")

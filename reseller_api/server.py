@@ -49,9 +49,10 @@ class ResellerApi:
     async def handle(self, request: web.Request) -> web.Response:
         try:
             fields = await read_fields(request)
-        except web.HTTPRequestEntityTooLarge:
-            return answer(say.error(say.TOO_LARGE), status=413)
-        except BadRequest:
+        except BadRequest as error:
+            if error.status == 413:
+                return answer(say.error(say.TOO_LARGE), status=413)
+            # The family answers a malformed request as any other: 200 and its phrase.
             return answer(say.error(say.INCORRECT_REQUEST))
         action = fields.get("action", "")
         try:

@@ -6,7 +6,13 @@
 - Each SePay transaction is recorded once (UNIQUE SePay id). A code found in its content (case,
   spaces and punctuation ignored) credits what was *transferred*, converted at the request's
   own rate (ledger kind "topup_bank", reference = the SePay id), in the same transaction.
-- A transfer naming no known code waits for an admin: credit it to a person, or ignore it.
+- A transfer naming no known code waits for an admin: credit it to a person, or ignore it. So
+  does one far above its request (crediting more than the method's maximum, or more than
+  BANK_OVERPAY_REVIEW_MULTIPLE times what was asked): a mistyped amount or a forged one is
+  never credited by itself.
+- The amount is checked before any arithmetic (shop/amounts.py): more than 0, at most
+  10^12 VND, at most 6 decimals; anything else is refused (the webhook answers 400) and
+  nothing is recorded.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from payments_api.paths import secret_path
 from payments_api.sepay import Transaction as SePayTransaction
 from payments_api.sepay import api_key_ok
 from shop import payment_texts
+from shop.amounts import LARGEST_STORABLE, AmountError, bounded
 from shop.books import Books
 from shop.catalog import Catalog
 from shop.topups import (
@@ -57,6 +64,9 @@ logger = logging.getLogger(__name__)
 CODE_PREFIX = "SMM"
 CODE_IN_TEXT = re.compile(r"(?=(SMM[A-Z0-9]{6}))")  # overlapping: every candidate is tried
 VND = "VND"
+# No bank moves more in one transfer; the database holds at most ~9.2 x 10^12 in micro-units.
+MAX_TRANSFER_VND = LARGEST_STORABLE
+DEFAULT_OVERPAY_REVIEW_MULTIPLE = Decimal(2)
 
 
 def codes_in(content: str) -> list[str]:
@@ -84,11 +94,28 @@ class TransferUnmatched:
 
 
 @dataclass(frozen=True, slots=True)
+class TransferHeld:
+    """It names a request but is far above it: recorded, and waits for an admin."""
+
+    transfer_id: int
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class TransferSeen:
     """This SePay transaction was handled before (SePay retried), or is not incoming money."""
 
 
-TransferResult = TransferCredited | TransferUnmatched | TransferSeen
+@dataclass(frozen=True, slots=True)
+class TransferRefused:
+    """Its amount is none a transfer can have (`reason`): nothing recorded, nothing credited."""
+
+    reason: str
+
+
+TransferResult = (
+    TransferCredited | TransferUnmatched | TransferHeld | TransferSeen | TransferRefused
+)
 
 
 class BankTopUps:
@@ -106,6 +133,7 @@ class BankTopUps:
         account: BankAccount,
         api_key: str,
         limits: Limits,
+        overpay_review_multiple: Decimal = DEFAULT_OVERPAY_REVIEW_MULTIPLE,
     ) -> None:
         self._db = books.db
         self._books = books
@@ -117,6 +145,7 @@ class BankTopUps:
         self.account = account
         self._api_key = api_key
         self.limits = limits
+        self.overpay_review_multiple = overpay_review_multiple
 
     # ---- the webhook's credentials ------------------------------------------------------------
 
@@ -156,9 +185,12 @@ class BankTopUps:
     # ---- SePay's webhook ----------------------------------------------------------------------
 
     async def on_transfer(self, transaction: SePayTransaction) -> TransferResult:
-        amount = transaction.amount.quantize(MICRO, rounding=ROUND_FLOOR)
-        if not transaction.incoming or amount <= 0:
+        if not transaction.incoming:
             return TransferSeen()
+        try:
+            amount = bounded(transaction.amount, maximum=MAX_TRANSFER_VND)
+        except AmountError as error:
+            return TransferRefused(f"transferAmount {error}")
         incoming = IncomingTransfer(
             transaction.id, amount, transaction.content, transaction.gateway, transaction.reference
         )
@@ -177,6 +209,19 @@ class BankTopUps:
                     self._reviews.announce_after(tx)
                     logger.warning("Bank transfer %s matches no request", transaction.id)
                     return TransferUnmatched(transfer_id)
+                why = self.too_much(payment, amount, credited)
+                if why is not None:
+                    transfer_id = await self._repo.add_transfer(
+                        tx, incoming, TransferStatus.UNMATCHED, payment
+                    )
+                    self._reviews.announce_after(tx)
+                    logger.warning(
+                        "Bank transfer %s held for admins: %s (payment %s)",
+                        transaction.id,
+                        why,
+                        payment.id,
+                    )
+                    return TransferHeld(transfer_id, why)
                 await self._repo.add_transfer(
                     tx, incoming, TransferStatus.CREDITED, payment, credited
                 )
@@ -202,6 +247,14 @@ class BankTopUps:
             return TransferSeen()
         logger.info("Bank transfer %s credited to payment %s", transaction.id, payment.id)
         return TransferCredited(payment, credited)
+
+    def too_much(self, payment: Payment, transferred: Decimal, credited: Decimal) -> str | None:
+        """Why a transfer naming `payment` is too far above it to credit by itself, or None."""
+        if credited > self.limits.maximum:
+            return "it credits more than the method's maximum"
+        if transferred > payment.pay_amount * self.overpay_review_multiple:
+            return f"it is more than {self.overpay_review_multiple:f} times what was asked"
+        return None
 
     async def _request_named_in(
         self, tx: Transaction, transaction: SePayTransaction
@@ -255,12 +308,25 @@ class BankTopUps:
                 return transfer
             if not await self._repo.user_exists(tx, user_id):
                 return UnknownPerson(user_id)
-            credited = conversion.back(transfer.amount)
+            # A transfer held as far above its request converts at that request's own rate.
+            request = (
+                None
+                if transfer.payment_id is None
+                else await self._repo.get_in(tx, transfer.payment_id)
+            )
+            credited = (
+                conversion.back(transfer.amount)
+                if request is None
+                else self._worth(request, transfer.amount)
+            )
             if credited <= 0:
                 return NoRate(VND)
             await self._repo.decide_transfer(
                 tx, transfer_id, TransferStatus.CREDITED, admin_id, admin_name, user_id, credited
             )
+            if request is not None and request.user_id == user_id:
+                await self._repo.move(tx, request.id, [PaymentStatus.PENDING], PaymentStatus.PAID)
+                await self._repo.add_credited(tx, request.id, credited)
             entry = await self._crediting.credit(
                 tx,
                 user_id,

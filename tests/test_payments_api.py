@@ -4,7 +4,6 @@ Crypto Pay simulator."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -57,14 +56,22 @@ def test_crypto_pay_signature() -> None:
 def test_crypto_pay_updates_are_read_strictly() -> None:
     invoice = {"invoice_id": 7, "status": "paid", "amount": "10", "fiat": "USD", "payload": "p"}
     update = {"update_type": "invoice_paid", "payload": invoice}
-    paid = cryptopay.paid_invoice_in(json.dumps(update).encode())
+    paid = cryptopay.paid_invoice_in(update)
     assert paid is not None
     assert (paid.invoice_id, paid.amount, paid.currency) == (7, Decimal(10), "USD")
     other = {"update_type": "something_else", "payload": {}}
-    assert cryptopay.paid_invoice_in(json.dumps(other).encode()) is None
-    for bad in [b"not json", b"[]", b'{"update_type": "invoice_paid", "payload": {"x": 1}}']:
+    assert cryptopay.paid_invoice_in(other) is None
+    for bad in [{}, {"update_type": "invoice_paid", "payload": {"x": 1}}]:
         with pytest.raises(ValueError):
             cryptopay.paid_invoice_in(bad)
+    # Every field of the wrong type is named; nothing is str()-ed into shape.
+    for field, wrong in [
+        ("invoice_id", "7"), ("invoice_id", True), ("invoice_id", -1), ("invoice_id", 2**63),
+        ("status", 5), ("amount", [10]), ("amount", "lots"), ("amount", "NaN"),
+        ("amount", "1e999999"), ("fiat", {"x": 1}), ("payload", 12), ("paid_amount", "x"),
+    ]:  # fmt: skip
+        with pytest.raises(ValueError, match=field):
+            cryptopay.paid_invoice_in({**update, "payload": {**invoice, field: wrong}})
 
 
 def test_sepay_api_key_and_bodies() -> None:
@@ -75,12 +82,21 @@ def test_sepay_api_key_and_bodies() -> None:
     assert not sepay.api_key_ok("", "Apikey ")
     assert not sepay.api_key_ok("key-1", None)
     body = {"id": 92704, "transferType": "in", "transferAmount": 2277000, "content": "x"}
-    transaction = sepay.parse_transaction(json.dumps(body).encode())
+    transaction = sepay.parse_transaction(body)
     assert (transaction.id, transaction.incoming) == ("92704", True)
     assert transaction.amount == Decimal(2_277_000)
-    for bad in [b"{}", b'{"id": 1, "transferAmount": "lots"}', b"[1]", b"\xff"]:
+    for bad in [{}, {"id": 1, "transferType": "in", "transferAmount": "lots"}]:
         with pytest.raises(ValueError):
             sepay.parse_transaction(bad)
+    for field, wrong in [
+        ("id", None), ("id", True), ("id", 0), ("id", -5), ("id", ""), ("id", [1]),
+        ("transferType", "sideways"), ("transferType", 1), ("transferAmount", None),
+        ("transferAmount", True), ("transferAmount", "NaN"), ("transferAmount", "1e999999"),
+        ("transferAmount", {"v": 1}), ("content", 5), ("code", ["SMM"]), ("gateway", 1.5),
+        ("accountNumber", 1), ("referenceCode", {}), ("transactionDate", 20250101),
+    ]:  # fmt: skip
+        with pytest.raises(ValueError, match=field):
+            sepay.parse_transaction({**body, field: wrong})
 
 
 def test_amount_rules() -> None:

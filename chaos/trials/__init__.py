@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from chaos.core import Context, TrialResult
 from chaos.trials import (
+    doors,
     double_spend,
     fuzz,
     kill9_burst,
@@ -42,4 +43,5 @@ TRIALS = (
     Trial("panel_faults", panel_faults.trial, small=1, full=4, seconds_per_unit=60.0),
     Trial("telegram_faults", telegram_faults.trial, small=4, full=40, seconds_per_unit=3.0),
     Trial("fuzz", fuzz.trial, small=3, full=12, seconds_per_unit=20.0),
+    Trial("doors", doors.trial, small=1, full=5, seconds_per_unit=30.0),
 )

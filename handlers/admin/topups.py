@@ -100,9 +100,24 @@ def payment_card(payment: Payment, person: User | None) -> tuple[str, InlineKeyb
     return "\n".join(lines), None
 
 
-def transfer_card(transfer: BankTransfer, currency: str) -> tuple[str, InlineKeyboardMarkup | None]:
-    lines = [
-        f"🏦 <b>Bank transfer with no known code</b> · #{transfer.id}",
+def transfer_card(
+    transfer: BankTransfer, currency: str, request: Payment | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A transfer naming no request, or (`request`) one held as far above the request it
+    names (shop/bank_topups.py `too_much`)."""
+    title = (
+        "Bank transfer with no known code"
+        if request is None
+        else "Bank transfer far above its request"
+    )
+    lines = [f"🏦 <b>{title}</b> · #{transfer.id}"]
+    if request is not None:
+        lines.append(
+            f"It names {request.code} of user {request.user_id}, which asked "
+            f"{format_money(request.pay_amount, request.pay_currency)} "
+            f"({format_money(request.amount, request.currency)}): check it before crediting."
+        )
+    lines += [
         f"Amount: {format_money(transfer.amount, 'VND')}",
         f"Content: <code>{quote(transfer.content[:300]) or '—'}</code>",
         f"Bank: {quote(transfer.gateway) or '—'} · SePay id {quote(transfer.sepay_id)}",
@@ -142,7 +157,10 @@ async def card_of(
     transfer = None if bank is None else await bank.transfer(int(number))
     if transfer is None:
         return None
-    return transfer_card(transfer, await services.catalog.currency())
+    request = (
+        None if transfer.payment_id is None else await services.topups.payment(transfer.payment_id)
+    )
+    return transfer_card(transfer, await services.catalog.currency(), request)
 
 
 async def refresh_cards(bot: Bot, subject: str, services: Services) -> None:
