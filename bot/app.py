@@ -185,7 +185,9 @@ class App:
     # ---- Telegram -----------------------------------------------------------------------------
 
     async def set_commands(self) -> None:
-        await set_commands(self.bot, self.settings.admin_ids)
+        await set_commands(
+            self.bot, self.settings.admin_ids, reseller_api=self.services.resellers.on
+        )
 
     async def serve(self) -> None:
         """Start the web server, if there is one (WEBHOOK_URL or WEB_PORT set)."""

@@ -154,8 +154,25 @@ async def test_approved_mode_in_the_chat(world: World, tmp_path: Path) -> None:
         await create_key(shop, person)
 
 
+def menu(shop: ShopBot, language: str = "") -> dict[str, str]:
+    return {
+        item["command"]: item["description"]
+        for (scope, code), items in shop.fake.my_commands.items()
+        if scope == "default" and code == language
+        for item in items
+    }
+
+
+async def test_the_menu_offers_api_when_the_shop_sells_through_it(shop: ShopBot) -> None:
+    await shop.app.set_commands()
+    assert menu(shop)["api"] == "API key for resellers"
+    assert menu(shop, "ru")["api"] == "Ключ API для реселлеров"
+
+
 async def test_without_the_api_the_chat_says_so(world: World, tmp_path: Path) -> None:
     async with selling_shop(world, tmp_path, reseller_api="off") as shop:
+        await shop.app.set_commands()
+        assert "api" not in menu(shop) and "orders" in menu(shop)
         person = await shop.customer()
         assert "does not sell through an API" in (await shop.ask(person, "/api")).content
         customer = await shop.customer()
