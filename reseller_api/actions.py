@@ -35,6 +35,7 @@ from shop.checkout import (
     Refused,
     ServiceGone,
 )
+from shop.dripfeed import lists_dripfeed
 from shop.order_input import InputError, Problem
 from shop.order_requests import RefillRefusal, RefillRefused, RefillRequested
 from shop.order_views import money, order_view, product_order_view, refill_status
@@ -184,7 +185,7 @@ class Actions:
                 "max": str(1 if item.kind is ServiceType.PACKAGE else item.service.max_quantity),
                 "refill": item.service.refill,
                 "cancel": item.service.cancel,
-                "dripfeed": item.service.dripfeed and item.kind is ServiceType.DEFAULT,
+                "dripfeed": lists_dripfeed(item.service),
             }
             for item in listed
         ]

@@ -12,6 +12,7 @@ from shop.catalog import Offer
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
 from shop.order_input import InputError, Problem, parse_quantity
+from storage.catalog import ServiceRecord
 from storage.orders import OrderRecord
 
 MIN_RUNS = 2
@@ -23,11 +24,13 @@ MAX_INTERVAL = 1440  # a day
 def offers_dripfeed(offer: Offer) -> bool:
     """Only a service the panel lists as Default with `dripfeed` takes runs and interval (an
     unknown type is ordered as Default, but the panel would refuse drip-feed on it)."""
-    service = offer.service
-    return (
-        service.dripfeed
-        and offer.kind is ServiceType.DEFAULT
-        and service.type.strip().casefold() == ServiceType.DEFAULT.value.casefold()
+    return offer.kind is ServiceType.DEFAULT and lists_dripfeed(offer.service)
+
+
+def lists_dripfeed(service: ServiceRecord) -> bool:
+    """The same, of a service as stored (the API's price list)."""
+    return service.dripfeed and (
+        service.type.strip().casefold() == ServiceType.DEFAULT.value.casefold()
     )
 
 
