@@ -15,7 +15,7 @@ import hmac
 import ipaddress
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -62,9 +62,9 @@ class CallbackUrlError(ValueError):
 class NewKey:
     """Shown once, in the message that creates it; afterwards only `hint`."""
 
-    key: str
-    hint: str
-    callback_secret: str
+    key: str = field(repr=False)  # never in a log line or a traceback's repr
+    hint: str = ""
+    callback_secret: str = field(default="", repr=False)
 
 
 SIGNATURE_HEADER = "X-Signature"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from storage.db import Database, Transaction
@@ -22,7 +22,7 @@ class ResellerRecord:
     discount: Decimal | None
     key_hash: str | None
     key_hint: str | None
-    callback_secret: str | None
+    callback_secret: str | None = field(repr=False)
     callback_url: str | None
     notify: bool
     key_created_at: int | None
