@@ -24,6 +24,7 @@ COPY payments_api ./payments_api
 COPY webio ./webio
 # The simulated panels `make run` uses without PROVIDER_URL (bot/demo.py).
 COPY simulators ./simulators
+COPY reseller_api ./reseller_api
 # The project with exactly the dependency versions of requirements.lock (no dev tools).
 RUN pip install -c requirements.lock .
 

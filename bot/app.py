@@ -25,6 +25,7 @@ from aiogram.fsm.storage.base import BaseStorage
 
 from bot.aiogram_patches import KeepResponseModels, TelegramSession, run_sync_filters_inline
 from bot.broadcaster import BroadcastFollower
+from bot.callback_sender import CallbackSender
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.demo import PaymentsDemo, demo_panels
@@ -48,11 +49,13 @@ from handlers.throttling import ThrottleMiddleware
 from miniapp.front import Storefront
 from miniapp.web import MiniApp
 from provider.client import PanelClient
+from reseller_api.server import ResellerApi
 from shop.books import Books
 from shop.catalog import Catalog
 from shop.catalog_sync import CatalogSync
 from shop.console import Console
 from shop.credits import Credits
+from shop.discounts import Discounts
 from shop.health import HealthMonitor
 from shop.order_requests import OrderRequests
 from shop.ordering import Ordering
@@ -62,6 +65,7 @@ from shop.people import People
 from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
+from shop.resellers import AccessMode, Resellers
 from shop.resolving import Resolutions
 from shop.reversals import Reversals
 from shop.services import Services
@@ -74,6 +78,7 @@ from storage.figures import FiguresReader
 from storage.markup import MarkupRepository
 from storage.panels import PanelRepository
 from storage.products import ProductRepository
+from storage.resellers import ResellerRepository
 from storage.resolve_batches import ResolveBatchRepository
 from storage.settings import SettingsRepository
 
@@ -102,6 +107,7 @@ class App:
     metrics: Metrics
     webhook: TelegramWebhook | None = None  # in webhook mode
     web: WebServer | None = None  # in webhook mode, or when WEB_PORT is set
+    callbacks: CallbackSender | None = None  # resellers' status callbacks (RESELLER_API on)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _tracker_started_at: float | None = None
 
@@ -156,6 +162,8 @@ class App:
             self.spawn(topups.expiry.run(), "topup-request-expiry")
         if topups.reconciler is not None:
             self.spawn(topups.reconciler.run(), "sepay-reconciliation")
+        if self.callbacks is not None:
+            self.spawn(self.callbacks.run(), "reseller-callbacks")
 
     def start_tracker(self) -> None:
         """Order statuses and the panel's health, followed from now on."""
@@ -187,7 +195,9 @@ class App:
     # ---- Telegram -----------------------------------------------------------------------------
 
     async def set_commands(self) -> None:
-        await set_commands(self.bot, self.settings.admin_ids)
+        await set_commands(
+            self.bot, self.settings.admin_ids, reseller_api=self.services.resellers.on
+        )
         await set_menu_button(self.bot, self.settings.miniapp_url)
 
     async def serve(self) -> None:
@@ -265,6 +275,13 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
             in_flight=in_flight,
             metrics=metrics,
         )
+        if services.resellers.on:  # the same outbox carries resellers' callbacks
+            app.callbacks = CallbackSender(
+                books.outbox,
+                services.resellers,
+                allow_loopback=settings.reseller_callbacks_allow_loopback,
+                on_outcome=metrics.callback,
+            )
         stack.push_async_callback(app.stop_background)
         grace = WEBHOOK_GRACE_SECONDS if settings.uses_webhook else UPDATES_GRACE_SECONDS
         stack.push_async_callback(in_flight.finish, grace)
@@ -306,6 +323,9 @@ def create_web_server(app: App) -> WebServer:
     routes.append(partial(add_payment_webhooks, services=app.services))  # Crypto Pay, SePay
     if settings.miniapp_url:
         routes.append(create_miniapp(app).register)
+    if app.services.resellers.on:  # the API v2 for resellers (RESELLER_API)
+        api = ResellerApi(app.services, settings.reseller_api_rate, settings.reseller_api_burst)
+        routes.append(api.register)
     return WebServer(build_web_app(routes), settings.web_host, settings.listen_port)
 
 
@@ -358,7 +378,9 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
         MarkupRepository(db),
     )
     people = People(books, settings.admin_ids)
-    ordering = Ordering(books, catalog, panels)
+    resellers = ResellerRepository(db)
+    discounts = Discounts(resellers)
+    ordering = Ordering(books, catalog, panels, discounts)
     panel = panels.main.client
     products = Products(ProductRepository(db), catalog, ordering, books)
     return Services(
@@ -385,6 +407,15 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
         promos=Promos(books),
         referrals=Referrals(books, settings.referral_percent),
         resolutions=Resolutions(Settler(books), people, catalog, ResolveBatchRepository(db)),
+        resellers=Resellers(
+            resellers,
+            books,
+            discounts,
+            AccessMode(settings.reseller_api),
+            settings.public_url or settings.webhook_url,
+            allow_loopback=settings.reseller_callbacks_allow_loopback,
+            one_order_per_link=settings.reseller_one_order_per_link,
+        ),
         support_contact=settings.support_contact.strip(),
         topups=create_topups(settings, books, catalog, stored_settings, TelegramOfferScreens(bot)),
         reversals=Reversals(books, catalog),

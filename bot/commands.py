@@ -29,6 +29,8 @@ USER_COMMANDS = [
     ("language", N_("Choose your language")),
     ("cancel", N_("Cancel the current step")),
 ]
+# In the menu only when the shop sells through its API (RESELLER_API approved or open).
+API_COMMAND = ("api", N_("API key for resellers"))
 ADMIN_COMMANDS = [
     ("credit", "Credit a user's balance"),
     ("debit", "Debit a user's balance"),
@@ -50,6 +52,10 @@ ADMIN_COMMANDS = [
     ("payrate", "Exchange rates for top-ups"),
     ("reverse", "Take back a top-up"),
     ("promo", "Promo codes: create, list, off"),
+    ("resellers", "Resellers: keys, last use, spend"),
+    ("reseller", "A reseller's discount"),
+    ("api_grant", "Let a person use the API"),
+    ("api_revoke", "Take the API back from a person"),
     ("admin", "Dashboard"),
     ("user", "A user's profile"),
     ("ban", "Ban a user"),
@@ -65,15 +71,16 @@ ADMIN_COMMANDS = [
 ]
 
 
-async def set_commands(bot: Bot, admin_ids: Sequence[int]) -> None:
+async def set_commands(bot: Bot, admin_ids: Sequence[int], *, reseller_api: bool = False) -> None:
     """The command menu for everyone (in each language we have), and for each admin theirs too."""
-    everyone = [BotCommand(command=c, description=d) for c, d in USER_COMMANDS]
+    user_commands = [*USER_COMMANDS, API_COMMAND] if reseller_api else USER_COMMANDS
+    everyone = [BotCommand(command=c, description=d) for c, d in user_commands]
     with contextlib.suppress(TelegramAPIError):
         await bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
     for code in available_languages():  # Telegram shows the app language's list
         if code != DEFAULT_LANGUAGE:
             translated = [
-                BotCommand(command=c, description=gettext(d, locale=code)) for c, d in USER_COMMANDS
+                BotCommand(command=c, description=gettext(d, locale=code)) for c, d in user_commands
             ]
             with contextlib.suppress(TelegramAPIError):
                 await bot.set_my_commands(

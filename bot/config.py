@@ -9,7 +9,7 @@ import re
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -95,6 +95,18 @@ class Settings(BaseSettings):
     # A card request with no proof this long expires (a later proof still reaches the admins).
     manual_request_expires_minutes: int = Field(default=1440, ge=1, le=44_640)
 
+    # ---- selling to resellers (issue 24): the shop's own API v2 at PUBLIC_URL/api/v2 ----
+    # off: no API; approved: people an admin grants (/api_grant ID); open: anyone may make a key.
+    reseller_api: Literal["off", "approved", "open"] = "off"
+    # Requests a second per key (and the burst above it); more answer 429.
+    reseller_api_rate: float = Field(default=20, gt=0, le=10_000)
+    reseller_api_burst: int = Field(default=60, ge=1, le=100_000)
+    # An `add` for a service and link on which the key has an active order is refused, as
+    # panels do: a reseller's script that retries after a timeout never orders twice.
+    reseller_one_order_per_link: bool = True
+    # Tests only: status callbacks may go to 127.0.0.1 (and over http there).
+    reseller_callbacks_allow_loopback: bool = False
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_admin_ids(cls, value: object) -> object:
@@ -124,6 +136,11 @@ class Settings(BaseSettings):
         if unknown or not assets:
             raise ValueError(f"must be some of {', '.join(sorted(ASSETS))}, e.g. USDT,TON,BTC")
         return assets
+
+    @field_validator("reseller_api", mode="before")
+    @classmethod
+    def _mode_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() or "off" if isinstance(value, str) else value
 
     @field_validator("bank_bin")
     @classmethod

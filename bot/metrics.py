@@ -81,6 +81,12 @@ class Metrics:
             ["outcome"],
             registry=registry,
         )
+        self.callbacks = Counter(
+            "shopbot_reseller_callbacks",
+            "Resellers' status callbacks by outcome (sent, retry, dropped)",
+            ["outcome"],
+            registry=registry,
+        )
         self.telegram_429 = Counter(
             "shopbot_telegram_too_many_requests",
             "429 Too Many Requests answers from Telegram, by method",
@@ -105,6 +111,9 @@ class Metrics:
 
     def notification(self, outcome: str) -> None:
         self.notifications.labels(outcome).inc()
+
+    def callback(self, outcome: str) -> None:
+        self.callbacks.labels(outcome).inc()
 
     def too_many_requests(self, method: str) -> None:
         self.telegram_429.labels(method).inc()

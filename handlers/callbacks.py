@@ -152,3 +152,7 @@ class ReverseCb(CallbackData, prefix="rx"):
     action: str  # go (reverse it now) | keep
     kind: str  # stars | payment | transfer (shop/reversals.py Target)
     id: Id
+
+
+class ApiCb(CallbackData, prefix="api"):
+    action: str  # show, create, regenerate(_sure), revoke(_sure), notify_on, notify_off

@@ -39,6 +39,7 @@ from shop.catalog import search_terms
 from shop.checkout import (
     AlreadyPlaced,
     Held,
+    LinkBusy,
     NotEnoughBalance,
     OutOfStock,
     Placed,
@@ -168,6 +169,8 @@ def outcome(result: PlaceResult | OutOfStock) -> str:
             return "gone"
         case OutOfStock():
             return "sold_out"
+        case LinkBusy():  # only the reseller API asks for one order per link
+            return "link_busy"
 
 
 class Api:

@@ -17,6 +17,7 @@ from storage.ledger import Ledger
 from storage.notifications import NotificationRepository
 from storage.orders import OrderRepository
 from storage.refills import RefillRepository
+from storage.resellers import ResellerRepository
 from storage.users import UserRepository
 
 
@@ -27,6 +28,7 @@ class Books:
     ledger: Ledger
     orders: OrderRepository
     refills: RefillRepository
+    resellers: ResellerRepository  # how a reseller hears of their API orders (shop/order_news.py)
     # One outbox for the whole shop: its `added` event is what wakes the notifier.
     outbox: NotificationRepository
     alerts: Alerts
@@ -40,6 +42,7 @@ class Books:
             ledger=Ledger(db),
             orders=OrderRepository(db),
             refills=RefillRepository(db),
+            resellers=ResellerRepository(db),
             outbox=outbox,
             alerts=Alerts(db, outbox, admin_ids),
         )

@@ -524,6 +524,10 @@ class Catalog:
     async def count_services(self) -> int:
         return await self._repository.count_services()
 
+    async def listed(self) -> list[ServiceRecord]:
+        """Every visible service, described by its first route (the API's price list)."""
+        return await self._repository.listed()
+
     async def price(self, offer: Offer, quantity: int, route: Route | None = None) -> Decimal:
         """Always from the current rate and rule, so a rate rise never sells at a loss; from
         `route`'s rate when given (the route the order is quoted by)."""

@@ -28,6 +28,7 @@ class Draft(BaseModel):
 
     key: str = Field(default_factory=new_draft_key)  # the confirm's: one order per draft
     price: Decimal | None = None  # the price on the confirm card: the only price charged
+    via_api: bool = False  # placed by a reseller's key (reseller_api/), followed there
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,15 @@ class Held:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkBusy:
+    """The person already has an open order of this service for this link (the API's
+    one-active-order-per-link rule, which keeps a retried request from ordering twice).
+    Nothing was charged."""
+
+    order: OrderRecord
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceGone:
     """The service was removed or hidden since the person opened it."""
 
@@ -96,7 +106,7 @@ class OutOfStock:
     """The product sold out: nothing was sent to the panel, nothing charged."""
 
 
-PlaceResult = Placed | AlreadyPlaced | NotEnoughBalance | Refused | Held | ServiceGone
+PlaceResult = Placed | AlreadyPlaced | NotEnoughBalance | Refused | Held | ServiceGone | LinkBusy
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from shop.books import Books
 from shop.catalog import Catalog
 from shop.console import ConsoleError
 from shop.formatting import format_money
+from shop.order_news import announce
 from storage.errors import DuplicateEntry
 from storage.orders import OrderRecord, Stage
 
@@ -77,4 +78,5 @@ class Credits:
             await books.outbox.add(
                 tx, order.user_id, texts.refunded_by_shop(order, amount, currency, language)
             )
+            await announce(tx, books, [order], currency)  # a reseller's callback: Partial, ...
         return order, amount

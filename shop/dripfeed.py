@@ -11,6 +11,8 @@ from provider.models import ServiceType
 from shop.catalog import Offer
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
+from shop.order_input import InputError, Problem, parse_quantity
+from storage.catalog import ServiceRecord
 from storage.orders import OrderRecord
 
 MIN_RUNS = 2
@@ -22,11 +24,13 @@ MAX_INTERVAL = 1440  # a day
 def offers_dripfeed(offer: Offer) -> bool:
     """Only a service the panel lists as Default with `dripfeed` takes runs and interval (an
     unknown type is ordered as Default, but the panel would refuse drip-feed on it)."""
-    service = offer.service
-    return (
-        service.dripfeed
-        and offer.kind is ServiceType.DEFAULT
-        and service.type.strip().casefold() == ServiceType.DEFAULT.value.casefold()
+    return offer.kind is ServiceType.DEFAULT and lists_dripfeed(offer.service)
+
+
+def lists_dripfeed(service: ServiceRecord) -> bool:
+    """The same, of a service as stored (the API's price list)."""
+    return service.dripfeed and (
+        service.type.strip().casefold() == ServiceType.DEFAULT.value.casefold()
     )
 
 
@@ -35,6 +39,22 @@ def max_runs(offer: Offer, quantity: int) -> int:
     if quantity <= 0:
         return 0
     return min(MAX_RUNS, offer.service.max_quantity // quantity)
+
+
+def parse_runs(text: str | None, offer: Offer, quantity: int) -> int:
+    """Runs of `quantity`: MIN_RUNS..MAX_RUNS, and quantity x runs within the service's max
+    (else InputError TOTAL_TOO_LARGE, whose maximum is the most runs that fit and whose
+    details name the runs asked)."""
+    runs = parse_quantity(text, MIN_RUNS, MAX_RUNS)
+    limit = max(max_runs(offer, quantity), MIN_RUNS)
+    if runs > limit:
+        raise InputError(Problem.TOTAL_TOO_LARGE, MIN_RUNS, limit, {"runs": str(runs)})
+    return runs
+
+
+def parse_interval(text: str | None) -> int:
+    """Minutes between runs: MIN_INTERVAL..MAX_INTERVAL."""
+    return parse_quantity(text, MIN_INTERVAL, MAX_INTERVAL)
 
 
 def total_quantity(quantity: int, runs: int | None) -> int:

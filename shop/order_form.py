@@ -3,7 +3,9 @@
 The chat asks for the fields one step at a time (handlers/customer/ordering.py, dripfeed.py,
 products.py); the Mini App takes them in one form (miniapp/). Both call these checks, so a bad
 input reads the same on either side. Each check returns the clean value or raises BadInput,
-whose text says what is wrong and what is allowed (the chat puts "⚠️ " before it).
+whose text says what is wrong and what is allowed (the chat puts "⚠️ " before it). The rules
+themselves are shop/order_input.py's, shop/dripfeed.py's and shop/products.py's, which the
+reseller API (reseller_api/) answers in the panel family's words instead.
 """
 
 from __future__ import annotations
@@ -14,15 +16,29 @@ from typing import Generic, TypeVar
 
 from provider.models import ServiceType
 from shop.catalog import MAX_QUERY_LENGTH, Offer, QueryProblem
-from shop.dripfeed import MAX_INTERVAL, MAX_RUNS, MIN_INTERVAL, MIN_RUNS, max_runs, offers_dripfeed
+from shop.dripfeed import (
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    MIN_RUNS,
+    max_runs,
+    offers_dripfeed,
+    parse_interval,
+    parse_runs,
+)
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
-from shop.order_input import InputError, Problem, parse_lines, parse_link, parse_quantity
-from shop.products import MAX_REQUIRE_LENGTH, ProductDraft
-from shop.service_drafts import OrderDraft
+from shop.order_input import (
+    MAX_LIST_LINES,
+    InputError,
+    Problem,
+    parse_lines,
+    parse_link,
+    parse_quantity,
+)
+from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, require_allowed
+from shop.service_drafts import OrderDraft, lines_bounds
 from storage.products import ProductRecord
 
-MAX_LIST_LINES = 100  # a list of suggested videos or search keywords
 T = TypeVar("T")
 
 
@@ -162,7 +178,7 @@ def check_lines(text: str | None, minimum: int, maximum: int) -> list[str]:
 
 def check_comments(offer: Offer, text: str | None) -> list[str]:
     """One comment per line; their count is the quantity, within the service's range."""
-    return check_lines(text, offer.service.min_quantity, offer.service.max_quantity)
+    return check_lines(text, *lines_bounds(offer, comments=True))
 
 
 def check_list(text: str | None) -> list[str]:
@@ -184,19 +200,21 @@ def dripfeed_refusal(offer: Offer, quantity: int) -> str | None:
 
 
 def check_runs(offer: Offer, quantity: int, text: str | None) -> int:
-    limit = runs_limit(offer, quantity)
     try:
-        runs = parse_quantity(text, MIN_RUNS, MAX_RUNS)
+        return parse_runs(text, offer, quantity)
     except InputError as error:
+        limit = runs_limit(offer, quantity)
+        if error.problem is Problem.TOTAL_TOO_LARGE:
+            asked = int(error.details["runs"])
+            raise BadInput(
+                total_too_large(quantity, asked, offer.service.max_quantity, limit)
+            ) from None
         raise BadInput(runs_problem(error, limit)) from None
-    if runs > limit:
-        raise BadInput(total_too_large(quantity, runs, offer.service.max_quantity, limit))
-    return runs
 
 
 def check_interval(text: str | None) -> int:
     try:
-        return parse_quantity(text, MIN_INTERVAL, MAX_INTERVAL)
+        return parse_interval(text)
     except InputError as error:
         raise BadInput(interval_problem(error)) from None
 
@@ -204,7 +222,7 @@ def check_interval(text: str | None) -> int:
 def check_require(text: str | None) -> str:
     """What a product asks for, kept exactly as typed (it may be a password or a code)."""
     text = text or ""
-    if not text.strip() or len(text) > MAX_REQUIRE_LENGTH:
+    if not require_allowed(text):
         raise BadInput(require_problem())
     return text
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 MAX_LINK_LENGTH = 2048
 MAX_LINE_LENGTH = 1000
+MAX_LIST_LINES = 100  # a Special (1DG) list, its suggested videos, its search keywords
 # Digits with optional thousands separators, as any of our languages writes them: 1000, 1,000,
 # 1 000 (also with a no-break space), 1.000 (Vietnamese), 1_000.
 GROUP_SEPARATORS = " ,._\u00a0\u202f"
@@ -33,6 +34,7 @@ class Problem(StrEnum):
     TOO_MANY_LINES = "too_many_lines"
     LINE_TOO_LONG = "line_too_long"
     CONTROL_CHARACTER = "control_character"
+    TOTAL_TOO_LARGE = "total_too_large"  # drip-feed: quantity x runs above the service's max
 
 
 @dataclass(frozen=True)

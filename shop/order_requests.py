@@ -6,7 +6,9 @@ a time; a cancel request is claimed in a transaction before the panel is asked
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from provider.client import PanelClient
 from provider.errors import ProviderError, ProviderUnavailable
@@ -20,11 +22,22 @@ from storage.refills import RefillRecord
 @dataclass(frozen=True, slots=True)
 class RefillRequested:
     panel_refill_id: int
+    refill_id: int = 0  # ours: the API's refill id
+
+
+class RefillRefusal(StrEnum):
+    NOT_OFFERED = "not_offered"  # the service takes no refills
+    NOT_COMPLETED = "not_completed"  # only a completed order is refilled
+    PENDING = "pending"  # one refill at a time
+    REFUSED = "refused"  # by the panel, in its words
+    UNAVAILABLE = "unavailable"  # the panel did not answer clearly
 
 
 @dataclass(frozen=True, slots=True)
 class RefillRefused:
     reason: str  # in the person's words
+    why: RefillRefusal = RefillRefusal.REFUSED
+    panel_message: str = ""  # the panel's own words, when it refused
 
 
 RefillResult = RefillRequested | RefillRefused
@@ -49,22 +62,29 @@ class OrderRequests:
 
     async def request_refill(self, order: OrderRecord) -> RefillResult:
         """Ask the panel to refill a completed order; one open refill per order at a time."""
-        if not order.refill_allowed or order.stage is not Stage.COMPLETED:
-            return RefillRefused(texts.refill_not_offered())
+        if not order.refill_allowed:
+            return RefillRefused(texts.refill_not_offered(), RefillRefusal.NOT_OFFERED)
+        if order.stage is not Stage.COMPLETED:
+            return RefillRefused(texts.refill_not_offered(), RefillRefusal.NOT_COMPLETED)
         refills = self._books.refills
         async with self._refill_lock:
             if await refills.open_for_order(order.id) is not None:
-                return RefillRefused(texts.refill_already_pending())
+                return RefillRefused(texts.refill_already_pending(), RefillRefusal.PENDING)
             assert order.panel_order_id is not None
             try:
                 panel_refill_id = await self.panel_for(order).refill(order.panel_order_id)
             except ProviderError as error:
-                return RefillRefused(texts.refill_refused(error.message))
+                reason = texts.refill_refused(error.message)
+                return RefillRefused(reason, RefillRefusal.REFUSED, error.message)
             except ProviderUnavailable:
-                return RefillRefused(texts.provider_unavailable())
+                return RefillRefused(texts.provider_unavailable(), RefillRefusal.UNAVAILABLE)
             async with self._books.db.transaction() as tx:
-                await refills.add(tx, order.id, panel_refill_id)
-        return RefillRequested(panel_refill_id)
+                refill_id = await refills.add(tx, order.id, panel_refill_id)
+        return RefillRequested(panel_refill_id, refill_id)
+
+    async def refills_of(self, user_id: int, refill_ids: Sequence[int]) -> list[RefillRecord]:
+        """These refill requests, those of them on the person's orders (the API's)."""
+        return await self._books.refills.of_user(user_id, refill_ids)
 
     async def latest_refill(self, order_id: int) -> RefillRecord | None:
         """The order's newest refill request (the order card shows its state)."""

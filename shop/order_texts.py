@@ -21,6 +21,7 @@ from shop.checkout import (
     AlreadyPlaced,
     Bill,
     Held,
+    LinkBusy,
     NotEnoughBalance,
     OutOfStock,
     Placed,
@@ -185,6 +186,11 @@ def result_text(result: PlaceResult | OutOfStock) -> str:
             return _("This service is no longer available. Nothing was charged.")
         case AlreadyPlaced(order=order):
             return _("This order was already placed: #{id}.").format(id=order.id)
+        case LinkBusy(order=order):
+            return _(
+                "Order #{id} of this service for this link is still in progress. "
+                "Please wait until it is completed. Nothing was charged."
+            ).format(id=order.id)
         case OutOfStock():
             return _("Sorry, this product has just sold out. Nothing was charged.")
 

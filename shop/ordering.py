@@ -14,9 +14,12 @@ import logging
 import sqlite3
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 
 from provider.errors import ProviderError, ProviderUnavailable
+from provider.models import ServiceType
 from shop import texts
 from shop.books import Books
 from shop.catalog import Catalog
@@ -24,6 +27,7 @@ from shop.checkout import (
     AlreadyPlaced,
     Bill,
     Held,
+    LinkBusy,
     NotEnoughBalance,
     Placed,
     PlaceResult,
@@ -31,9 +35,13 @@ from shop.checkout import (
     Refused,
     ServiceGone,
 )
+from shop.discounts import Discounts, discounted
 from shop.failover import Failover, NoRouteLeft
+from shop.order_news import tell
 from shop.panels import Panels
+from shop.pricing import service_price
 from shop.service_drafts import OrderDraft, Quote, effective_quantity, order_request
+from storage.catalog import ServiceRecord
 from storage.errors import InsufficientFunds
 from storage.orders import NewOrder, OrderRecord, Stage
 from storage.users import User
@@ -41,12 +49,24 @@ from storage.users import User
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A service in a person's price list: what they pay per 1,000 (a Package: for it)."""
+
+    service: ServiceRecord
+    kind: ServiceType
+    rate: Decimal
+
+
 class Ordering:
     """The service shop: a `Seller` of `OrderDraft`s (shop/checkout.py)."""
 
-    def __init__(self, books: Books, catalog: Catalog, panels: Panels) -> None:
+    def __init__(
+        self, books: Books, catalog: Catalog, panels: Panels, discounts: Discounts
+    ) -> None:
         self._books = books
         self._catalog = catalog
+        self.discounts = discounts  # resellers' prices, in every door's quote
         self._alerts = books.alerts
         self._failover = Failover(books.db, books.orders, panels)
         self._draft_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
@@ -61,6 +81,20 @@ class Ordering:
             lock = self._draft_locks[draft_key] = asyncio.Lock()
         return lock
 
+    async def price_list(self, user_id: int) -> list[Listed]:
+        """Every visible service at this person's price (their discount, never below what its
+        route costs), as the quote of 1,000 would be."""
+        percent = await self.discounts.percent(user_id)
+        listed = []
+        for service in await self._catalog.listed():
+            kind = ServiceType.parse(service.type)
+            package = kind is ServiceType.PACKAGE
+            markup = await self._catalog.markup_for(service)
+            price = service_price(service.rate, 1000, markup, is_package=package)
+            cost = service_price(service.rate, 1000, Decimal(0), is_package=package)
+            listed.append(Listed(service, kind, discounted(price, percent, cost)))
+        return listed
+
     async def placed_by_draft(self, draft_key: str) -> OrderRecord | None:
         return await self._books.orders.by_draft(draft_key)
 
@@ -71,6 +105,8 @@ class Ordering:
         quantity = effective_quantity(offer, draft)
         route = offer.route_for(quantity)
         price = await self._catalog.price(offer, quantity, route)
+        if route is not None:  # never below what the route costs
+            price = await self.discounts.apply(user_id, price, route.cost(quantity))
         balance = await self._books.ledger.balance(user_id)
         return Quote(price, balance, offer.currency, offer=offer, quantity=quantity, route=route)
 
@@ -104,18 +140,35 @@ class Ordering:
             runs=request.runs,
             interval=request.interval,
             cancel_allowed=quote.route.cancel,
+            via_api=draft.via_api,
         )
         return await self.charge_and_submit(
-            new_order, quote, partial(self._failover.submit, quote, request)
+            new_order,
+            quote,
+            partial(self._failover.submit, quote, request),
+            one_per_link=draft.one_per_link,
         )
 
     async def charge_and_submit(
-        self, new_order: NewOrder, quote: Bill, submit: Callable[[int], Awaitable[int]]
+        self,
+        new_order: NewOrder,
+        quote: Bill,
+        submit: Callable[[int], Awaitable[int]],
+        *,
+        one_per_link: bool = False,
     ) -> PlaceResult:
-        """Write the order and the debit in one transaction, then call the panel once."""
+        """Write the order and the debit in one transaction, then call the panel once.
+        `one_per_link`: refused (LinkBusy) while the person's API order of the same service
+        for the same link is open, checked in the same transaction."""
         books = self._books
         try:
             async with books.db.transaction() as tx:
+                if one_per_link:
+                    busy = await books.orders.open_api_order_in(
+                        tx, new_order.user_id, new_order.service_id, new_order.link
+                    )
+                    if busy is not None:
+                        return LinkBusy(busy)
                 order_id = await books.orders.create(tx, new_order)
                 if new_order.price > 0:
                     await books.ledger.apply(
@@ -140,8 +193,7 @@ class Ordering:
             logger.exception("Unexpected failure placing order %s", order_id)
             return await self._hold(order_id, f"internal error: {type(error).__name__}")
         async with books.db.transaction() as tx:
-            await books.orders.set_placed(tx, order_id, panel_order_id)
-            order = await books.orders.get_in(tx, order_id)
+            order = await books.orders.set_placed(tx, order_id, panel_order_id)
         assert order is not None
         logger.info("Order %s placed on the panel as %s", order_id, panel_order_id)
         return Placed(order, quote.currency)
@@ -190,7 +242,8 @@ class Ordering:
             await self._alerts.always(tx, texts.admin_order_unconfirmed(order, reason))
             if tell_customer:
                 language = await books.users.language_in(tx, order.user_id)
-                await books.outbox.add(tx, order.user_id, texts.order_held(order, language))
+                text = texts.order_held(order, language)
+                await tell(tx, books, order.user_id, text, via_api=order.via_api)
         logger.warning("Order %s unconfirmed: %s", order_id, reason)
         return Held(order)
 

@@ -10,7 +10,7 @@ from functools import partial
 from shop.books import Books
 from shop.catalog import PAGE_SIZE, Page, fetch_page
 from storage.ledger import LedgerEntry
-from storage.orders import OrderRecord, Stage
+from storage.orders import OrderRecord, OrderSnapshot, Stage
 from storage.users import User
 
 
@@ -67,6 +67,14 @@ class People:
         """The order, if it is this person's: a forged button cannot show another's."""
         order = await self._books.orders.get(order_id)
         return order if order is not None and order.user_id == user_id else None
+
+    async def own_orders(self, user_id: int, order_ids: Sequence[int]) -> list[OrderRecord]:
+        """Those of these orders that are the person's (the API's status of up to 100)."""
+        return await self._books.orders.of_user(user_id, order_ids)
+
+    async def own_snapshots(self, user_id: int, order_ids: Sequence[int]) -> list[OrderSnapshot]:
+        """The same, with only what a status reads (the API's `status` of 100 at a time)."""
+        return await self._books.orders.snapshots_of_user(user_id, order_ids)
 
     async def unconfirmed(self, limit: int) -> list[OrderRecord]:
         return await self._books.orders.in_stage(Stage.UNCONFIRMED, limit=limit)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 
@@ -31,6 +31,8 @@ from shop.checkout import (
     PriceChanged,
     ServiceGone,
 )
+from shop.discounts import Discounts
+from shop.order_input import parse_quantity
 from shop.ordering import Ordering
 from shop.panels import PanelProblem
 from shop.pricing import product_price
@@ -48,6 +50,38 @@ class ProductDraft(Draft):
     product_id: int
     quantity: int = 0
     require: str = ""
+
+
+def require_allowed(text: str) -> bool:
+    """What a product asks for (an account, a code): 1 to 1,000 characters, kept as given."""
+    return bool(text.strip()) and len(text) <= MAX_REQUIRE_LENGTH
+
+
+class RequireMissing(ValueError):
+    """The product needs information (`require`) that was not given."""
+
+
+class RequireNotAllowed(ValueError):
+    """The information given is empty or longer than 1,000 characters."""
+
+
+def product_draft_from_fields(offer: ProductOffer, fields: Mapping[str, str]) -> ProductDraft:
+    """A whole product draft from one request's fields, by the chat's rules: the quantity
+    within the product's range, then what it requires. Raises InputError (the quantity),
+    RequireMissing or RequireNotAllowed."""
+    product = offer.product
+    draft = ProductDraft(product_id=product.id)
+    draft.quantity = parse_quantity(
+        fields.get("quantity"), product.min_quantity, product.max_quantity
+    )
+    if product.require:
+        require = fields.get("require")
+        if require is None or not require.strip():
+            raise RequireMissing()
+        if not require_allowed(require):
+            raise RequireNotAllowed()
+        draft.require = require
+    return draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +138,7 @@ class Products:
         self._catalog = catalog  # the panels, their terms, the markup and the currency
         self._ordering = ordering
         self._ledger = books.ledger
+        self._discounts: Discounts = ordering.discounts
         catalog.also_rebuild(repository)  # a panel's terms change the products too
 
     async def sync(self, names: Sequence[str] | None = None) -> int:
@@ -215,6 +250,21 @@ class Products:
         unit = product_price(product.rate if route is None else route.rate, 1, markup)
         return ProductOffer(product, unit, await self._catalog.currency(), route)
 
+    async def price_list(self, user_id: int) -> list[ProductOffer]:
+        """Every visible product at this person's price per unit (their discount, never below
+        what it costs), in or out of stock."""
+        markup = await self._catalog.markup_percent()
+        listed = []
+        for product in await self._repository.listed():
+            offer = await self.offer(product.id)
+            if offer is None:
+                continue
+            rate = product.rate if offer.route is None else offer.route.rate
+            cost = product_price(rate, 1, Decimal(0))
+            unit = await self._discounts.apply(user_id, product_price(rate, 1, markup), cost)
+            listed.append(replace(offer, unit_price=unit))
+        return listed
+
     async def quote(self, user_id: int, draft: ProductDraft) -> ProductQuote | None:
         offer = await self.offer(draft.product_id)
         if offer is None:
@@ -222,6 +272,8 @@ class Products:
         markup = await self._catalog.markup_percent()
         rate = offer.product.rate if offer.route is None else offer.route.rate
         price = product_price(rate, draft.quantity, markup)
+        cost = product_price(rate, draft.quantity, Decimal(0))
+        price = await self._discounts.apply(user_id, price, cost)  # never below the cost
         balance = await self._ledger.balance(user_id)
         return ProductQuote(price, balance, offer.currency, offer=offer, quantity=draft.quantity)
 
@@ -250,6 +302,7 @@ class Products:
             require_text=draft.require or None,
             panel=route.panel,
             panel_service_id=route.panel_product_id,
+            via_api=draft.via_api,
         )
         client = self._catalog.panels.client(route.panel)
 

@@ -18,6 +18,7 @@ from shop.people import People
 from shop.products import Products
 from shop.promos import Promos
 from shop.referrals import Referrals
+from shop.resellers import Resellers
 from shop.resolving import Resolutions
 from shop.reversals import Reversals
 from shop.topup_methods import TopUpMethods
@@ -40,6 +41,7 @@ class Services:
     promos: Promos
     referrals: Referrals
     resolutions: Resolutions
+    resellers: Resellers  # keys, grants, discounts, callbacks of the API v2 (reseller_api/)
     support_contact: str  # shown under /help; "" for none
     topups: TopUpMethods  # crypto, bank transfer, admin-approved transfer (beyond Stars)
     reversals: Reversals  # top-ups admins take back (/reverse)

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from shop import texts
 from shop.books import Books
+from shop.order_news import announce
 from storage.db import Transaction
 from storage.orders import OrderRecord, Stage
 
@@ -68,6 +69,7 @@ class Settler:
             await books.outbox.add(
                 tx, order.user_id, texts.unconfirmed_refunded(order, amount, currency, language)
             )
+            await announce(tx, books, [order], currency)  # a reseller's callback: Canceled
             resolved = await books.orders.get_in(tx, order.id)
         assert resolved is not None
         logger.info("Order %s resolved by %s with a refund of %s", order_id, admin_id, amount)

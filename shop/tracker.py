@@ -24,6 +24,7 @@ from shop.catalog import DEFAULT_CURRENCY, Catalog
 from shop.dripfeed import order_total
 from shop.formatting import format_money, format_number, quote
 from shop.i18n import _, in_language
+from shop.order_news import announce, tell
 from shop.panels import Panels
 from shop.pricing import refund_for_remains
 from storage.db import Transaction
@@ -256,6 +257,9 @@ class Tracker:
             )
             for order, stage, answer in finished:
                 await self._finish(tx, order, stage, answer, languages.get(order.user_id))
+            if updates:  # resellers' callbacks, in the same transaction as the change
+                changed = {update.order_id for update in updates}
+                await announce(tx, self._books, [current[i] for i in changed], self.currency)
         report.changed += len(updates)
         report.finished += len(finished)
 
@@ -309,7 +313,7 @@ class Tracker:
                     text = texts.refill_finished(
                         refill.order_id, stage is RefillStage.COMPLETED, language
                     )
-                    await self._books.outbox.add(tx, refill.user_id, text)
+                    await tell(tx, self._books, refill.user_id, text, via_api=refill.via_api)
         return finished
 
     async def _finish(
@@ -330,7 +334,7 @@ class Tracker:
         if refund > 0:
             refund = await self._refund(tx, order, refund)
         for text in self.final_messages(order, stage, state, refund, language):
-            await self._books.outbox.add(tx, order.user_id, text)
+            await tell(tx, self._books, order.user_id, text, via_api=order.via_api)
 
     async def _refund(self, tx: Transaction, order: OrderRecord, amount: Decimal) -> Decimal:
         try:

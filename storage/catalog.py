@@ -418,6 +418,15 @@ class CatalogRepository(Remembering):
         )
         return None if row is None else ServiceRecord.from_row(row)
 
+    @remembered
+    async def listed(self) -> list[ServiceRecord]:
+        """Every visible service, as browsing lists them (the API's `services`)."""
+        rows = await self._db.fetchall(
+            f"""SELECT {SERVICE_COLUMNS} FROM services s JOIN categories c ON c.id = s.category_id
+                WHERE {VISIBLE} ORDER BY c.position, c.id, s.position, s.id"""
+        )
+        return [ServiceRecord.from_row(row) for row in rows]
+
     async def count_services(self) -> int:
         count: int = await self._db.fetchval("SELECT COUNT(*) FROM services WHERE active = 1")
         return count

@@ -61,24 +61,27 @@ class Ledger:
         micros = to_micros(amount)
         if micros == 0:
             raise ValueError("a ledger entry must move money")
-        balance = await tx.fetchval("SELECT balance FROM users WHERE id = ?", (user_id,))
-        if balance is None:
+        # Three statements (every order and refund pays them inside the writer's lock).
+        found = await tx.fetchone(
+            """SELECT balance, EXISTS (SELECT 1 FROM ledger WHERE kind = ? AND reference = ?)
+               FROM users WHERE id = ?""",
+            (kind, reference, user_id),
+        )
+        if found is None:
             raise NotFound(f"user {user_id}")
-        if await tx.fetchval(
-            "SELECT 1 FROM ledger WHERE kind = ? AND reference = ?", (kind, reference)
-        ):
+        balance, applied = found
+        if applied:
             raise DuplicateEntry(f"{kind}:{reference}")
         new_balance = balance + micros
         if new_balance < 0:
             raise InsufficientFunds(balance, -micros)
-        entry_id = await tx.execute(
+        row = await tx.fetchone(
             """INSERT INTO ledger (user_id, amount, balance_after, kind, reference, note)
-               VALUES (?, ?, ?, ?, ?, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?) RETURNING *""",
             (user_id, micros, new_balance, kind, reference, note),
         )
-        await tx.execute("UPDATE users SET balance = ? WHERE id = ?", (new_balance, user_id))
-        row = await tx.fetchone("SELECT * FROM ledger WHERE id = ?", (entry_id,))
         assert row is not None
+        await tx.execute("UPDATE users SET balance = ? WHERE id = ?", (new_balance, user_id))
         return LedgerEntry.from_row(row)
 
     async def entry_in(self, tx: Transaction, kind: str, reference: str) -> LedgerEntry | None:

@@ -1,4 +1,7 @@
-"""The outbox: messages to people and admins, written in the same transaction as their cause."""
+"""The outbox: messages to people and admins, written in the same transaction as their cause.
+
+It carries resellers' status callbacks too (channel `callback`): the JSON body is the row's
+text, delivered by bot/callback_sender.py; the notifier (bot/notifier.py) sends the rest."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ class NotificationRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
         self.added = asyncio.Event()  # set after a transaction that added rows commits
+        self.callback_added = asyncio.Event()  # the same, for callbacks
 
     async def add(self, tx: Transaction, chat_id: int, text: str) -> int:
         notification_id = await tx.execute(
@@ -29,6 +33,46 @@ class NotificationRepository:
         )
         tx.after_commit.append(self.added.set)
         return notification_id
+
+    async def add_callback(self, tx: Transaction, user_id: int, body: str) -> int:
+        """A status callback for the reseller `user_id` (their URL and secret at delivery)."""
+        notification_id = await tx.execute(
+            "INSERT INTO notifications (chat_id, text, channel) VALUES (?, ?, 'callback')",
+            (user_id, body),
+        )
+        tx.after_commit.append(self.callback_added.set)
+        return notification_id
+
+    async def due_callbacks(self, limit: int = 100) -> list[Notification]:
+        """Each reseller's oldest waiting callback, when it is due: one receiver's callbacks
+        go in the order they were written, and one that is down waits out its backoff alone."""
+        rows = await self._db.fetchall(
+            """SELECT id, chat_id, text, attempts, broadcast_id FROM notifications
+               WHERE id IN (SELECT MIN(id) FROM notifications
+                            WHERE sent_at IS NULL AND dropped IS NULL AND channel = 'callback'
+                            GROUP BY chat_id)
+                 AND not_before <= ? ORDER BY id LIMIT ?""",
+            (time.time(), limit),
+        )
+        return [Notification(r["id"], r["chat_id"], r["text"], r["attempts"]) for r in rows]
+
+    async def next_callback_due(self) -> float | None:
+        """When the earliest waiting callback comes due (unix time), None when none waits."""
+        value = await self._db.fetchval(
+            """SELECT MIN(not_before) FROM notifications
+               WHERE sent_at IS NULL AND dropped IS NULL AND channel = 'callback'"""
+        )
+        return None if value is None else float(value)
+
+    async def drop_callbacks(self, user_id: int, reason: str) -> int:
+        """A reseller's waiting callbacks, given up (their key or URL is gone)."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                """UPDATE notifications SET dropped = ?
+                   WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL
+                     AND channel = 'callback'""",
+                (reason, user_id),
+            )
 
     async def enqueue(self, chat_id: int, text: str) -> int:
         async with self._db.transaction() as tx:
@@ -43,6 +87,7 @@ class NotificationRepository:
             """SELECT id, chat_id, text, attempts, broadcast_id FROM notifications
                WHERE id IN (SELECT MIN(id) FROM notifications
                             WHERE sent_at IS NULL AND dropped IS NULL AND broadcast_id IS NULL
+                              AND channel = 'telegram'
                             GROUP BY chat_id)
                  AND not_before <= ? ORDER BY id LIMIT ?""",
             (now, limit),
@@ -69,7 +114,8 @@ class NotificationRepository:
 
     async def pending_count(self) -> int:
         count: int = await self._db.fetchval(
-            "SELECT COUNT(*) FROM notifications WHERE sent_at IS NULL AND dropped IS NULL"
+            """SELECT COUNT(*) FROM notifications WHERE sent_at IS NULL AND dropped IS NULL
+               AND channel = 'telegram'"""
         )
         return count
 
@@ -79,7 +125,8 @@ class NotificationRepository:
         row = await self._db.fetchone(
             """SELECT COUNT(*),
                       MIN(CASE WHEN broadcast_id IS NULL AND not_before <= ? THEN created_at END)
-               FROM notifications WHERE sent_at IS NULL AND dropped IS NULL""",
+               FROM notifications WHERE sent_at IS NULL AND dropped IS NULL
+                 AND channel = 'telegram'""",
             (time.time(),),
         )
         assert row is not None
@@ -110,6 +157,7 @@ class NotificationRepository:
         async with self._db.transaction() as tx:
             return await tx.execute(
                 """UPDATE notifications SET dropped = ?
-                   WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL""",
+                   WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL
+                     AND channel = 'telegram'""",
                 (reason, chat_id),
             )

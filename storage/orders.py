@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -63,6 +65,7 @@ class NewOrder:
     runs: int | None = None  # drip-feed: `quantity` is per run, paid for quantity x runs
     interval: int | None = None  # drip-feed: minutes between runs
     cancel_allowed: bool = False  # the panel's service took cancel requests when ordered
+    via_api: bool = False  # placed with a reseller's key (reseller_api/)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,7 @@ class OrderRecord:
     cancel_requested_at: int | None = None  # the person asked the panel to cancel it
     cancel_error: str | None = None  # the panel refused that request, in its words
     cancel_unclear_at: int | None = None  # the panel gave no clear answer to that request
+    via_api: bool = False  # placed with a reseller's key: followed there (and by callbacks)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> OrderRecord:
@@ -146,10 +150,33 @@ class OrderRecord:
             cancel_requested_at=row["cancel_requested_at"],
             cancel_error=row["cancel_error"],
             cancel_unclear_at=row["cancel_unclear_at"],
+            via_api=bool(row["via_api"]),
         )
 
 
 NOW = "CAST(strftime('%s', 'now') AS INTEGER)"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSnapshot:
+    """What a reseller's `status` of up to 100 orders reads of each: a few columns, not all."""
+
+    id: int
+    kind: OrderKind
+    stage: Stage
+    quantity: int
+    runs: int | None
+    price: Decimal
+    refunded: Decimal
+    start_count: int | None
+    remains: int | None
+    result: str | None
+    note: str | None
+
+
+SNAPSHOT_COLUMNS = (
+    "id, kind, status, quantity, runs, price, refunded, start_count, remains, result, note"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +217,8 @@ class OrderRepository:
             """INSERT INTO orders (kind, user_id, service_id, service_name, service_type, link,
                    quantity, comments, list, suggest, search, require_text, price, status,
                    draft_key, refill_allowed, panel, panel_service_id, runs, interval,
-                   cancel_allowed)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   cancel_allowed, via_api)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 order.kind,
                 order.user_id,
@@ -214,8 +241,52 @@ class OrderRepository:
                 order.runs,
                 order.interval,
                 int(order.cancel_allowed),
+                int(order.via_api),
             ),
         )
+
+    async def open_api_order_in(
+        self, tx: Transaction, user_id: int, service_id: int, link: str
+    ) -> OrderRecord | None:
+        """A reseller's API order of this service for this link that is not finished yet."""
+        row = await tx.fetchone(
+            """SELECT * FROM orders WHERE user_id = ? AND service_id = ? AND link = ?
+               AND via_api = 1 AND status IN ('submitting', 'unconfirmed', 'pending',
+                                              'processing', 'in_progress')
+               LIMIT 1""",
+            (user_id, service_id, link),
+        )
+        return None if row is None else OrderRecord.from_row(row)
+
+    async def snapshots_of_user(
+        self, user_id: int, order_ids: Sequence[int]
+    ) -> list[OrderSnapshot]:
+        """These orders, those of them that are the person's, as `status` reads them."""
+        if not order_ids:
+            return []
+        rows = await self._db.fetchall(
+            f"""SELECT {SNAPSHOT_COLUMNS} FROM orders WHERE user_id = ?
+               AND id IN (SELECT value FROM json_each(?))""",
+            (user_id, json.dumps(list(order_ids))),
+        )
+        return [
+            OrderSnapshot(
+                row[0], OrderKind(row[1]), Stage(row[2]), row[3], row[4], from_micros(row[5]),
+                from_micros(row[6]), row[7], row[8], row[9], row[10],
+            )
+            for row in rows
+        ]  # fmt: skip
+
+    async def of_user(self, user_id: int, order_ids: Sequence[int]) -> list[OrderRecord]:
+        """These orders, those of them that are the person's (the API's status of 100)."""
+        if not order_ids:
+            return []
+        rows = await self._db.fetchall(
+            """SELECT * FROM orders WHERE user_id = ?
+               AND id IN (SELECT value FROM json_each(?))""",
+            (user_id, json.dumps(list(order_ids))),
+        )
+        return [OrderRecord.from_row(row) for row in rows]
 
     async def by_draft(self, draft_key: str) -> OrderRecord | None:
         row = await self._db.fetchone("SELECT * FROM orders WHERE draft_key = ?", (draft_key,))
@@ -251,12 +322,16 @@ class OrderRepository:
         )
         return [OrderRecord.from_row(row) for row in rows]
 
-    async def set_placed(self, tx: Transaction, order_id: int, panel_order_id: int) -> None:
-        await tx.execute(
+    async def set_placed(
+        self, tx: Transaction, order_id: int, panel_order_id: int
+    ) -> OrderRecord | None:
+        """The panel took it: pending from now on. Returns the order as it is now."""
+        row = await tx.fetchone(
             f"""UPDATE orders SET status = ?, panel_order_id = ?, error = NULL,
-                   updated_at = {NOW} WHERE id = ?""",
+                   updated_at = {NOW} WHERE id = ? RETURNING *""",
             (Stage.PENDING, panel_order_id, order_id),
         )
+        return None if row is None else OrderRecord.from_row(row)
 
     async def set_route(
         self,

@@ -420,6 +420,14 @@ class ProductRepository:
         )
         return [ProductRecord.from_row(row) for row in rows]
 
+    async def listed(self) -> list[ProductRecord]:
+        """Every visible product, as browsing lists them (the API's `products`)."""
+        rows = await self._db.fetchall(
+            f"""SELECT {COLUMNS} FROM products p JOIN product_categories c ON c.id = p.category_id
+                WHERE {VISIBLE} ORDER BY c.position, c.id, p.position, p.id"""
+        )
+        return [ProductRecord.from_row(row) for row in rows]
+
     async def product(self, product_id: int) -> ProductRecord | None:
         row = await self._db.fetchone(
             f"""SELECT {COLUMNS} FROM products p JOIN product_categories c ON c.id = p.category_id

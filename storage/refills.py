@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,6 +31,7 @@ class RefillRecord:
     user_id: int
     created_at: int
     panel: str = "main"  # the panel that holds the order
+    via_api: bool = False  # the order was placed through the reseller API
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> RefillRecord:
@@ -40,10 +43,13 @@ class RefillRecord:
             user_id=row["user_id"],
             created_at=row["created_at"],
             panel=row["panel"],
+            via_api=bool(row["via_api"]),
         )
 
 
-SELECT = "SELECT r.*, o.user_id, o.panel FROM refills r JOIN orders o ON o.id = r.order_id"
+SELECT = (
+    "SELECT r.*, o.user_id, o.panel, o.via_api FROM refills r JOIN orders o ON o.id = r.order_id"
+)
 
 
 class RefillRepository:
@@ -69,6 +75,16 @@ class RefillRepository:
             f"{SELECT} WHERE r.order_id = ? ORDER BY r.id DESC LIMIT 1", (order_id,)
         )
         return None if row is None else RefillRecord.from_row(row)
+
+    async def of_user(self, user_id: int, refill_ids: Sequence[int]) -> list[RefillRecord]:
+        """These refills, those of them on the person's orders."""
+        if not refill_ids:
+            return []
+        rows = await self._db.fetchall(
+            f"""{SELECT} WHERE o.user_id = ? AND r.id IN (SELECT value FROM json_each(?))""",
+            (user_id, json.dumps(list(refill_ids))),
+        )
+        return [RefillRecord.from_row(row) for row in rows]
 
     async def open_refills(self) -> list[RefillRecord]:
         rows = await self._db.fetchall(

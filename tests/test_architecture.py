@@ -24,6 +24,7 @@ LAYERS = {
     "bot": 3,
     "handlers": 2,
     "miniapp": 2,
+    "reseller_api": 2,
     "shop": 1,
     "storage": 0,
     "provider": 0,
@@ -38,7 +39,7 @@ SIMULATOR_USERS = {"bot.demo", "bench", "chaos", "tests"}
 # The panel simulator takes nothing of provider/: it is a second, independent reading of the API.
 SIMULATORS_MAY_IMPORT = {"simulators", "payments_api"}
 # The front doors: what a person or a reseller talks to. They call the shop's services.
-FRONT_DOORS = ("handlers", "miniapp")
+FRONT_DOORS = ("handlers", "miniapp", "reseller_api")
 REPOSITORY = re.compile(r"(Repository|Ledger|Database|Transaction|Books)$")
 
 

@@ -120,6 +120,7 @@ async def state_snapshot(shop: ShopBot) -> tuple[Any, ...]:
         "SELECT id, chat_id, text FROM notifications ORDER BY id",
         "SELECT id, status, refunded FROM orders ORDER BY id",
         "SELECT * FROM alerts_sent ORDER BY kind",
+        "SELECT * FROM resellers ORDER BY user_id",
     ]
     snapshot = []
     for query in queries:
@@ -156,6 +157,10 @@ NON_ADMIN_COMMANDS = [
     "/broadcast Free money for everyone",
     "/broadcast cancel",
     "/broadcast",
+    "/resellers",
+    "/reseller {victim} 50",
+    "/api_grant {victim}",
+    "/api_revoke {victim}",
 ]
 
 

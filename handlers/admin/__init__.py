@@ -19,6 +19,7 @@ from handlers.admin import (
     people,
     pricing,
     promos,
+    resellers,
     reversals,
     topups,
 )
@@ -50,5 +51,6 @@ def create_router() -> Router:
         payments.create_router(),
         reversals.create_router(),
         promos.create_router(),  # /promo create|list|off; an admin's /promo CODE falls through
+        resellers.create_router(),  # /api_grant, /api_revoke, /reseller, /resellers
     )
     return router

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.customer import (
+    api,
     balance,
     dripfeed,
     language,
@@ -36,6 +37,7 @@ def create_router() -> Router:
         order_cancel.create_router(),
         balance.create_router(),
         language.create_router(),
+        api.create_router(),  # /api: a reseller's key
         dripfeed.create_router(),  # the drip-feed steps of a service order
         ordering.create_router(),  # its steps take plain text: after every command and button
         search.create_router(),  # text typed outside any step: after every step that takes text
