@@ -35,7 +35,7 @@ ADMIN_COMMANDS = [
     ("credit", "Credit a user's balance"),
     ("debit", "Debit a user's balance"),
     ("markup", "Show or set the markup"),
-    ("provider", "Panel balance and health"),
+    ("health", "The main panel: does it answer, its balance"),
     ("sync", "Refresh the catalog now"),
     ("panels", "The panels: state, balance, errors"),
     ("panel", "Add, switch, rate or remove a panel"),

@@ -505,7 +505,7 @@ class Api:
         try:
             order = await self.front.refresh(order)
         except PanelError:
-            raise ApiError(503, "panel", texts.provider_unavailable()) from None
+            raise ApiError(503, "panel", texts.panel_unavailable()) from None
         return await self._detail(order)
 
     async def refill(self, request: web.Request, person: User) -> Json:

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import aiohttp
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from provider.errors import ProviderError, ProviderUnavailable
+from provider.errors import PanelRefused, PanelUnavailable
 from provider.models import (
     Balance,
     ItemError,
@@ -104,15 +104,15 @@ class PanelClient:
                     body = await response.text(errors="replace")
                     status = response.status
             except TimeoutError:
-                raise ProviderUnavailable(f"the panel did not answer {action!r} in time") from None
+                raise PanelUnavailable(f"the panel did not answer {action!r} in time") from None
             except aiohttp.ClientError as error:
                 reason = type(error).__name__
-                raise ProviderUnavailable(f"cannot reach the panel ({reason})") from None
+                raise PanelUnavailable(f"cannot reach the panel ({reason})") from None
             result = parse_body(action, status, body)
-        except ProviderError:
+        except PanelRefused:
             self._record(action, "refused", started)  # a clear refusal is an answer too
             raise
-        except ProviderUnavailable as error:
+        except PanelUnavailable as error:
             self._record(action, "unavailable", started, str(error))
             raise
         self._record(action, "ok", started)
@@ -133,7 +133,7 @@ class PanelClient:
         for attempt in range(1, self._read_attempts + 1):
             try:
                 return await self._call_once(action, params or {})
-            except ProviderUnavailable as error:
+            except PanelUnavailable as error:
                 if attempt == self._read_attempts:
                     raise
                 delay = self._backoff * 2 ** (attempt - 1)
@@ -267,20 +267,20 @@ def parse_body(action: str, status: int, body: str) -> Any:
     except ValueError:
         data = None
     if status >= 500:
-        raise ProviderUnavailable(f"the panel answered HTTP {status} to {action!r}")
+        raise PanelUnavailable(f"the panel answered HTTP {status} to {action!r}")
     if data is None:
         kind = "an HTML page" if body.lstrip().startswith("<") else "a body that is not JSON"
-        raise ProviderUnavailable(f"the panel answered {action!r} with {kind} (HTTP {status})")
+        raise PanelUnavailable(f"the panel answered {action!r} with {kind} (HTTP {status})")
     if isinstance(data, dict) and "error" in data and not isinstance(data["error"], dict):
-        raise ProviderError(str(data["error"]).strip() or "Unknown error")
+        raise PanelRefused(str(data["error"]).strip() or "Unknown error")
     if status >= 400:
-        raise ProviderUnavailable(f"the panel answered HTTP {status} to {action!r}")
+        raise PanelUnavailable(f"the panel answered HTTP {status} to {action!r}")
     return data
 
 
 def expect_dict(data: Any, action: str) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ProviderUnavailable(f"unexpected answer shape for {action!r}")
+        raise PanelUnavailable(f"unexpected answer shape for {action!r}")
     return data
 
 
@@ -288,7 +288,7 @@ def parse_model(model: type[Model], data: Any, action: str) -> Model:
     try:
         return model.model_validate(expect_dict(data, action))
     except ValidationError:
-        raise ProviderUnavailable(f"unexpected answer for {action!r}") from None
+        raise PanelUnavailable(f"unexpected answer for {action!r}") from None
 
 
 def parse_list(model: type[Model], data: Any, action: str) -> list[Model]:
@@ -296,7 +296,7 @@ def parse_list(model: type[Model], data: Any, action: str) -> list[Model]:
     if isinstance(data, dict):  # some panels wrap lists: {"data": [...]}
         data = next((value for value in data.values() if isinstance(value, list)), None)
     if not isinstance(data, list):
-        raise ProviderUnavailable(f"unexpected answer shape for {action!r}")
+        raise PanelUnavailable(f"unexpected answer shape for {action!r}")
     items = []
     for raw in data:
         try:
@@ -316,11 +316,11 @@ def as_int(value: Any) -> int | None:
 def parse_id(data: Any, field: str, action: str) -> int:
     value = expect_dict(data, action).get(field)
     if isinstance(value, dict) and "error" in value:
-        raise ProviderError(str(value["error"]))
+        raise PanelRefused(str(value["error"]))
     found = as_int(value)
     if found is None:
         # 200 without an id: we cannot know whether the panel acted.
-        raise ProviderUnavailable(f"the panel's answer to {action!r} has no {field} id")
+        raise PanelUnavailable(f"the panel's answer to {action!r} has no {field} id")
     return found
 
 
@@ -349,7 +349,7 @@ def parse_rows(
     `{"error": ...}`, or a row with its own `error` and no value, is that id's refusal. Rows
     without a readable id are left out: the caller treats an id not named as not answered."""
     if not isinstance(data, list):
-        raise ProviderUnavailable(f"unexpected answer shape for {action!r}")
+        raise PanelUnavailable(f"unexpected answer shape for {action!r}")
     results: dict[int, T | ItemError] = {}
     for item in data:
         item_id = as_int(item.get(key)) if isinstance(item, dict) else None

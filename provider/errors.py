@@ -29,7 +29,7 @@ class PanelError(Exception):
     """Base class for panel failures."""
 
 
-class ProviderError(PanelError):
+class PanelRefused(PanelError):
     """The panel answered and refused: `{"error": "..."}`. Definite: nothing was done."""
 
     def __init__(self, message: str) -> None:
@@ -49,7 +49,7 @@ class ProviderError(PanelError):
         return any(marker in lowered for marker in ROUTE_MARKERS)
 
 
-class ProviderUnavailable(PanelError):
+class PanelUnavailable(PanelError):
     """No usable answer: timeout, connection error, HTTP 5xx, HTML or a body we cannot parse.
 
     Ambiguous for writes: the panel may or may not have acted.

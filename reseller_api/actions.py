@@ -106,7 +106,7 @@ def field_refusal(field: str, error: InputError) -> str:
 
 def refused_words(result: Refused) -> str:
     """The panel refused the order (the money is back): why, as a reseller may read it."""
-    if result.provider_out_of_funds or result.service_unavailable:
+    if result.panel_out_of_funds or result.service_unavailable:
         return say.SERVICE_NOT_ACTIVE
     return result.reason.strip()[: say.MAX_PANEL_MESSAGE] or say.SERVICE_NOT_ACTIVE
 

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from provider.client import PanelClient
-from provider.errors import ProviderError, ProviderUnavailable
+from provider.errors import PanelRefused, PanelUnavailable
 from provider.models import ItemError
 from shop import texts
 from shop.books import Books
@@ -92,9 +92,9 @@ async def request_cancel(books: Books, panel: PanelClient, order: OrderRecord) -
     assert current.panel_order_id is not None  # claim_cancel takes placed orders only
     try:
         answers = await panel.cancel([current.panel_order_id])
-    except ProviderError as error:
+    except PanelRefused as error:
         return await _refused(books, current, error.message)
-    except ProviderUnavailable as error:
+    except PanelUnavailable as error:
         return await _unclear(books, current, str(error))
     answer = answers.get(current.panel_order_id)
     if answer is None:  # the panel's answer left this order out: we cannot know

@@ -75,7 +75,7 @@ class Refused:
     reason: str
     # The shop's own panel account is empty: the panel's words would read to the customer
     # as if *their* balance were short, so they are told something else.
-    provider_out_of_funds: bool = False
+    panel_out_of_funds: bool = False
     # No panel could take it (service off, out of range, too dear): not the customer's doing.
     service_unavailable: bool = False
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from provider.errors import ProviderError
+from provider.errors import PanelRefused
 from provider.models import OrderRequest
 from shop.catalog import Route
 from shop.panels import Panels
@@ -18,11 +18,11 @@ from storage.orders import OrderRepository
 logger = logging.getLogger(__name__)
 
 
-class NoRouteLeft(ProviderError):
+class NoRouteLeft(PanelRefused):
     """Every route of the service refused the order clearly, or was skipped by our own checks.
     Nothing was placed anywhere. `attempts`: per route, what happened, for admins."""
 
-    def __init__(self, attempts: list[str], last: ProviderError | None) -> None:
+    def __init__(self, attempts: list[str], last: PanelRefused | None) -> None:
         super().__init__(last.message if last is not None else "no route could take the order")
         self.attempts = attempts
         self.out_of_funds = last is not None and last.is_out_of_funds
@@ -55,10 +55,10 @@ class Failover:
     async def submit(self, quote: Quote, request: OrderRequest, order_id: int) -> int:
         """The panel's order id from the first route that takes it. The order names the panel
         it may be on *before* that panel is asked, so an unclear answer leaves it unconfirmed
-        where it may be. Raises NoRouteLeft when no route took it, ProviderUnavailable (unclear)
-        or a ProviderError about the order itself (every panel would refuse it)."""
+        where it may be. Raises NoRouteLeft when no route took it, PanelUnavailable (unclear)
+        or a PanelRefused about the order itself (every panel would refuse it)."""
         attempts: list[str] = []
-        last: ProviderError | None = None
+        last: PanelRefused | None = None
         recorded = quote.route
         for route in quote.routes:
             reason = skip_reason(route, quote, request)
@@ -75,7 +75,7 @@ class Failover:
             client = self._panels.client(route.panel)
             try:
                 return await client.add(replace(request, service=route.panel_service_id))
-            except ProviderError as error:
+            except PanelRefused as error:
                 if not error.is_route_refusal:
                     raise  # about the order itself (its link, ...): every panel would refuse
                 attempts.append(f"{route.panel}:{route.panel_service_id} refused: {error.message}")

@@ -46,7 +46,7 @@ class HealthMonitor:
         self.down_since: dict[str, float] = {}
 
     async def panel_balance(self, name: str = MAIN) -> Balance:
-        """Asked now (an admin's /provider, /panels). Raises PanelError when it does not answer."""
+        """Asked now (an admin's /health, /panels). Raises PanelError when it does not answer."""
         balance = await self._panels.named(name).client.balance()
         await self._panels.record_balance(name, balance)
         return balance

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from provider.client import PanelClient
-from provider.errors import ProviderError, ProviderUnavailable
+from provider.errors import PanelRefused, PanelUnavailable
 from shop import cancels, texts
 from shop.books import Books
 from shop.panels import Panels
@@ -73,11 +73,11 @@ class OrderRequests:
             assert order.panel_order_id is not None
             try:
                 panel_refill_id = await self.panel_for(order).refill(order.panel_order_id)
-            except ProviderError as error:
+            except PanelRefused as error:
                 reason = texts.refill_refused(error.message)
                 return RefillRefused(reason, RefillRefusal.REFUSED, error.message)
-            except ProviderUnavailable:
-                return RefillRefused(texts.provider_unavailable(), RefillRefusal.UNAVAILABLE)
+            except PanelUnavailable:
+                return RefillRefused(texts.panel_unavailable(), RefillRefusal.UNAVAILABLE)
             async with self._books.db.transaction() as tx:
                 refill_id = await refills.add(tx, order.id, panel_refill_id)
         return RefillRequested(panel_refill_id, refill_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from provider.errors import ProviderError
+from provider.errors import PanelRefused
 from provider.models import ServiceType
 from shop.cancels import (
     CancelAlreadyRequested,
@@ -161,7 +161,7 @@ def result_text(result: PlaceResult | OutOfStock) -> str:
                 quantity=format_number(order.quantity),
                 price=format_money(order.price, currency),
             )
-        case Refused(order=order, provider_out_of_funds=True):
+        case Refused(order=order, panel_out_of_funds=True):
             return _(
                 "❌ Order #{id} could not be placed: the shop cannot take orders right now. "
                 "Please try again later.\nYour money is back on your balance."
@@ -252,7 +252,7 @@ def order_card_text(order: OrderRecord, currency: str, refill: RefillRecord | No
         # The panel's "not enough funds" is about the shop's own panel account, not theirs.
         reason = (
             _("the shop cannot take orders right now")
-            if ProviderError(order.error).is_out_of_funds
+            if PanelRefused(order.error).is_out_of_funds
             else order.error
         )
         lines.append(_("Reason: {reason}").format(reason=quote(reason)))

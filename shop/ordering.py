@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
-from provider.errors import ProviderError, ProviderUnavailable
+from provider.errors import PanelRefused, PanelUnavailable
 from provider.models import ServiceType
 from shop import texts
 from shop.books import Books
@@ -185,9 +185,9 @@ class Ordering:
             return AlreadyPlaced(placed)
         try:
             panel_order_id = await submit(order_id)
-        except ProviderError as error:
+        except PanelRefused as error:
             return await self._refuse(order_id, error)
-        except ProviderUnavailable as error:
+        except PanelUnavailable as error:
             return await self._hold(order_id, str(error))
         except Exception as error:  # a bug must not strand the money silently
             logger.exception("Unexpected failure placing order %s", order_id)
@@ -198,7 +198,7 @@ class Ordering:
         logger.info("Order %s placed on the panel as %s", order_id, panel_order_id)
         return Placed(order, quote.currency)
 
-    async def _refuse(self, order_id: int, error: ProviderError) -> Refused:
+    async def _refuse(self, order_id: int, error: PanelRefused) -> Refused:
         books = self._books
         async with books.db.transaction() as tx:
             order = await books.orders.get_in(tx, order_id)
@@ -227,7 +227,7 @@ class Ordering:
         return Refused(
             order,
             error.message,
-            provider_out_of_funds=out_of_funds,
+            panel_out_of_funds=out_of_funds,
             service_unavailable=isinstance(error, NoRouteLeft) and not out_of_funds,
         )
 

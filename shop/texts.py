@@ -115,7 +115,7 @@ def refill_refused(reason: str) -> str:
     return _("The provider refused the refill: {reason}").format(reason=quote(reason))
 
 
-def provider_unavailable() -> str:
+def panel_unavailable() -> str:
     return _("The provider is not answering right now. Please try again later.")
 
 

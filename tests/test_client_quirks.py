@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from provider.client import PanelClient
-from provider.errors import ProviderError, ProviderUnavailable
+from provider.errors import PanelRefused, PanelUnavailable
 from provider.models import ItemError, OrderRequest, OrderStatus, ServiceType
 from tests.canned_panel import CannedPanel
 
@@ -187,7 +187,7 @@ async def test_errors_with_http_200_are_definite(
     panel: CannedPanel, client: PanelClient, message: str
 ) -> None:
     panel.answer("add", json.dumps({"error": message}))
-    with pytest.raises(ProviderError) as caught:
+    with pytest.raises(PanelRefused) as caught:
         await client.add(OrderRequest(1, "https://x.test/a", quantity=200))
     assert caught.value.message == message
     assert caught.value.is_out_of_funds == ("funds" in message)
@@ -195,7 +195,7 @@ async def test_errors_with_http_200_are_definite(
 
 async def test_no_funds_with_http_402_is_definite(panel: CannedPanel, client: PanelClient) -> None:
     panel.answer("add", '{"error": "Not enough funds on balance"}', status=402)
-    with pytest.raises(ProviderError) as caught:
+    with pytest.raises(PanelRefused) as caught:
         await client.add(OrderRequest(1, "https://x.test/a", quantity=200))
     assert caught.value.is_out_of_funds
 
@@ -215,7 +215,7 @@ async def test_ambiguous_answers_to_add_are_unavailable_and_not_retried(
     panel: CannedPanel, client: PanelClient, body: str, status: int
 ) -> None:
     panel.answer("add", body, status=status)
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(PanelUnavailable):
         await client.add(OrderRequest(1, "https://x.test/a", quantity=200))
     assert [r["action"] for r in panel.requests] == ["add"]
 
@@ -233,7 +233,7 @@ async def test_key_is_posted_but_never_shown(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     panel.answer("balance", "<html>down</html>", status=500)
-    with pytest.raises(ProviderUnavailable) as caught:
+    with pytest.raises(PanelUnavailable) as caught:
         await client.balance()
     assert panel.requests[0]["key"] == SECRET
     assert SECRET not in str(caught.value)
@@ -265,11 +265,11 @@ async def test_cancel_answers(panel: CannedPanel, client: PanelClient) -> None:
     assert await client.cancel([5]) == {5: True}  # a single answer to one id
     panel.answers["cancel"].clear()
     panel.answer("cancel", '{"error": "Incorrect request"}')
-    with pytest.raises(ProviderError, match="Incorrect request"):
+    with pytest.raises(PanelRefused, match="Incorrect request"):
         await client.cancel([5])
     panel.answers["cancel"].clear()
     panel.answer("cancel", '{"status": "ok"}')
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(PanelUnavailable):
         await client.cancel([5, 6])
     assert sum(r["action"] == "cancel" for r in panel.requests) == 4  # never retried
 

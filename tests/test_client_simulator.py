@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from provider.client import PanelClient
-from provider.errors import ProviderError, ProviderUnavailable
+from provider.errors import PanelRefused, PanelUnavailable
 from provider.models import ItemError, OrderRequest, OrderStatus, ServiceType
 from simulators.panel import PanelFarm, PanelSimulator
 
@@ -76,22 +76,22 @@ async def test_add_status_and_progress(client: PanelClient, sim: PanelSimulator)
 
 async def test_invalid_key_is_a_definite_error(sim: PanelSimulator) -> None:
     async with PanelClient(sim.url, "wrong", backoff=0.01) as wrong:
-        with pytest.raises(ProviderError, match="Invalid API key"):
+        with pytest.raises(PanelRefused, match="Invalid API key"):
             await wrong.balance()
 
 
 async def test_validation_errors_come_back_as_provider_errors(client: PanelClient) -> None:
-    with pytest.raises(ProviderError, match="Quantity less than minimal 200"):
+    with pytest.raises(PanelRefused, match="Quantity less than minimal 200"):
         await place(client, "https://youtu.be/small", quantity=10)
-    with pytest.raises(ProviderError, match="Incorrect service ID"):
+    with pytest.raises(PanelRefused, match="Incorrect service ID"):
         await client.add(OrderRequest(99999, "https://x.test", quantity=10))
-    with pytest.raises(ProviderError, match="Incorrect order ID"):
+    with pytest.raises(PanelRefused, match="Incorrect order ID"):
         await client.status(123456789)
 
 
 async def test_no_funds_on_the_panel(client: PanelClient, sim: PanelSimulator) -> None:
     sim.set_balance(Decimal(0))
-    with pytest.raises(ProviderError) as caught:
+    with pytest.raises(PanelRefused) as caught:
         await place(client, "https://youtu.be/nofunds")
     assert caught.value.is_out_of_funds
 
@@ -119,7 +119,7 @@ async def test_250_ids_are_three_requests_and_bad_ids_stay_per_id(
 async def test_add_is_never_retried_after_a_500(client: PanelClient, sim: PanelSimulator) -> None:
     before = len(sim.orders)
     sim.inject_fault("http500")
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(PanelUnavailable):
         await place(client, "https://youtu.be/once")
     assert sim.request_counts["add"] == 1
     assert len(sim.orders) == before
@@ -134,13 +134,13 @@ async def test_every_fault_is_unavailable_and_reads_recover(
     assert balance.balance == Decimal(1000)
     assert sim.request_counts["balance"] == 2
     sim.inject_fault(fault, count=3)
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(PanelUnavailable):
         await client.balance()
 
 
 async def test_refills_and_refill_status(client: PanelClient, sim: PanelSimulator) -> None:
     order_id = await place(client, "https://youtu.be/refill")
-    with pytest.raises(ProviderError, match="not eligible"):
+    with pytest.raises(PanelRefused, match="not eligible"):
         await client.refill(order_id)
     sim.set_order(order_id, status="Completed", remains=0)
     refill_id = await client.refill(order_id)
@@ -165,7 +165,7 @@ async def test_product_orders(client: PanelClient, sim: PanelSimulator) -> None:
     assert done.status is OrderStatus.COMPLETED
     assert done.result == "code-1\ncode-2"
     assert isinstance(states[5], ItemError)
-    with pytest.raises(ProviderError):
+    with pytest.raises(PanelRefused):
         await client.add_product_order(2, 1, "me@example.com")  # out of stock
 
 
@@ -178,7 +178,7 @@ async def test_each_panel_of_a_farm_with_its_own_key_and_currency(farm: PanelFar
         async with PanelClient(sim.url, sim.key, backoff=0.01) as panel:
             assert (await panel.balance()).currency == currency
         async with PanelClient(sim.url, "demo-other", backoff=0.01) as wrong:
-            with pytest.raises(ProviderError, match="Invalid API key"):
+            with pytest.raises(PanelRefused, match="Invalid API key"):
                 await wrong.balance()
     async with PanelClient(farm["vnd"].url, farm["vnd"].key) as vnd:
         assert (await vnd.balance()).balance == Decimal(25_000_000)
@@ -205,9 +205,9 @@ async def test_dripfeed_order_through_the_client(backup: PanelClient, farm: Pane
     assert state.charge == Decimal("1.05")  # 1.05 x 200 x 5 / 1000
     assert state.remains == 1000
     assert farm["backup"].orders[order_id].interval == 30
-    with pytest.raises(ProviderError, match="Drip-feed is disabled"):
+    with pytest.raises(PanelRefused, match="Drip-feed is disabled"):
         await backup.add(OrderRequest(102, "https://youtu.be/x", quantity=100, runs=2, interval=5))
-    with pytest.raises(ProviderError, match="Runs less than minimal 2"):
+    with pytest.raises(PanelRefused, match="Runs less than minimal 2"):
         await backup.add(OrderRequest(101, "https://youtu.be/y", quantity=100, runs=1, interval=5))
 
 
@@ -239,6 +239,6 @@ async def test_cancel_is_chunked_and_never_retried(backup: PanelClient, farm: Pa
     assert len(answers) == 150
     sim.reset_counters()
     sim.inject_fault("http500")
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(PanelUnavailable):
         await backup.cancel([1])
     assert sim.request_counts["cancel"] == 1

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
         "/debit {me} 1",
         "/markup 50",
         "/markup",
-        "/provider",
+        "/health",
         "/sync",
         "/credit",
         "/resolve 1 refund",
@@ -124,7 +124,7 @@ async def test_a_bad_markup_is_refused(shop: ShopBot, bad: str) -> None:
 
 
 async def test_provider_shows_the_panel_balance(shop: ShopBot) -> None:
-    reply = await shop.ask(shop.admin, "/provider")
+    reply = await shop.ask(shop.admin, "/health")
     assert format_money(shop.sim.balance, "USD") in text_of(reply)
     assert "39" in text_of(reply)  # services in the catalog
 
@@ -132,7 +132,7 @@ async def test_provider_shows_the_panel_balance(shop: ShopBot) -> None:
 async def test_provider_says_when_the_panel_is_down(shop: ShopBot) -> None:
     shop.sim.inject_fault("http500", count=5)
     try:
-        reply = await shop.ask(shop.admin, "/provider")
+        reply = await shop.ask(shop.admin, "/health")
     finally:
         shop.sim.clear_faults()
     assert "not answering" in text_of(reply)

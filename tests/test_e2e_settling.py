@@ -150,7 +150,7 @@ async def test_an_ambiguous_amount_is_refused_with_the_forms_allowed(
     assert await shop.balance(eve) == Decimal(0)
 
 
-@pytest.mark.parametrize("command", ["/sync now", "/provider x", "/admin please", "/backup db"])
+@pytest.mark.parametrize("command", ["/sync now", "/health x", "/admin please", "/backup db"])
 async def test_commands_without_arguments_refuse_junk(shop: ShopBot, command: str) -> None:
     reply = await shop.ask(shop.admin, command)
     assert "takes nothing after it" in reply.content and "Usage" in reply.content

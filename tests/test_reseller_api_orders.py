@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from provider.client import PanelClient
-from provider.errors import ProviderError
+from provider.errors import PanelRefused
 from provider.models import ItemError, OrderRequest, OrderStatus
 from shop.service_drafts import OrderDraft
 from shop.settlement import Settler
@@ -356,7 +356,7 @@ async def test_our_own_client_uses_the_api_as_a_panel(shop: ShopBot) -> None:
         assert await client.refill_status(refill) is OrderStatus.PENDING
         assert await client.refill_statuses([refill]) == {refill: OrderStatus.PENDING}
         assert await client.cancel([drip]) == {drip: True}
-        with pytest.raises(ProviderError, match="active order"):
+        with pytest.raises(PanelRefused, match="active order"):
             await client.add(OrderRequest(101, LINK + "c2", quantity=100))
         products = await client.products()
         assert {p.product for p in products} == {1, 2, 3}
@@ -364,5 +364,5 @@ async def test_our_own_client_uses_the_api_as_a_panel(shop: ShopBot) -> None:
         product_state = await client.product_order_status(product_order)
         assert product_state.status is OrderStatus.PENDING
     async with PanelClient(reseller.url, "wrong", read_attempts=1) as stranger:
-        with pytest.raises(ProviderError, match="Invalid API key"):
+        with pytest.raises(PanelRefused, match="Invalid API key"):
             await stranger.balance()

@@ -27,7 +27,7 @@ PREFIXES = ("m", "cs", "c", "s", "os", "d", "x", "ol", "o", "or", "rf", "pcs", "
             "pd", "sr", "adm", "au", "tu", "lang")  # fmt: skip
 USER_COMMANDS = ("start", "services", "products", "orders", "balance", "topup", "promo",
                  "referral", "help", "language", "cancel")  # fmt: skip
-ADMIN_COMMANDS = ("credit", "debit", "markup", "provider", "order", "unconfirmed", "resolve",
+ADMIN_COMMANDS = ("credit", "debit", "markup", "health", "order", "unconfirmed", "resolve",
                   "stars_rate", "refund_stars", "admin", "user", "ban", "unban", "orders_of",
                   "refund", "hide", "show", "alerts", "export", "promo")  # fmt: skip
 # Numbers that are never a real user, order or amount here (users are 9 digits, orders small).

@@ -124,7 +124,7 @@ async def refresh_order(
     try:
         order = await services.tracker.refresh(order)
     except PanelError:
-        callback_answer.text = texts.provider_unavailable()
+        callback_answer.text = texts.panel_unavailable()
         return
     await show_card(callback, order, callback_data.page, services)
     callback_answer.text = _("Updated.")

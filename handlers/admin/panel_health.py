@@ -1,4 +1,4 @@
-"""The panels' health: /provider (does the main panel answer, its balance), /sync now (every
+"""The panels' health: /health (does the main panel answer, its balance), /sync now (every
 panel), /alerts balance [PANEL] AMOUNT."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ ALERTS_USAGE = (
 )
 
 
-async def provider(message: Message, command: CommandObject, services: Services) -> None:
-    if not await takes_no_arguments(message, command, "Usage: /provider"):
+async def main_panel_health(message: Message, command: CommandObject, services: Services) -> None:
+    if not await takes_no_arguments(message, command, "Usage: /health"):
         return
     try:
         balance = await services.health.panel_balance()
@@ -96,7 +96,7 @@ async def alerts(message: Message, command: CommandObject, services: Services) -
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(provider, Command("provider"))
+    router.message.register(main_panel_health, Command("health"))
     router.message.register(sync, Command("sync"))
     router.message.register(alerts, Command("alerts"))
     return router
