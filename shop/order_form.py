@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from provider.models import ServiceType
-from shop.catalog import MAX_QUERY_LENGTH, Offer, QueryProblem
 from shop.dripfeed import (
     MAX_INTERVAL,
     MIN_INTERVAL,
@@ -27,6 +26,7 @@ from shop.dripfeed import (
 )
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
+from shop.offers import Offer
 from shop.order_input import (
     MAX_LIST_LINES,
     InputError,
@@ -36,6 +36,7 @@ from shop.order_input import (
     parse_quantity,
 )
 from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, require_allowed
+from shop.search_query import MAX_QUERY_LENGTH, QueryProblem
 from shop.service_drafts import OrderDraft, lines_bounds
 from storage.products import ProductRecord
 

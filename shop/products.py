@@ -21,7 +21,7 @@ from functools import partial
 from provider.errors import PanelError
 from provider.models import Product
 from shop.books import Books
-from shop.catalog import PAGE_SIZE, Catalog, Page, fetch_page
+from shop.catalog import Catalog
 from shop.checkout import (
     AlreadyPlaced,
     Bill,
@@ -34,6 +34,7 @@ from shop.checkout import (
 from shop.discounts import Discounts
 from shop.order_input import parse_quantity
 from shop.ordering import Ordering
+from shop.paging import PAGE_SIZE, Page, fetch_page
 from shop.panels import PanelProblem
 from shop.pricing import product_price
 from storage.catalog import Category, Imported

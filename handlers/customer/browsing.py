@@ -18,9 +18,9 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import MenuCb
 from handlers.common import show
-from shop.catalog import Page
 from shop.formatting import quote
 from shop.i18n import _
+from shop.paging import Page
 from shop.services import Services
 from storage.catalog import Category
 

@@ -21,10 +21,10 @@ from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.checkout import not_text, warning
 from handlers.customer.ordering import SERVICE_ORDER, DraftOnSale, ask_confirm, draft_gone, prompt
 from handlers.states import Ordering
-from shop.catalog import Offer
 from shop.dripfeed import MAX_INTERVAL, MIN_INTERVAL, MIN_RUNS
 from shop.formatting import format_number
 from shop.i18n import _
+from shop.offers import Offer
 from shop.order_form import BadInput, check_interval, check_runs, dripfeed_refusal, runs_limit
 from shop.service_drafts import OrderDraft
 from shop.services import Services

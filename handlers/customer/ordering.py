@@ -20,10 +20,10 @@ from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.checkout import Checkout, not_text, waiting_for_confirm, warning
 from handlers.states import Ordering
 from provider.models import ServiceType
-from shop.catalog import Offer
 from shop.dripfeed import offers_dripfeed
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
+from shop.offers import Offer
 from shop.order_form import BadInput, check_comments, check_link, check_list, check_quantity
 from shop.order_texts import not_enough_text, service_confirm_text
 from shop.service_drafts import OrderDraft, Quote

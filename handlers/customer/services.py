@@ -14,10 +14,10 @@ from handlers.callbacks import CategoriesCb, CategoryCb, ServiceCb
 from handlers.common import show
 from handlers.customer.browsing import Shelf, register_shelf, show_categories
 from provider.models import ServiceType
-from shop.catalog import Offer
 from shop.dripfeed import offers_dripfeed
 from shop.formatting import format_money, format_number
 from shop.i18n import _
+from shop.offers import Offer
 from shop.services import Services
 from storage.catalog import ServiceRecord
 
