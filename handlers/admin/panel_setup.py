@@ -254,44 +254,32 @@ async def import_command(message: Message, command: CommandObject, services: Ser
     await message.answer("\n".join(lines))
 
 
-async def own_text(
-    message: Message, command: CommandObject, services: Services, limit: int, usage: str
-) -> tuple[int, str | None] | None:
-    """The service id and the text of /rename or /describe ('-': None), or None when answered."""
+async def own_text_command(message: Message, command: CommandObject, services: Services) -> None:
+    """/rename or /describe: a service's own name or description ('-': the panel's again)."""
+    renaming = command.command == "rename"
+    limit, usage = (100, RENAME_USAGE) if renaming else (1000, DESCRIBE_USAGE)
     words = (command.args or "").split(maxsplit=1)
     service_id = whole_number(words[0]) if words else None
     text = words[1].strip() if len(words) == 2 else ""
     if service_id is None or not text:
         await message.answer(usage)
-        return None
+        return
     if await services.catalog.service(service_id) is None:
         await message.answer(f"⚠️ There is no service {service_id}. {usage}")
-        return None
+        return
     if len(text) > limit or any(is_control(ch) for ch in text if ch != "\n"):
         await message.answer(f"⚠️ Up to {limit} plain characters. {usage}")
-        return None
-    return service_id, None if text == "-" else text
-
-
-async def rename_command(message: Message, command: CommandObject, services: Services) -> None:
-    found = await own_text(message, command, services, 100, RENAME_USAGE)
-    if found is None:
         return
-    service_id, name = found
-    await services.catalog.rename(service_id, name)
-    service = await services.catalog.service(service_id)
-    assert service is not None
-    await message.answer(f"✅ Service {service_id} is now called «{html.quote(service.name)}».")
-
-
-async def describe_command(message: Message, command: CommandObject, services: Services) -> None:
-    found = await own_text(message, command, services, 1000, DESCRIBE_USAGE)
-    if found is None:
-        return
-    service_id, text = found
-    await services.catalog.describe(service_id, text)
-    shown = "the panel's description" if text is None else "your description"
-    await message.answer(f"✅ Service {service_id} now shows {shown}.")
+    own = None if text == "-" else text
+    if renaming:
+        await services.catalog.rename(service_id, own)
+        service = await services.catalog.service(service_id)
+        assert service is not None
+        done = f"is now called «{html.quote(service.name)}»"
+    else:
+        await services.catalog.describe(service_id, own)
+        done = "now shows " + ("the panel's description" if own is None else "your description")
+    await message.answer(f"✅ Service {service_id} {done}.")
 
 
 def create_router() -> Router:
@@ -299,6 +287,5 @@ def create_router() -> Router:
     router.message.register(panels_command, Command("panels"))
     router.message.register(panel_command, Command("panel"))
     router.message.register(import_command, Command("import"))
-    router.message.register(rename_command, Command("rename"))
-    router.message.register(describe_command, Command("describe"))
+    router.message.register(own_text_command, Command("rename", "describe"))
     return router
