@@ -120,14 +120,6 @@ def crypto_credited(
     return _balance_news(language, text, amount, balance, currency, paid=paid)
 
 
-def crypto_expired(amount: Decimal, currency: str, code: str, language: str | None) -> str:
-    with in_language(language):
-        return _(
-            "⌛ Your crypto invoice {code} for {amount} expired unpaid. Nothing was taken; "
-            "open 💰 Balance for a new one."
-        ).format(code=quote(code), amount=format_money(amount, currency))
-
-
 def bank_credited(
     amount: Decimal,
     transferred: Decimal,
@@ -307,26 +299,34 @@ def admin_reversed_share_spent(
     )
 
 
-# ---- bank and card requests that expire (shop/request_expiry.py) --------------------------------
+# ---- requests that expire unpaid (shop/topups.py expire_pending) --------------------------------
 
 
 def request_expired(
     method: Method, amount: Decimal, currency: str, code: str, language: str | None
 ) -> str:
+    """A crypto invoice, a bank transfer request or a card request that expired unpaid."""
     with in_language(language):
-        if method is Method.BANK:
-            return _(
+        if method is Method.CRYPTO:
+            text = _(
+                "⌛ Your crypto invoice {code} for {amount} expired unpaid. Nothing was taken; "
+                "open 💰 Balance for a new one."
+            )
+        elif method is Method.BANK:
+            text = _(
                 "⌛ Your bank transfer request {code} for {amount} has expired: please do not "
                 "transfer to it any more. Open 💰 Balance for a new one.\n"
                 "If you did transfer already, nothing is lost: the shop's admins will check it "
                 "and credit it."
-            ).format(code=quote(code), amount=format_money(amount, currency))
-        return _(
-            "⌛ Your card top-up request {code} for {amount} has expired before a proof was "
-            "sent: please do not pay it any more. Open 💰 Balance for a new one.\n"
-            "If you did pay already, press 📎 Send the proof on it: the shop's admins will "
-            "check it."
-        ).format(code=quote(code), amount=format_money(amount, currency))
+            )
+        else:
+            text = _(
+                "⌛ Your card top-up request {code} for {amount} has expired before a proof was "
+                "sent: please do not pay it any more. Open 💰 Balance for a new one.\n"
+                "If you did pay already, press 📎 Send the proof on it: the shop's admins will "
+                "check it."
+            )
+        return text.format(code=quote(code), amount=format_money(amount, currency))
 
 
 def offer_expired(method: Method, code: str, language: str | None) -> str:
