@@ -13,6 +13,7 @@ from typing import Protocol
 from provider.errors import PanelError
 from provider.models import Service, ServiceType
 from shop.catalog_prices import CURRENCY_KEY, CatalogPrices
+from shop.panel_lists import last_of_each, quantity_range
 from shop.panels import Checked, Panel, PanelProblem, Panels
 from storage.catalog import (
     CatalogEntry,
@@ -41,14 +42,15 @@ def conversion_of(
 
 
 def to_entry(service: Service) -> CatalogEntry:
+    low, high = quantity_range(service.min, service.max)
     return CatalogEntry(
         id=service.service,
         name=service.name or f"Service {service.service}",
         type=service.type or ServiceType.DEFAULT.value,
         category=service.category or "Other",
         rate=service.rate,
-        min_quantity=max(1, service.min),
-        max_quantity=max(1, service.min, service.max),
+        min_quantity=low,
+        max_quantity=high,
         refill=service.refill,
         cancel=service.cancel,
         description=service.description,
@@ -58,8 +60,7 @@ def to_entry(service: Service) -> CatalogEntry:
 
 def to_entries(services: list[Service]) -> list[CatalogEntry]:
     """A panel's list, each id once (a panel that repeats one: the last wins)."""
-    unique = {service.service: service for service in services}.values()
-    return [to_entry(service) for service in unique]
+    return [to_entry(service) for service in last_of_each(services, lambda s: s.service)]
 
 
 class Listing(Protocol):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from provider.models import ServiceType
+from shop.panel_lists import quantity_range
 from shop.panels import Panel
 from shop.pricing import service_price
 from storage.catalog import RouteRecord, ServiceRecord
@@ -69,13 +70,14 @@ class Offer:
 
 def route_from(record: RouteRecord, panel: Panel, conversion: Decimal) -> Route:
     balance = panel.record.balance
+    low, high = quantity_range(record.min_quantity, record.max_quantity)
     return Route(
         panel=record.panel,
         panel_service_id=record.panel_service_id,
         kind=ServiceType.parse(record.type),
         rate=record.rate * conversion,
-        min_quantity=max(1, record.min_quantity),
-        max_quantity=max(1, record.min_quantity, record.max_quantity),
+        min_quantity=low,
+        max_quantity=high,
         refill=record.refill,
         cancel=record.cancel,
         dripfeed=record.dripfeed,
