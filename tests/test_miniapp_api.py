@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -17,9 +18,10 @@ import pytest
 import pytest_asyncio
 
 from simulators.panel import PanelSimulator
-from tests import webapp
+from tests import raw_http, webapp
 from tests.fake_telegram import FakeTelegram, Person
 from tests.harness import ShopBot, World, running_bot, text_of
+from tests.test_doors import clean_log
 from tests.test_e2e_payments import checkout, pay
 from tests.webapp import PUBLIC_URL, MiniAppClient, sign_init_data, user_of
 
@@ -176,6 +178,29 @@ async def test_bad_bodies_get_a_short_json_reason_and_never_a_traceback(
     assert unknown.status == 404 and unknown.body["error"] == "not_found"
     for reply in (big, broken, deep, wrong, nowhere, unknown):
         assert "Traceback" not in str(reply.body)
+
+
+async def test_a_chunked_body_past_the_limit_and_json_nested_100000_deep_are_refused(
+    shop: ShopBot, clients: Clients, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As every door reads a body (webio/): whole or 413, however it comes, and nesting refused
+    before the parser recurses; a short reason in JSON, nothing worse than a warning logged."""
+    client = clients.of(await shop.customer())
+    assert shop.app.web is not None
+    url = f"{shop.app.web.url}/app/api/services/1/check"
+    auth = {"Authorization": f"tma {client.init_data}"}
+    huge = b'{"link": "' + b"x" * 300_000 + b'"}'  # over the Mini App's 256 KB
+    status, body = await raw_http.post(url, raw_http.chunks(huge), auth, chunked=True, pause=0)
+    assert status == 413 and json.loads(body)["error"] == "bad_request"
+    for nested in (raw_http.NESTED, raw_http.NESTED_OBJECTS):
+        status, body = await raw_http.post(url, raw_http.chunks(nested), auth, chunked=True)
+        assert status == 400, nested[:10]
+        assert json.loads(body) == {
+            "error": "bad_request", "message": "the JSON is nested deeper than 4"
+        }  # fmt: skip
+    fine = await client.post("/services/1/check", {"link": LINK, "quantity": "1000"})
+    assert fine.status == 200 and fine.body["errors"] == {}  # and it goes on answering
+    clean_log(caplog)
 
 
 # ---- browsing ----------------------------------------------------------------------------------
