@@ -9,7 +9,8 @@ from aiohttp import web
 from miniapp import views
 from miniapp.answers import ApiError, Json
 from miniapp.front import BadQuery, Storefront
-from miniapp.inputs import page_number, path_id
+from miniapp.gate import Route
+from miniapp.inputs import ID, page_number, path_id
 from miniapp.texts import page_texts
 from shop.catalog import Offer, search_terms
 from shop.formatting import format_money
@@ -45,6 +46,18 @@ def category_gone() -> ApiError:
 class Browsing:
     def __init__(self, front: Storefront) -> None:
         self.front = front
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/start", self.start),
+            Route("GET", "/categories", self.categories),
+            Route("GET", f"/categories/{ID}", self.category),
+            Route("GET", "/search", self.search),
+            Route("GET", f"/services/{ID}", self.service),
+            Route("GET", "/product-categories", self.product_categories),
+            Route("GET", f"/product-categories/{ID}", self.product_category),
+            Route("GET", f"/products/{ID}", self.product),
+        ]
 
     async def start(self, request: web.Request, person: User) -> Json:
         currency = await self.front.currency()

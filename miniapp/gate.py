@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiogram.utils.web_app import parse_webapp_init_data
 from aiohttp import web
@@ -26,6 +27,16 @@ from webio import BadRequest
 logger = logging.getLogger(__name__)
 
 Endpoint = Callable[[web.Request, User], Awaitable[Json]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """An endpoint and where it answers, relative to /app/api."""
+
+    method: str
+    path: str
+    endpoint: Endpoint
+    action: bool = False  # placing, paying, asking the panel: counts against the slower rate
 
 
 def language_hint(authorization: str | None) -> str:
@@ -60,13 +71,13 @@ class Gate:
         self._max_age = max_age
         self._rates = Rates()
 
-    async def serve(self, endpoint: Endpoint, action: bool, request: web.Request) -> web.Response:
+    async def serve(self, route: Route, request: web.Request) -> web.Response:
         authorization = request.headers.get("Authorization")
         try:
             person_of = visitor(authorization, self._token, self._max_age)
         except Unauthorized as refused:
             return unauthorized(refused.problem, authorization)
-        if not self._rates.allowed(person_of.user_id, action):
+        if not self._rates.allowed(person_of.user_id, route.action):
             with in_language(supported_language(person_of.language_code)):
                 too_fast = _("Too fast. Please wait a moment.")
             return answer({"error": "too_many", "message": too_fast}, 429)
@@ -75,7 +86,7 @@ class Gate:
             if person.banned:
                 return answer(views.banned(texts.account_suspended()), 403)
             try:
-                return answer(await endpoint(request, person))
+                return answer(await route.endpoint(request, person))
             except ApiError as error:
                 return answer(error.body, error.status)
             except BadRequest as error:

@@ -14,6 +14,7 @@ MAX_BODY_BYTES = 256 * 1024  # a long list of comments fits; nothing the page se
 MAX_DEPTH = 4  # the page sends flat objects
 MAX_PAGE = 100_000
 MAX_FIELD_CHARS = 200_000  # a field's text (comments); the body's own cap is below it anyway
+ID = r"{id:\d{1,18}}"  # an id in a route's path: path_id reads it
 SERVICE_FIELDS = ("link", "quantity", "comments", "list", "suggest", "search", "runs", "interval")
 
 
@@ -30,7 +31,7 @@ def page_number(request: web.Request) -> int:
 
 
 def path_id(request: web.Request) -> int:
-    return int(request.match_info["id"])  # the route admits 1-18 digits only
+    return int(request.match_info["id"])  # ID admits 1-18 digits only
 
 
 def text_field(body: Json, name: str) -> str:

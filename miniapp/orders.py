@@ -9,7 +9,8 @@ from aiohttp import web
 from miniapp import views
 from miniapp.answers import ApiError, Json
 from miniapp.front import PanelError, Storefront
-from miniapp.inputs import page_number, path_id
+from miniapp.gate import Route
+from miniapp.inputs import ID, page_number, path_id
 from shop import texts
 from shop.cancels import CancelAlreadyRequested, CancelNotOffered, CancelRequested
 from shop.i18n import _
@@ -24,6 +25,15 @@ ORDERS_PAGE = 20
 class Orders:
     def __init__(self, front: Storefront) -> None:
         self.front = front
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/orders", self.orders),
+            Route("GET", f"/orders/{ID}", self.order),
+            Route("POST", f"/orders/{ID}/refresh", self.refresh, action=True),
+            Route("POST", f"/orders/{ID}/refill", self.refill, action=True),
+            Route("POST", f"/orders/{ID}/cancel", self.cancel, action=True),
+        ]
 
     async def card(self, order: OrderRecord) -> Json:
         """The order as the history lists it (and as a placed order is shown)."""

@@ -15,21 +15,11 @@ from miniapp.answers import ApiError, Json
 from miniapp.browsing import sold_offer, sold_product
 from miniapp.drafts import PendingDrafts
 from miniapp.front import Storefront
-from miniapp.inputs import body_of, path_id, product_form, service_form, text_field
+from miniapp.gate import Route
+from miniapp.inputs import ID, body_of, path_id, product_form, service_form, text_field
 from miniapp.orders import Orders
-from shop.checkout import (
-    AlreadyPlaced,
-    Bill,
-    Held,
-    LinkBusy,
-    NotEnoughBalance,
-    OutOfStock,
-    Placed,
-    PlaceResult,
-    PriceChanged,
-    Refused,
-    ServiceGone,
-)
+from shop import checkout
+from shop.checkout import AlreadyPlaced, Bill, OutOfStock, PlaceResult, PriceChanged
 from shop.i18n import _
 from shop.order_form import Checked, check_product_form, check_service_form
 from shop.order_texts import product_confirm_text, result_text, service_confirm_text
@@ -43,21 +33,21 @@ MAX_DRAFT_KEY = 64
 
 def outcome(result: PlaceResult | OutOfStock) -> str:
     match result:
-        case Placed():
+        case checkout.Placed():
             return "placed"
-        case AlreadyPlaced():
+        case checkout.AlreadyPlaced():
             return "already"
-        case Refused():
+        case checkout.Refused():
             return "refused"
-        case Held():
+        case checkout.Held():
             return "held"
-        case NotEnoughBalance():
+        case checkout.NotEnoughBalance():
             return "not_enough"
-        case ServiceGone():
+        case checkout.ServiceGone():
             return "gone"
-        case OutOfStock():
+        case checkout.OutOfStock():
             return "sold_out"
-        case LinkBusy():  # only the reseller API asks for one order per link
+        case checkout.LinkBusy():  # only the reseller API asks for one order per link
             return "link_busy"
 
 
@@ -72,6 +62,15 @@ class Placing:
         self.front = front
         self.orders = orders
         self.drafts = PendingDrafts()
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("POST", f"/services/{ID}/check", self.check_service),
+            Route("POST", f"/services/{ID}/quote", self.quote_service),
+            Route("POST", f"/products/{ID}/check", self.check_product),
+            Route("POST", f"/products/{ID}/quote", self.quote_product),
+            Route("POST", "/orders", self.place, action=True),
+        ]
 
     # ---- checking and quoting -----------------------------------------------------------------
 

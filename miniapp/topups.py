@@ -18,7 +18,8 @@ from aiohttp import web
 from miniapp import views
 from miniapp.answers import ApiError, Json
 from miniapp.front import Storefront
-from miniapp.inputs import body_of, path_id, text_field
+from miniapp.gate import Route
+from miniapp.inputs import ID, body_of, path_id, text_field
 from payments_api import vietqr
 from shop import payment_texts
 from shop.crypto_topups import NotOpened
@@ -55,6 +56,14 @@ class TopUps:
     def __init__(self, front: Storefront, bot: Bot) -> None:
         self.front = front
         self._bot = bot
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/balance", self.balance),
+            Route("GET", "/topup", self.methods),
+            Route("POST", "/topup", self.top_up, action=True),
+            Route("POST", f"/topup/{ID}/proof", self.proof, action=True),
+        ]
 
     async def balance(self, request: web.Request, person: User) -> Json:
         currency = await self.front.currency()
