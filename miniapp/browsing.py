@@ -72,6 +72,7 @@ class Browsing:
             "product_categories": views.page_of(
                 products, [views.product_category(c) for c in products.items]
             ),
+            "reseller_api": await self.front.may_have_key(person),  # its settings (keys.py)
         }
 
     # ---- services -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from shop.manual_topups import ProofNotTaken, ProofTaken
 from shop.order_requests import RefillResult
 from shop.payments import TopUpOption
 from shop.products import ProductDraft, ProductOffer, ProductQuote
+from shop.resellers import Access, NewKey
 from shop.service_drafts import OrderDraft, Quote
 from shop.services import Services
 from shop.topups import Limits
@@ -30,6 +31,7 @@ from storage.orders import OrderRecord
 from storage.payments import Method, Payment
 from storage.products import ProductRecord
 from storage.refills import RefillRecord
+from storage.resellers import ResellerRecord
 from storage.topups import TopUp
 from storage.users import User
 
@@ -151,6 +153,36 @@ class Storefront:
 
     async def request_cancel(self, order: OrderRecord) -> CancelResult:
         return await self.services.order_requests.request_cancel(order)
+
+    # ---- the person's key for the API v2 (reseller_api/), as the chat's /api ---------------------
+
+    async def key_account(self, person: User) -> tuple[Access, ResellerRecord | None]:
+        """Whether the person may have a key now, and their account (key, callbacks...)."""
+        account = await self.services.resellers.account(person.id)
+        return self.services.resellers.access(person, account), account
+
+    async def may_have_key(self, person: User) -> bool:
+        return (await self.key_account(person))[0] is Access.ALLOWED
+
+    def api_endpoint(self) -> str:
+        return self.services.resellers.endpoint
+
+    def support_contact(self) -> str:
+        return self.services.support_contact
+
+    async def create_key(self, person: User) -> NewKey | Access:
+        """A new key and callback secret (the old key stops at once), or why not."""
+        return await self.services.resellers.create_key(person)
+
+    async def revoke_key(self, user_id: int) -> bool:
+        return await self.services.resellers.revoke_key(user_id)
+
+    async def set_notify(self, user_id: int, notify: bool) -> None:
+        await self.services.resellers.set_notify(user_id, notify)
+
+    async def set_callback_url(self, user_id: int, url: str | None) -> str | None:
+        """Raises CallbackUrlError; None turns callbacks off."""
+        return await self.services.resellers.set_callback_url(user_id, url)
 
     # ---- top-ups ------------------------------------------------------------------------------
 

@@ -113,7 +113,8 @@ def new_key_text(endpoint: str, new: NewKey) -> str:
 
 
 def url_problem_text(problem: UrlProblem, usage: str) -> str:
-    """Why a callback address was refused; `usage` is an example of one that is taken."""
+    """Why a callback address was refused (the chat puts "⚠️ " in front); `usage` is an
+    example of one that is taken."""
     texts = {
         UrlProblem.NOT_HTTPS: _("The callback address must start with https://."),
         UrlProblem.NOT_A_URL: _("That is not a web address. Send e.g. {usage}"),
@@ -122,4 +123,4 @@ def url_problem_text(problem: UrlProblem, usage: str) -> str:
             "Callbacks go only to public addresses, not to a private or local network."
         ),
     }
-    return "⚠️ " + texts[problem].format(usage=usage)
+    return texts[problem].format(usage=usage)

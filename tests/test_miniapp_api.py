@@ -11,7 +11,6 @@ import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -23,7 +22,7 @@ from tests.fake_telegram import FakeTelegram, Person
 from tests.harness import ShopBot, World, running_bot, text_of
 from tests.test_doors import clean_log
 from tests.test_e2e_payments import checkout, pay
-from tests.webapp import PUBLIC_URL, MiniAppClient, sign_init_data, user_of
+from tests.webapp import PUBLIC_URL, Clients, sign_init_data, user_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -50,31 +49,10 @@ async def shop(shared_world: World, tmp_path: Path) -> AsyncIterator[ShopBot]:
         yield running
 
 
-class Clients:
-    def __init__(self, shop: ShopBot) -> None:
-        self.shop = shop
-        self.opened: list[MiniAppClient] = []
-
-    def of(self, person: Person, language: str = "en", **signing: Any) -> MiniAppClient:
-        assert self.shop.app.web is not None
-        init_data = sign_init_data(user_of(person, language), **signing)
-        client = MiniAppClient(self.shop.app.web.url, init_data)
-        self.opened.append(client)
-        return client
-
-    def raw(self, init_data: str) -> MiniAppClient:
-        assert self.shop.app.web is not None
-        client = MiniAppClient(self.shop.app.web.url, init_data)
-        self.opened.append(client)
-        return client
-
-
 @pytest_asyncio.fixture(loop_scope="module")
 async def clients(shop: ShopBot) -> AsyncIterator[Clients]:
-    made = Clients(shop)
-    yield made
-    for client in made.opened:
-        await client.close()
+    async with Clients(shop) as made:
+        yield made
 
 
 _links = itertools.count(1)

@@ -119,7 +119,8 @@ async def set_callback(message: Message, services: Services, person: User, url: 
     try:
         url = await services.resellers.set_callback_url(person.id, url) or url
     except CallbackUrlError as error:
-        await message.answer(reseller_texts.url_problem_text(error.problem, CALLBACK_USAGE))
+        problem = reseller_texts.url_problem_text(error.problem, CALLBACK_USAGE)
+        await message.answer("⚠️ " + problem)
         return None
     await message.answer(
         _(

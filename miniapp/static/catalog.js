@@ -122,6 +122,9 @@ export function Home({ start, balance }) {
               onClick=${() => nav.push({ screen: "orders" })} />
             <${Row} icon="💰" title=${t("balance")} value=${balance} testid="to-balance"
               onClick=${() => nav.push({ screen: "balance" })} />
+            ${start.reseller_api && html`
+              <${Row} icon="🔌" title=${t("api")} testid="to-api"
+                onClick=${() => nav.push({ screen: "keys" })} />`}
           </${Section}>
           ${start.categories.total === 0
             ? html`<${Notice}>${t("catalog_empty")}</${Notice}>`

@@ -5,7 +5,7 @@ import {
   haptic,
 } from "./lib.js";
 import {
-  Section, InfoRow, Skeleton, Badges, Field, Notice, Title, Button,
+  Section, InfoRow, Skeleton, Badges, Field, Notice, Title, Button, Switch,
 } from "./ui.js";
 import { OrderCard } from "./orders.js";
 
@@ -157,15 +157,8 @@ export function ServiceScreen({ id }) {
       </${Section}>
       ${has("runs") && html`
         <${Section} footer=${form.dripfeed ? null : t("dripfeed_hint")}>
-          <label class="row switch-row" for="dripfeed">
-            <span class="row-main"><span class="row-title">${t("dripfeed_switch")}</span></span>
-            <input id="dripfeed" type="checkbox" role="switch" checked=${form.dripfeed}
-              onChange=${(event) => {
-                haptic("select");
-                const on = event.currentTarget.checked;
-                setForm((old) => ({ ...old, dripfeed: on }));
-              }} />
-          </label>
+          <${Switch} id="dripfeed" label=${t("dripfeed_switch")} checked=${form.dripfeed}
+            onChange=${(on) => setForm((old) => ({ ...old, dripfeed: on }))} />
           ${form.dripfeed && html`
             <div class="form">
               <${Field} id="runs" label=${t("runs")} error=${error("runs")}
