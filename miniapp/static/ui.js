@@ -46,8 +46,9 @@ export function InfoRow({ label, value }) {
  * is what goes to the clipboard when it is not the value as shown. */
 export function CopyRow({ label, value, copied, mono, testid }) {
   const [done, setDone] = useState(false);
+  const stacked = mono || String(value).length > LONG_VALUE;
   return html`
-    <button type="button" class=${"row info copyable" + (mono ? " stacked" : "")}
+    <button type="button" class=${"row info copyable" + (stacked ? " stacked" : "")}
       data-testid=${testid} onClick=${async () => setDone(await copy(copied || value))}>
       ${label && html`<span class="info-label">${label}</span>`}
       <span class=${"info-value" + (mono ? " mono" : "")}>${done ? t("copied") : value}</span>
