@@ -60,8 +60,9 @@ from bot.config import Settings
 from bot.runner import settle_memory
 from provider.client import PanelClient
 from shop.books import Books
-from shop.catalog import PAGE_SIZE, Catalog
+from shop.catalog import Catalog
 from shop.console import Console
+from shop.paging import PAGE_SIZE
 from shop.panels import Panels
 from shop.people import People
 from simulators.panel import PanelSimulator, make_large_catalog

@@ -64,7 +64,7 @@ from shop.payments import Payments
 from shop.people import People
 from shop.products import Products
 from shop.promos import Promos
-from shop.referrals import Referrals
+from shop.referrals import Referrals, ReferralShares
 from shop.resellers import AccessMode, Resellers
 from shop.resolving import Resolutions
 from shop.reversals import Reversals
@@ -419,7 +419,7 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
         ),
         support_contact=settings.support_contact.strip(),
         topups=create_topups(settings, books, catalog, stored_settings, TelegramOfferScreens(bot)),
-        reversals=Reversals(books, catalog),
+        reversals=Reversals(books, catalog, ReferralShares(books, settings.referral_percent)),
     )
 
 

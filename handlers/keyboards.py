@@ -31,8 +31,8 @@ from handlers.callbacks import (
     ShowResultCb,
     TopUpCb,
 )
-from shop.catalog import Page
 from shop.i18n import _
+from shop.paging import Page
 from storage.catalog import ServiceRecord
 from storage.orders import OrderRecord
 from storage.payments import Method

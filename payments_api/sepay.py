@@ -58,6 +58,25 @@ class Transaction:
     date: str
 
 
+# A transaction's text fields: (at most this long, the webhook's name, the list's name).
+TEXT_FIELDS = {
+    "content": (1000, "content", "transaction_content"),
+    "code": (64, "code", "code"),
+    "gateway": (100, "gateway", "bank_brand_name"),
+    "account_number": (64, "accountNumber", "account_number"),
+    "reference": (100, "referenceCode", "reference_number"),
+    "date": (40, "transactionDate", "transaction_date"),
+}
+
+
+def texts(data: Mapping[str, Any], *, listed: bool) -> dict[str, str]:
+    """The text fields of a transaction from the webhook, or (`listed`) from the list."""
+    return {
+        field: fields.text(data, listed_name if listed else name, limit)
+        for field, (limit, name, listed_name) in TEXT_FIELDS.items()
+    }
+
+
 def api_key_ok(key: str, header: str | None) -> bool:
     """`Authorization: Apikey KEY`, the scheme in any case."""
     scheme, _, given = (header or "").strip().partition(" ")
@@ -79,12 +98,7 @@ def parse_transaction(data: Mapping[str, Any]) -> Transaction:
         id=fields.text_id(data, "id"),
         amount=fields.number(data, "transferAmount"),
         incoming=transfer_type == "in",
-        content=fields.text(data, "content", 1000),
-        code=fields.text(data, "code", 64),
-        gateway=fields.text(data, "gateway", 100),
-        account_number=fields.text(data, "accountNumber", 64),
-        reference=fields.text(data, "referenceCode", 100),
-        date=fields.text(data, "transactionDate", 40),
+        **texts(data, listed=False),
     )
 
 
@@ -118,12 +132,7 @@ def parse_listed(raw: Mapping[str, Any]) -> Transaction:
         id=transaction_id,
         amount=amount_in if incoming else amount_out,
         incoming=incoming,
-        content=fields.text(raw, "transaction_content", 1000),
-        code=fields.text(raw, "code", 64),
-        gateway=fields.text(raw, "bank_brand_name", 100),
-        account_number=fields.text(raw, "account_number", 64),
-        reference=fields.text(raw, "reference_number", 100),
-        date=fields.text(raw, "transaction_date", 40),
+        **texts(raw, listed=True),
     )
 
 

@@ -10,9 +10,10 @@ charged unless an order was written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from provider.models import ServiceType
 from reseller_api import answers as say
@@ -49,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 Answer = Any  # what json.dumps writes: a dict or a list
 Fields = Mapping[str, str]
+T = TypeVar("T")
+OfferT = TypeVar("OfferT")
 
 
 class Refusal(Exception):
@@ -88,6 +91,54 @@ def needed(fields: Fields, name: str) -> str:
     if value is None or not value.strip():
         raise Refusal(say.MISSING)
     return value
+
+
+def asked_ids(fields: Fields, plural: str, singular: str) -> tuple[bool, list[str]]:
+    """Whether a request names a list of ids (`orders=1,2,3`), and the ids as sent; or the
+    one id of `order=1`."""
+    many = plural in fields
+    return many, id_list(fields[plural]) if many else [needed(fields, singular)]
+
+
+def one_or_all(
+    rows: list[dict[str, Any]], many: bool, key: str, shown: Callable[[Any], Any] = lambda v: v
+) -> Answer:
+    """The rows, for a list of ids; for one id its value alone (`shown`), or its error as the
+    whole request's refusal."""
+    if many:
+        return rows
+    value = rows[0][key]
+    if isinstance(value, dict):
+        raise Refusal(value["error"])
+    return {key: shown(value)}
+
+
+async def offered(
+    fields: Fields, name: str, find: Callable[[int], Awaitable[OfferT | None]], refusal: str
+) -> OfferT:
+    """The offer of what the field `name` names, or the request refused with `refusal`."""
+    item_id = one_id(needed(fields, name))
+    offer = None if item_id is None else await find(item_id)
+    if offer is None:
+        raise Refusal(refusal)
+    return offer
+
+
+class Numbered(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+N = TypeVar("N", bound=Numbered)
+
+
+async def by_sent_id(
+    raw_ids: list[str], fetch: Callable[[list[int]], Awaitable[Sequence[N]]]
+) -> dict[str, N]:
+    """What `fetch` finds of these ids (the caller's own), by the id as sent."""
+    wanted = {raw: one_id(raw) for raw in raw_ids}
+    found = {item.id: item for item in await fetch([i for i in wanted.values() if i is not None])}
+    return {raw: found[i] for raw, i in wanted.items() if i is not None and i in found}
 
 
 def field_refusal(field: str, error: InputError) -> str:
@@ -194,10 +245,7 @@ class Actions:
 
     async def add(self, caller: Caller, fields: Fields) -> Answer:
         services = self._services
-        service_id = one_id(needed(fields, "service"))
-        offer = None if service_id is None else await services.catalog.offer(service_id)
-        if offer is None:
-            raise Refusal(say.INCORRECT_SERVICE)
+        offer = await offered(fields, "service", services.catalog.offer, say.INCORRECT_SERVICE)
         try:
             draft = draft_from_fields(offer, fields)
         except MissingField:
@@ -215,16 +263,7 @@ class Actions:
 
     async def _own_orders(self, caller: Caller, raw_ids: list[str]) -> dict[str, OrderRecord]:
         """The caller's orders among these ids, by the id as sent."""
-        wanted = {raw: one_id(raw) for raw in raw_ids}
-        found = await self._services.people.own_orders(
-            caller.user.id, [i for i in wanted.values() if i is not None]
-        )
-        by_id = {order.id: order for order in found}
-        return {
-            raw: by_id[number]
-            for raw, number in wanted.items()
-            if number is not None and number in by_id
-        }
+        return await by_sent_id(raw_ids, partial(self._services.people.own_orders, caller.user.id))
 
     async def _statuses(
         self,
@@ -234,14 +273,9 @@ class Actions:
         view: Callable[[OrderSnapshot, str], dict[str, Any]],
     ) -> Answer:
         currency = await self._services.catalog.currency()
-        many = "orders" in fields
-        raw_ids = id_list(fields["orders"]) if many else [needed(fields, "order")]
-        wanted = {raw: one_id(raw) for raw in raw_ids}
-        found = await self._services.people.own_snapshots(
-            caller.user.id, [i for i in wanted.values() if i is not None]
-        )
-        by_id = {order.id: order for order in found}
-        orders = {raw: by_id[i] for raw, i in wanted.items() if i is not None and i in by_id}
+        many, raw_ids = asked_ids(fields, "orders", "order")
+        own = partial(self._services.people.own_snapshots, caller.user.id)
+        orders = await by_sent_id(raw_ids, own)
         answer: dict[str, Any] = {}
         for raw in raw_ids:
             order = orders.get(raw)
@@ -260,25 +294,28 @@ class Actions:
         return await self._statuses(caller, fields, OrderKind.SERVICE, order_view)
 
     async def refill(self, caller: Caller, fields: Fields) -> Answer:
-        many = "orders" in fields
-        raw_ids = id_list(fields["orders"]) if many else [needed(fields, "order")]
+        many, raw_ids = asked_ids(fields, "orders", "order")
+        outcomes = await self._on_service_orders(caller, raw_ids, self._refill_one)
+        rows = [
+            {"order": json_id(raw), "refill": got if isinstance(got, int) else say.error(got)}
+            for raw, got in outcomes
+        ]
+        return one_or_all(rows, many, "refill", str)
+
+    async def _on_service_orders(
+        self, caller: Caller, raw_ids: list[str], act: Callable[[OrderRecord], Awaitable[T]]
+    ) -> list[tuple[str, T | str]]:
+        """`act` on each of the caller's service orders these ids name, in the ids' order; an
+        id that names none gets INCORRECT_ORDER."""
         orders = await self._own_orders(caller, raw_ids)
-        rows: list[dict[str, Any]] = []
+        outcomes: list[tuple[str, T | str]] = []
         for raw in raw_ids:
             order = orders.get(raw)
-            outcome: int | str
             if order is None or order.kind is not OrderKind.SERVICE:
-                outcome = say.INCORRECT_ORDER
+                outcomes.append((raw, say.INCORRECT_ORDER))
             else:
-                outcome = await self._refill_one(order)
-            value = outcome if isinstance(outcome, int) else say.error(outcome)
-            rows.append({"order": json_id(raw), "refill": value})
-        if many:
-            return rows
-        value = rows[0]["refill"]
-        if isinstance(value, dict):
-            raise Refusal(value["error"])
-        return {"refill": str(value)}
+                outcomes.append((raw, await act(order)))
+        return outcomes
 
     async def _refill_one(self, order: OrderRecord) -> int | str:
         """Our refill id, or why not in the family's words."""
@@ -297,45 +334,27 @@ class Actions:
                 return result.panel_message[: say.MAX_PANEL_MESSAGE] or say.NOT_ELIGIBLE_FOR_REFILL
 
     async def refill_status(self, caller: Caller, fields: Fields) -> Answer:
-        many = "refills" in fields
-        raw_ids = id_list(fields["refills"]) if many else [needed(fields, "refill")]
-        wanted = {raw: one_id(raw) for raw in raw_ids}
-        found = await self._services.order_requests.refills_of(
-            caller.user.id, [i for i in wanted.values() if i is not None]
-        )
-        by_id = {refill.id: refill for refill in found}
+        many, raw_ids = asked_ids(fields, "refills", "refill")
+        own = partial(self._services.order_requests.refills_of, caller.user.id)
+        refills = await by_sent_id(raw_ids, own)
         rows: list[dict[str, Any]] = []
-        for raw, number in wanted.items():
-            refill = by_id.get(number) if number is not None else None
+        for raw in raw_ids:
+            refill = refills.get(raw)
             status: Any = (
                 say.error(say.INCORRECT_REFILL) if refill is None else refill_status(refill)
             )
             rows.append({"refill": json_id(raw), "status": status})
-        if many:
-            return rows
-        status = rows[0]["status"]
-        if isinstance(status, dict):
-            raise Refusal(status["error"])
-        return {"status": status}
+        return one_or_all(rows, many, "status")
 
     async def cancel(self, caller: Caller, fields: Fields) -> Answer:
         """`orders` (the family's; a lone `order` too): per id `{"order": N, "cancel": 1}` or
         `{"order": N, "cancel": {"error": ...}}`. The refund follows the order's status."""
         raw = fields["orders"] if "orders" in fields else needed(fields, "order")
-        raw_ids = id_list(raw)
-        orders = await self._own_orders(caller, raw_ids)
-        rows: list[dict[str, Any]] = []
-        for raw_id in raw_ids:
-            order = orders.get(raw_id)
-            outcome: str | None
-            if order is None or order.kind is not OrderKind.SERVICE:
-                outcome = say.INCORRECT_ORDER
-            else:
-                outcome = await self._cancel_one(order)
-            rows.append(
-                {"order": json_id(raw_id), "cancel": 1 if outcome is None else say.error(outcome)}
-            )
-        return rows
+        outcomes = await self._on_service_orders(caller, id_list(raw), self._cancel_one)
+        return [
+            {"order": json_id(raw_id), "cancel": 1 if why is None else say.error(why)}
+            for raw_id, why in outcomes
+        ]
 
     async def _cancel_one(self, order: OrderRecord) -> str | None:
         """None when the panel took the request; else why not, in the family's words."""
@@ -379,10 +398,7 @@ class Actions:
 
     async def add_product_order(self, caller: Caller, fields: Fields) -> Answer:
         services = self._services
-        product_id = one_id(needed(fields, "product"))
-        offer = None if product_id is None else await services.products.offer(product_id)
-        if offer is None:
-            raise Refusal(say.INCORRECT_PRODUCT)
+        offer = await offered(fields, "product", services.products.offer, say.INCORRECT_PRODUCT)
         needed(fields, "quantity")
         try:
             draft = product_draft_from_fields(offer, fields)

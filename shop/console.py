@@ -22,7 +22,8 @@ from provider.client import PanelClient
 from provider.errors import PanelError
 from provider.models import Balance
 from shop.books import Books
-from shop.catalog import Catalog, conversion_of
+from shop.catalog import Catalog
+from shop.catalog_panels import conversion_of
 from shop.people import People
 from storage.broadcasts import BroadcastProgress, BroadcastRepository
 from storage.ledger import LedgerEntry

@@ -25,7 +25,14 @@ from payments_api.cryptopay import Invoice as CryptoInvoice
 from shop import payment_texts
 from shop.books import Books
 from shop.catalog import Catalog
-from shop.topups import Conversion, Crediting, Limits, PayRates, create_payment
+from shop.topups import (
+    Conversion,
+    Crediting,
+    Limits,
+    PayRates,
+    create_payment,
+    expire_pending,
+)
 from storage.db import Transaction
 from storage.errors import DuplicateEntry
 from storage.money import to_micros
@@ -233,19 +240,9 @@ class CryptoTopUps:
         """True when this expiry closed an open payment (the person is told)."""
         async with self._db.transaction() as tx:
             payment = await self._repo.by_provider_id_in(tx, Method.CRYPTO, str(invoice.invoice_id))
-            if payment is None or not await self._repo.move(
-                tx, payment.id, [PaymentStatus.PENDING], PaymentStatus.EXPIRED
-            ):
-                return False
-            language = await self._repo.language_of(tx, payment.user_id)
-            await self._books.outbox.add(
-                tx,
-                payment.user_id,
-                payment_texts.crypto_expired(
-                    payment.amount, payment.currency, payment.code, language
-                ),
+            return payment is not None and await expire_pending(
+                self._books, self._repo, tx, payment
             )
-        return True
 
     # ---- polling ------------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ service's max. The bounds are the API v2 family's (simulators/panel/fields.py fo
 from __future__ import annotations
 
 from provider.models import ServiceType
-from shop.catalog import Offer
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
+from shop.offers import Offer
 from shop.order_input import InputError, Problem, parse_quantity
 from storage.catalog import ServiceRecord
 from storage.orders import OrderRecord

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from provider.errors import PanelRefused
 from provider.models import OrderRequest
-from shop.catalog import Route
+from shop.offers import Route
 from shop.panels import Panels
 from shop.service_drafts import Quote
 from storage.db import Database

@@ -127,6 +127,27 @@ class ManualTopUps:
 
     # ---- the admins' decision -----------------------------------------------------------------
 
+    async def _decide(
+        self,
+        tx: Transaction,
+        payment: Payment,
+        status: PaymentStatus,
+        admin_id: int,
+        admin_name: str,
+        **changes: object,
+    ) -> None:
+        """The request leaves review as `status` (with `changes`), saying who decided, when."""
+        await self._repo.move(
+            tx,
+            payment.id,
+            [PaymentStatus.REVIEW],
+            status,
+            decided_by=admin_id,
+            decided_by_name=admin_name,
+            decided_at=_now(),
+            **changes,
+        )
+
     async def approve(self, payment_id: int, admin_id: int, admin_name: str) -> Decision:
         subject = payment_subject(payment_id)
         currency = await self._catalog.currency()
@@ -134,15 +155,9 @@ class ManualTopUps:
             payment = await self._in_review(tx, payment_id)
             if not isinstance(payment, Payment):
                 return payment
-            await self._repo.move(
-                tx,
-                payment.id,
-                [PaymentStatus.REVIEW],
-                PaymentStatus.PAID,
-                credited=to_micros(payment.amount),
-                decided_by=admin_id,
-                decided_by_name=admin_name,
-                decided_at=_now(),
+            credited = to_micros(payment.amount)
+            await self._decide(
+                tx, payment, PaymentStatus.PAID, admin_id, admin_name, credited=credited
             )
             entry = await self._crediting.credit(
                 tx,
@@ -166,16 +181,8 @@ class ManualTopUps:
             payment = await self._in_review(tx, payment_id)
             if not isinstance(payment, Payment):
                 return payment
-            await self._repo.move(
-                tx,
-                payment.id,
-                [PaymentStatus.REVIEW],
-                PaymentStatus.REJECTED,
-                note=reason[:MAX_REASON],
-                decided_by=admin_id,
-                decided_by_name=admin_name,
-                decided_at=_now(),
-            )
+            note = reason[:MAX_REASON]
+            await self._decide(tx, payment, PaymentStatus.REJECTED, admin_id, admin_name, note=note)
             language = await self._repo.language_of(tx, payment.user_id)
             await self._books.outbox.add(
                 tx,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from provider.models import ServiceType
-from shop.catalog import MAX_QUERY_LENGTH, Offer, QueryProblem
 from shop.dripfeed import (
     MAX_INTERVAL,
     MIN_INTERVAL,
@@ -27,6 +26,7 @@ from shop.dripfeed import (
 )
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
+from shop.offers import Offer
 from shop.order_input import (
     MAX_LIST_LINES,
     InputError,
@@ -36,6 +36,7 @@ from shop.order_input import (
     parse_quantity,
 )
 from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, require_allowed
+from shop.search_query import MAX_QUERY_LENGTH, QueryProblem
 from shop.service_drafts import OrderDraft, lines_bounds
 from storage.products import ProductRecord
 
@@ -51,6 +52,16 @@ class BadInput(ValueError):
 
 
 # ---- the words ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RangeTexts:
+    """What a bad whole number within a range gets, in the person's language."""
+
+    not_whole: str
+    too_small: str  # 0 or less too
+    too_large: str
+    otherwise: str  # not a number at all
 
 
 def problem_text(error: InputError) -> str:
@@ -84,57 +95,64 @@ def problem_text(error: InputError) -> str:
     return texts[error.problem].format(min=low, max=high, **details)
 
 
+def _count_problem(error: InputError, low: int, high: int, texts: RangeTexts) -> str:
+    """A whole number from `low` to `high` that is not: 0 or less reads as too small."""
+    text = {
+        Problem.NOT_WHOLE: texts.not_whole,
+        Problem.NOT_POSITIVE: texts.too_small,
+        Problem.TOO_SMALL: texts.too_small,
+        Problem.TOO_LARGE: texts.too_large,
+    }.get(error.problem, texts.otherwise)
+    return text.format(min=format_number(low), max=format_number(high))
+
+
 def runs_problem(error: InputError, limit: int) -> str:
-    texts = {
-        Problem.NOT_WHOLE: _("The number of runs must be a whole number from {min} to {max}."),
-        Problem.NOT_POSITIVE: _("Drip-feed needs at least {min} runs: send from {min} to {max}."),
-        Problem.TOO_SMALL: _("Drip-feed needs at least {min} runs: send from {min} to {max}."),
-        Problem.TOO_LARGE: _("That is too many runs: send a number from {min} to {max}."),
-    }
-    text = texts.get(
-        error.problem, _("Send the number of runs as a whole number from {min} to {max}.")
+    return _count_problem(
+        error,
+        MIN_RUNS,
+        limit,
+        RangeTexts(
+            not_whole=_("The number of runs must be a whole number from {min} to {max}."),
+            too_small=_("Drip-feed needs at least {min} runs: send from {min} to {max}."),
+            too_large=_("That is too many runs: send a number from {min} to {max}."),
+            otherwise=_("Send the number of runs as a whole number from {min} to {max}."),
+        ),
     )
-    return text.format(min=format_number(MIN_RUNS), max=format_number(limit))
+
+
+def _over_maximum(text: str, runs: int, quantity: int, maximum: int, **more: int) -> str:
+    """`text` about runs × quantity = total over the service's maximum, every number as the
+    person's language writes it."""
+    numbers = {"runs": runs, "quantity": quantity, "total": runs * quantity, "max": maximum}
+    numbers.update(more)
+    return text.format(**{name: format_number(value) for name, value in numbers.items()})
 
 
 def total_too_large(quantity: int, runs: int, maximum: int, limit: int) -> str:
-    return _(
+    text = _(
         "{runs} runs × {quantity} = {total}: more than this service's maximum of {max} in all. "
         "Send at most {limit} runs."
-    ).format(
-        runs=format_number(runs),
-        quantity=format_number(quantity),
-        total=format_number(runs * quantity),
-        max=format_number(maximum),
-        limit=format_number(limit),
     )
+    return _over_maximum(text, runs, quantity, maximum, limit=limit)
 
 
 def interval_problem(error: InputError) -> str:
-    texts = {
-        Problem.NOT_WHOLE: _("The interval must be whole minutes, from {min} to {max}."),
-        Problem.NOT_POSITIVE: _("The interval must be at least {min} minute: send {min} to {max}."),
-        Problem.TOO_SMALL: _("The interval must be at least {min} minute: send {min} to {max}."),
-        Problem.TOO_LARGE: _("The interval can be at most {max} minutes (24 hours)."),
-    }
-    text = texts.get(
-        error.problem, _("Send the interval in minutes, a whole number from {min} to {max}.")
+    texts = RangeTexts(
+        not_whole=_("The interval must be whole minutes, from {min} to {max}."),
+        too_small=_("The interval must be at least {min} minute: send {min} to {max}."),
+        too_large=_("The interval can be at most {max} minutes (24 hours)."),
+        otherwise=_("Send the interval in minutes, a whole number from {min} to {max}."),
     )
-    return text.format(min=format_number(MIN_INTERVAL), max=format_number(MAX_INTERVAL))
+    return _count_problem(error, MIN_INTERVAL, MAX_INTERVAL, texts)
 
 
 def cannot_split(quantity: int, maximum: int) -> str:
-    return _(
+    text = _(
         "Drip-feed needs at least {runs} runs, and {runs} × {quantity} = {total} is more than "
         "this service's maximum of {max}. Send a smaller quantity per run (at most {most}), "
         "or choose ⚡ All at once."
-    ).format(
-        runs=format_number(MIN_RUNS),
-        quantity=format_number(quantity),
-        total=format_number(MIN_RUNS * quantity),
-        max=format_number(maximum),
-        most=format_number(maximum // MIN_RUNS),
     )
+    return _over_maximum(text, MIN_RUNS, quantity, maximum, most=maximum // MIN_RUNS)
 
 
 def require_problem() -> str:

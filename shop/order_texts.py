@@ -139,28 +139,32 @@ def product_confirm_text(draft: ProductDraft, bill: ProductQuote) -> str:
     return "\n".join([*lines, "", *bill_lines(bill)])
 
 
+def placed_text(order: OrderRecord, currency: str) -> str:
+    """An order placed: a drip-feed one with its runs, any other with its quantity."""
+    fields: dict[str, object] = {
+        "id": order.id,
+        "service": quote(order.service_name),
+        "price": format_money(order.price, currency),
+    }
+    if order.runs and order.interval:
+        text = _(
+            "✅ <b>Order #{id} placed.</b>\n{service}\n{dripfeed}\nPaid: {price}\n\n"
+            "I will tell you when it is done. Follow it in 📦 My orders."
+        )
+        fields["dripfeed"] = "\n".join(dripfeed_lines(order.quantity, order.runs, order.interval))
+    else:
+        text = _(
+            "✅ <b>Order #{id} placed.</b>\n{service}\nQuantity: {quantity}\nPaid: {price}\n\n"
+            "I will tell you when it is done. Follow it in 📦 My orders."
+        )
+        fields["quantity"] = format_number(order.quantity)
+    return text.format(**fields)
+
+
 def result_text(result: PlaceResult | OutOfStock) -> str:
     match result:
-        case Placed(order=order, currency=currency) if order.runs and order.interval:
-            return _(
-                "✅ <b>Order #{id} placed.</b>\n{service}\n{dripfeed}\nPaid: {price}\n\n"
-                "I will tell you when it is done. Follow it in 📦 My orders."
-            ).format(
-                id=order.id,
-                service=quote(order.service_name),
-                dripfeed="\n".join(dripfeed_lines(order.quantity, order.runs, order.interval)),
-                price=format_money(order.price, currency),
-            )
         case Placed(order=order, currency=currency):
-            return _(
-                "✅ <b>Order #{id} placed.</b>\n{service}\nQuantity: {quantity}\nPaid: {price}\n\n"
-                "I will tell you when it is done. Follow it in 📦 My orders."
-            ).format(
-                id=order.id,
-                service=quote(order.service_name),
-                quantity=format_number(order.quantity),
-                price=format_money(order.price, currency),
-            )
+            return placed_text(order, currency)
         case Refused(order=order, panel_out_of_funds=True):
             return _(
                 "❌ Order #{id} could not be placed: the shop cannot take orders right now. "

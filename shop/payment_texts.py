@@ -9,22 +9,38 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from shop.formatting import format_money, format_number, quote
-from shop.i18n import _, in_language
+from shop.i18n import N_, _, in_language
 from storage.payments import Method, Payment, PaymentStatus
+
+
+def _balance_news(
+    language: str | None,
+    text: str,
+    amount: Decimal,
+    balance: Decimal,
+    currency: str,
+    **fields: str | int,
+) -> str:
+    """`text` (marked by N_) in the person's language, with the amount that moved, the balance
+    after, and `fields`: a count as a number in that language, a code or a name escaped."""
+    with in_language(language):
+        shown = {
+            name: format_number(value) if isinstance(value, int) else quote(value)
+            for name, value in fields.items()
+        }
+        return _(text).format(
+            amount=format_money(amount, currency), balance=format_money(balance, currency), **shown
+        )
 
 
 def topup_credited(
     amount: Decimal, stars: int, balance: Decimal, currency: str, language: str | None
 ) -> str:
-    with in_language(language):
-        return _(
-            "✅ Payment received: {stars} ⭐.\n{amount} was added to your balance.\n"
-            "Balance now: {balance}."
-        ).format(
-            stars=format_number(stars),
-            amount=format_money(amount, currency),
-            balance=format_money(balance, currency),
-        )
+    text = N_(
+        "✅ Payment received: {stars} ⭐.\n{amount} was added to your balance.\n"
+        "Balance now: {balance}."
+    )
+    return _balance_news(language, text, amount, balance, currency, stars=stars)
 
 
 def payment_not_matched(stars: int, charge_id: str, language: str | None) -> str:
@@ -37,21 +53,21 @@ def payment_not_matched(stars: int, charge_id: str, language: str | None) -> str
 
 
 def referral_earned(amount: Decimal, balance: Decimal, currency: str, language: str | None) -> str:
-    with in_language(language):
-        return _(
-            "🤝 A person you invited topped up their balance: you earned {amount}.\n"
-            "Balance now: {balance}."
-        ).format(amount=format_money(amount, currency), balance=format_money(balance, currency))
+    text = N_(
+        "🤝 A person you invited topped up their balance: you earned {amount}.\n"
+        "Balance now: {balance}."
+    )
+    return _balance_news(language, text, amount, balance, currency)
 
 
 def referral_reversed(
     amount: Decimal, balance: Decimal, currency: str, language: str | None
 ) -> str:
-    with in_language(language):
-        return _(
-            "↩️ A top-up by a person you invited was refunded, so its reward of {amount} "
-            "was taken back.\nBalance now: {balance}."
-        ).format(amount=format_money(amount, currency), balance=format_money(balance, currency))
+    text = N_(
+        "↩️ A top-up by a person you invited was refunded, so its reward of {amount} "
+        "was taken back.\nBalance now: {balance}."
+    )
+    return _balance_news(language, text, amount, balance, currency)
 
 
 def referral_joined(language: str | None) -> str:
@@ -65,15 +81,11 @@ def referral_joined(language: str | None) -> str:
 def topup_refunded(
     amount: Decimal, stars: int, balance: Decimal, currency: str, language: str | None
 ) -> str:
-    with in_language(language):
-        return _(
-            "↩️ Your payment of {stars} ⭐ was refunded to your Telegram Stars; "
-            "{amount} was taken from your balance.\nBalance now: {balance}."
-        ).format(
-            stars=format_number(stars),
-            amount=format_money(amount, currency),
-            balance=format_money(balance, currency),
-        )
+    text = N_(
+        "↩️ Your payment of {stars} ⭐ was refunded to your Telegram Stars; "
+        "{amount} was taken from your balance.\nBalance now: {balance}."
+    )
+    return _balance_news(language, text, amount, balance, currency, stars=stars)
 
 
 def admin_payment_not_matched(
@@ -101,23 +113,11 @@ def admin_referral_share_spent(
 def crypto_credited(
     amount: Decimal, paid: str, balance: Decimal, currency: str, language: str | None
 ) -> str:
-    with in_language(language):
-        return _(
-            "✅ Crypto payment received: {paid}.\n{amount} was added to your balance.\n"
-            "Balance now: {balance}."
-        ).format(
-            paid=quote(paid),
-            amount=format_money(amount, currency),
-            balance=format_money(balance, currency),
-        )
-
-
-def crypto_expired(amount: Decimal, currency: str, code: str, language: str | None) -> str:
-    with in_language(language):
-        return _(
-            "⌛ Your crypto invoice {code} for {amount} expired unpaid. Nothing was taken; "
-            "open 💰 Balance for a new one."
-        ).format(code=quote(code), amount=format_money(amount, currency))
+    text = N_(
+        "✅ Crypto payment received: {paid}.\n{amount} was added to your balance.\n"
+        "Balance now: {balance}."
+    )
+    return _balance_news(language, text, amount, balance, currency, paid=paid)
 
 
 def bank_credited(
@@ -147,15 +147,11 @@ def bank_credited(
 def manual_approved(
     amount: Decimal, code: str, balance: Decimal, currency: str, language: str | None
 ) -> str:
-    with in_language(language):
-        return _(
-            "✅ Your top-up {code} was approved: {amount} was added to your balance.\n"
-            "Balance now: {balance}."
-        ).format(
-            code=quote(code),
-            amount=format_money(amount, currency),
-            balance=format_money(balance, currency),
-        )
+    text = N_(
+        "✅ Your top-up {code} was approved: {amount} was added to your balance.\n"
+        "Balance now: {balance}."
+    )
+    return _balance_news(language, text, amount, balance, currency, code=code)
 
 
 def manual_rejected(
@@ -285,16 +281,12 @@ def request_closed(payment: Payment | None) -> str:
 def topup_reversed(
     amount: Decimal, reference: str, balance: Decimal, currency: str, language: str | None
 ) -> str:
-    with in_language(language):
-        return _(
-            "↩️ Your top-up {reference} was reversed by the shop's admins: {amount} was taken "
-            "from your balance.\nBalance now: {balance}.\n"
-            "If you think this is a mistake, please write to the shop's support."
-        ).format(
-            reference=quote(reference[:64]),
-            amount=format_money(amount, currency),
-            balance=format_money(balance, currency),
-        )
+    text = N_(
+        "↩️ Your top-up {reference} was reversed by the shop's admins: {amount} was taken "
+        "from your balance.\nBalance now: {balance}.\n"
+        "If you think this is a mistake, please write to the shop's support."
+    )
+    return _balance_news(language, text, amount, balance, currency, reference=reference[:64])
 
 
 def admin_reversed_share_spent(
@@ -307,26 +299,34 @@ def admin_reversed_share_spent(
     )
 
 
-# ---- bank and card requests that expire (shop/request_expiry.py) --------------------------------
+# ---- requests that expire unpaid (shop/topups.py expire_pending) --------------------------------
 
 
 def request_expired(
     method: Method, amount: Decimal, currency: str, code: str, language: str | None
 ) -> str:
+    """A crypto invoice, a bank transfer request or a card request that expired unpaid."""
     with in_language(language):
-        if method is Method.BANK:
-            return _(
+        if method is Method.CRYPTO:
+            text = _(
+                "⌛ Your crypto invoice {code} for {amount} expired unpaid. Nothing was taken; "
+                "open 💰 Balance for a new one."
+            )
+        elif method is Method.BANK:
+            text = _(
                 "⌛ Your bank transfer request {code} for {amount} has expired: please do not "
                 "transfer to it any more. Open 💰 Balance for a new one.\n"
                 "If you did transfer already, nothing is lost: the shop's admins will check it "
                 "and credit it."
-            ).format(code=quote(code), amount=format_money(amount, currency))
-        return _(
-            "⌛ Your card top-up request {code} for {amount} has expired before a proof was "
-            "sent: please do not pay it any more. Open 💰 Balance for a new one.\n"
-            "If you did pay already, press 📎 Send the proof on it: the shop's admins will "
-            "check it."
-        ).format(code=quote(code), amount=format_money(amount, currency))
+            )
+        else:
+            text = _(
+                "⌛ Your card top-up request {code} for {amount} has expired before a proof was "
+                "sent: please do not pay it any more. Open 💰 Balance for a new one.\n"
+                "If you did pay already, press 📎 Send the proof on it: the shop's admins will "
+                "check it."
+            )
+        return text.format(code=quote(code), amount=format_money(amount, currency))
 
 
 def offer_expired(method: Method, code: str, language: str | None) -> str:

@@ -30,7 +30,7 @@ from shop.books import Books
 from shop.catalog import Catalog
 from shop.formatting import format_money
 from shop.pricing import parse_plain_decimal
-from shop.referrals import ReferralShares
+from shop.referrals import SHARE_TAKEN_BACK, ReferralShares
 from shop.reversals import REVERSED_KIND
 from storage.db import Transaction
 from storage.errors import DuplicateEntry, InsufficientFunds
@@ -346,36 +346,17 @@ class Payments:
     ) -> None:
         """The referrer's share of this top-up, or what is left of it on their balance."""
         assert topup.charge_id is not None
-        ledger = self._books.ledger
-        share = await ledger.entry_in(tx, "referral", topup.charge_id)
-        if share is None:
-            return
-        referrer_id = share.user_id
-        balance = await self.topups.balance_of(tx, referrer_id)
-        taken = min(share.amount, balance)
-        if taken > 0:
-            entry = await ledger.apply(
-                tx, referrer_id, -taken, "referral_reversed", reference,
-                f"refund of top-up #{topup.id}",
-            )  # fmt: skip
-            language = await self._language(tx, referrer_id)
-            await self._books.outbox.add(
-                tx,
-                referrer_id,
-                payment_texts.referral_reversed(taken, entry.balance_after, currency, language),
-            )
-        if taken < share.amount:
-            await self._books.alerts.always(
-                tx,
-                payment_texts.admin_referral_share_spent(
-                    referrer_id, topup.id, share.amount - taken, currency
-                ),
-            )
+        await self._shares.take_back(
+            tx, topup.charge_id, reference, f"refund of top-up #{topup.id}", currency,
+            lambda referrer_id, missing: payment_texts.admin_referral_share_spent(
+                referrer_id, topup.id, missing, currency
+            ),
+        )  # fmt: skip
 
     async def _restore_share(self, tx: Transaction, topup: TopUp, reference: str) -> None:
         """A refused refund: the share taken back for it returns to the referrer."""
         ledger = self._books.ledger
-        taken = await ledger.entry_in(tx, "referral_reversed", reference)
+        taken = await ledger.entry_in(tx, SHARE_TAKEN_BACK, reference)
         if taken is None:
             return
         await ledger.apply(

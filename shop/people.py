@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import partial
 
 from shop.books import Books
-from shop.catalog import PAGE_SIZE, Page, fetch_page
+from shop.paging import PAGE_SIZE, Page, fetch_page
 from storage.ledger import LedgerEntry
 from storage.orders import OrderRecord, OrderSnapshot, Stage
 from storage.users import User

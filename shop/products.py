@@ -21,7 +21,7 @@ from functools import partial
 from provider.errors import PanelError
 from provider.models import Product
 from shop.books import Books
-from shop.catalog import PAGE_SIZE, Catalog, Page, fetch_page
+from shop.catalog import Catalog
 from shop.checkout import (
     AlreadyPlaced,
     Bill,
@@ -34,6 +34,8 @@ from shop.checkout import (
 from shop.discounts import Discounts
 from shop.order_input import parse_quantity
 from shop.ordering import Ordering
+from shop.paging import PAGE_SIZE, Page, fetch_page
+from shop.panel_lists import last_of_each, quantity_range
 from shop.panels import PanelProblem
 from shop.pricing import product_price
 from storage.catalog import Category, Imported
@@ -110,13 +112,14 @@ class ProductQuote(Bill):
 
 
 def to_entry(product: Product) -> ProductEntry:
+    low, high = quantity_range(product.min, product.max)
     return ProductEntry(
         id=product.product,
         name=product.name or f"Product {product.product}",
         category=product.category or "Other",
         rate=product.rate,
-        min_quantity=max(1, product.min),
-        max_quantity=max(1, product.min, product.max),
+        min_quantity=low,
+        max_quantity=high,
         require=product.require,
         stock_status=product.status,
         inventory=product.inventory,
@@ -126,8 +129,7 @@ def to_entry(product: Product) -> ProductEntry:
 
 def to_entries(products: list[Product]) -> list[ProductEntry]:
     """A panel's list, each id once (a panel that repeats one: the last wins)."""
-    unique = {product.product: product for product in products}.values()
-    return [to_entry(product) for product in unique]
+    return [to_entry(product) for product in last_of_each(products, lambda p: p.product)]
 
 
 class Products:

@@ -13,6 +13,7 @@ The code is the person's Telegram id in base 36: short, stable, nothing to store
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
@@ -22,12 +23,14 @@ from shop.books import Books
 from storage.db import MAX_INTEGER, Transaction
 from storage.money import MICRO
 from storage.referrals import ReferralRepository
+from storage.topups import TopUpRepository
 from storage.users import User
 
 REF_PREFIX = "ref_"
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 MAX_CODE_LENGTH = 13  # base 36 of 2**63
 HUNDRED = Decimal(100)
+SHARE_TAKEN_BACK = "referral_reversed"  # the ledger kind of a share taken back
 
 
 def referral_share(amount: Decimal, percent: Decimal) -> Decimal:
@@ -153,12 +156,14 @@ class Referrals:
 
 class ReferralShares:
     """The inviter's share of a top-up: ledger kind "referral" with the top-up's own reference,
-    written in the transaction that credits the top-up (so it is paid exactly as often)."""
+    written in the transaction that credits the top-up (so it is paid exactly as often); taken
+    back (kind "referral_reversed") in the transaction that refunds or reverses the top-up."""
 
     def __init__(self, books: Books, percent: Decimal) -> None:
         self._books = books
         self.percent = percent
         self._repo = ReferralRepository(books.db)
+        self._topups = TopUpRepository(books.db)
 
     async def pay(
         self, tx: Transaction, user_id: int, amount: Decimal, reference: str, currency: str
@@ -180,3 +185,34 @@ class ReferralShares:
             payment_texts.referral_earned(share, entry.balance_after, currency, language),
         )
         return referrer_id, share
+
+    async def take_back(
+        self,
+        tx: Transaction,
+        paid_as: str,
+        reference: str,
+        memo: str,
+        currency: str,
+        spent_alert: Callable[[int, Decimal], str],
+    ) -> Decimal:
+        """The share paid for the top-up `paid_as` names (its reference), or what is left of it
+        on the inviter's balance, taken back as `reference`; the inviter is told, the admins of
+        the part already spent (`spent_alert(inviter, missing)`). -> what was taken back."""
+        ledger = self._books.ledger
+        share = await ledger.entry_in(tx, "referral", paid_as)
+        if share is None:
+            return Decimal(0)
+        referrer_id = share.user_id
+        balance = await self._topups.balance_of(tx, referrer_id)
+        taken = min(share.amount, balance)
+        if taken > 0:
+            entry = await ledger.apply(tx, referrer_id, -taken, SHARE_TAKEN_BACK, reference, memo)
+            language = await self._books.users.language_in(tx, referrer_id)
+            await self._books.outbox.add(
+                tx,
+                referrer_id,
+                payment_texts.referral_reversed(taken, entry.balance_after, currency, language),
+            )
+        if taken < share.amount:
+            await self._books.alerts.always(tx, spent_alert(referrer_id, share.amount - taken))
+        return taken

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from shop import payment_texts
 from shop.books import Books
+from shop.topups import expire_pending
 from storage.db import Transaction
 from storage.payments import Payment, PaymentRepository, PaymentStatus
 
@@ -74,18 +75,8 @@ class RequestExpiry:
     async def expire_in(self, tx: Transaction, payment: Payment) -> bool:
         """Close `payment` as expired inside the caller's transaction, and tell the person.
         False when it was not pending any more (paid, in review, expired before)."""
-        if not await self._repo.move(
-            tx, payment.id, [PaymentStatus.PENDING], PaymentStatus.EXPIRED
-        ):
+        if not await expire_pending(self._books, self._repo, tx, payment):
             return False
-        language = await self._repo.language_of(tx, payment.user_id)
-        await self._books.outbox.add(
-            tx,
-            payment.user_id,
-            payment_texts.request_expired(
-                payment.method, payment.amount, payment.currency, payment.code, language
-            ),
-        )
         tx.after_commit.append(self.wake.set)
         logger.info("Top-up request %s expired unpaid", payment.code)
         return True

@@ -27,6 +27,7 @@ from shop import payment_texts
 from shop.books import Books
 from shop.catalog import Catalog
 from shop.formatting import format_money, quote
+from shop.referrals import ReferralShares
 from storage.db import Transaction
 from storage.errors import DuplicateEntry, InsufficientFunds
 from storage.payments import Method, PaymentRepository, TransferStatus
@@ -36,7 +37,6 @@ from storage.topups import TopUpRepository, TopUpStatus
 logger = logging.getLogger(__name__)
 
 REVERSED_KIND = "topup_reversed"
-SHARE_KIND = "referral_reversed"
 CODE = re.compile(r"^(CP|SMM|PAY)[A-Z0-9]{6}$")
 TRANSFER = re.compile(r"^#(\d{1,18})$")
 CHARGE_ID = re.compile(r"^[\w.:-]{1,256}$", re.ASCII)
@@ -132,10 +132,11 @@ def parse_reference(text: str) -> Target | None:
 
 
 class Reversals:
-    def __init__(self, books: Books, catalog: Catalog) -> None:
+    def __init__(self, books: Books, catalog: Catalog, shares: ReferralShares) -> None:
         self._db = books.db
         self._books = books
         self._catalog = catalog
+        self._shares = shares  # the inviters' shares, taken back with the credits
         self._payments = PaymentRepository(books.db)
         self._topups = TopUpRepository(books.db)
         self.records = ReversalRepository(books.db)
@@ -306,32 +307,13 @@ class Reversals:
         self, tx: Transaction, credit: Credit, plan: Plan, currency: str
     ) -> Decimal:
         """The inviter's share of this credit, or what is left of it on their balance."""
-        ledger = self._books.ledger
-        share = await ledger.entry_in(tx, "referral", credit.share_reference)
-        if share is None:
-            return Decimal(0)
-        referrer_id = share.user_id
-        balance = await self._topups.balance_of(tx, referrer_id)
-        taken = min(share.amount, balance)
-        if taken > 0:
-            entry = await ledger.apply(
-                tx, referrer_id, -taken, SHARE_KIND, f"reversal:{credit.key}",
-                f"top-up {plan.target.named[:64]} reversed",
-            )  # fmt: skip
-            language = await self._books.users.language_in(tx, referrer_id)
-            await self._books.outbox.add(
-                tx,
-                referrer_id,
-                payment_texts.referral_reversed(taken, entry.balance_after, currency, language),
-            )
-        if taken < share.amount:
-            await self._books.alerts.always(
-                tx,
-                payment_texts.admin_reversed_share_spent(
-                    referrer_id, plan.target.named, share.amount - taken, currency
-                ),
-            )
-        return taken
+        return await self._shares.take_back(
+            tx, credit.share_reference, f"reversal:{credit.key}",
+            f"top-up {plan.target.named[:64]} reversed", currency,
+            lambda referrer_id, missing: payment_texts.admin_reversed_share_spent(
+                referrer_id, plan.target.named, missing, currency
+            ),
+        )  # fmt: skip
 
     async def reversal_of(self, kind: str, reference: str) -> Reversal | None:
         """Whether (and by whom) this ledger credit was reversed."""

@@ -11,9 +11,9 @@ from typing import TypeVar
 from pydantic import Field
 
 from provider.models import OrderRequest, ServiceType
-from shop.catalog import Offer, Route
 from shop.checkout import Bill, Draft
 from shop.dripfeed import offers_dripfeed, parse_interval, parse_runs, total_quantity
+from shop.offers import Offer, Route
 from shop.order_input import (
     MAX_LIST_LINES,
     InputError,

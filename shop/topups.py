@@ -16,13 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from shop import payment_texts
 from shop.books import Books
 from shop.formatting import ZERO_DECIMAL_CURRENCIES
 from shop.pricing import parse_plain_decimal
 from shop.referrals import ReferralShares
 from storage.db import Transaction
 from storage.ledger import LedgerEntry
-from storage.payments import BankTransfer, Method, NewPayment, Payment, PaymentRepository
+from storage.payments import (
+    BankTransfer,
+    Method,
+    NewPayment,
+    Payment,
+    PaymentRepository,
+    PaymentStatus,
+)
 from storage.settings import SettingsRepository
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and retyped
@@ -53,6 +61,24 @@ async def create_payment(
         except sqlite3.IntegrityError:  # one in a billion: the code exists already
             continue
     raise RuntimeError("no free payment code")
+
+
+async def expire_pending(
+    books: Books, repo: PaymentRepository, tx: Transaction, payment: Payment
+) -> bool:
+    """Close `payment` as expired unpaid inside the caller's transaction, and tell the person.
+    False when it was not pending any more (paid, in review, expired before)."""
+    if not await repo.move(tx, payment.id, [PaymentStatus.PENDING], PaymentStatus.EXPIRED):
+        return False
+    language = await repo.language_of(tx, payment.user_id)
+    await books.outbox.add(
+        tx,
+        payment.user_id,
+        payment_texts.request_expired(
+            payment.method, payment.amount, payment.currency, payment.code, language
+        ),
+    )
+    return True
 
 
 def parse_rate(text: str) -> Decimal | None:

@@ -20,7 +20,8 @@ from provider.errors import PanelError
 from provider.models import ItemError, OrderState, OrderStatus, ProductOrderState
 from shop import texts
 from shop.books import Books
-from shop.catalog import DEFAULT_CURRENCY, Catalog
+from shop.catalog import Catalog
+from shop.catalog_prices import DEFAULT_CURRENCY
 from shop.dripfeed import order_total
 from shop.formatting import format_money, format_number, quote
 from shop.i18n import _, in_language

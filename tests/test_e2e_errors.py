@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from shop.catalog import to_entry
+from shop.catalog_panels import to_entry
 from tests.fake_telegram import BotMessage, Person
 from tests.harness import ShopBot, text_of
 

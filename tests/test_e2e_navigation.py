@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shop.catalog import to_entry
+from shop.catalog_panels import to_entry
 from storage.catalog import CatalogEntry
 from storage.orders import NewOrder
 from tests.fake_telegram import BotMessage, Person

@@ -12,15 +12,10 @@ import pytest
 import pytest_asyncio
 
 from provider.client import PanelClient
-from shop.catalog import (
-    MAX_QUERY_LENGTH,
-    BadQuery,
-    Catalog,
-    Page,
-    QueryProblem,
-    search_terms,
-)
+from shop.catalog import Catalog
+from shop.paging import Page
 from shop.panels import Panels
+from shop.search_query import MAX_QUERY_LENGTH, BadQuery, QueryProblem, search_terms
 from storage import migrate as migrate_module
 from storage import routing as routing_module
 from storage.catalog import CatalogEntry, CatalogRepository, Found

@@ -21,6 +21,7 @@ from handlers.admin import (
     promos,
     resellers,
     reversals,
+    routes,
     topups,
 )
 from handlers.middlewares import LeaveFlowOnCommand
@@ -45,6 +46,7 @@ def create_router() -> Router:
         pricing.create_router(),
         panel_health.create_router(),
         panel_setup.create_router(),
+        routes.create_router(),
         broadcasts.create_router(),
         files.create_router(),
         topups.create_router(),

@@ -12,6 +12,8 @@ from shop.formatting import format_number
 from shop.numbers import ACCEPTED_FORMS, AmbiguousNumber, parse_number
 from shop.pricing import MAX_AMOUNT
 
+PRODUCT_WORDS = frozenset({"product", "products"})  # /import product ..., /route product ...
+
 
 def counted(count: int, one: str, many: str) -> str:
     """Admin texts are English: '1 order', '2 orders'."""

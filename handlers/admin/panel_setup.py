@@ -1,5 +1,5 @@
-"""Several panels: /panels, /panel add|on|off|remove|rate|mode, /import, /route, /rename,
-/describe. Every command answers its usage line on a mistake."""
+"""Several panels: /panels, /panel add|on|off|remove|rate|mode, /import, /rename, /describe
+(/route: handlers/admin/routes.py). Every command answers its usage line on a mistake."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from handlers.admin.common import counted, read_amount, whole_number
+from handlers.admin.common import PRODUCT_WORDS, counted, read_amount, whole_number
 from provider.errors import PanelError
 from shop.catalog import Catalog
-from shop.formatting import format_money, format_number
+from shop.formatting import format_money
 from shop.order_input import is_control
 from shop.panels import Panel, PanelProblem, mask
 from shop.services import Services
@@ -32,18 +32,11 @@ IMPORT_USAGE = (
     "Usage: /import PANEL PANEL_SERVICE_ID [CATEGORY] or /import PANEL 1,2,5-9 [CATEGORY] "
     "(at most 500 at once); products: /import product PANEL PANEL_PRODUCT_ID[,ID...] [CATEGORY]"
 )
-ROUTE_USAGE = (
-    "Usage: /route SERVICE_ID (shows its routes), /route SERVICE_ID PANEL:ID [PANEL:ID ...] "
-    "(tried in this order), /route SERVICE_ID cheapest; products: /route product PRODUCT_ID "
-    "[PANEL:ID ... | cheapest]"
-)
-PRODUCT_WORDS = frozenset({"product", "products"})
 RENAME_USAGE = "Usage: /rename SERVICE_ID New name (up to 100 characters; - = the panel's name)"
 DESCRIBE_USAGE = (
     "Usage: /describe SERVICE_ID text (up to 1000 characters; - = the panel's description)"
 )
 MAX_IMPORT = 500
-MAX_ROUTES = 10
 
 
 def ago(moment: float | None) -> str:
@@ -261,174 +254,32 @@ async def import_command(message: Message, command: CommandObject, services: Ser
     await message.answer("\n".join(lines))
 
 
-def parse_route(text: str) -> tuple[str, int] | None:
-    name, colon, number = text.partition(":")
-    panel_service_id = whole_number(number)
-    if not colon or not name or panel_service_id is None:
-        return None
-    return name.strip().lower(), panel_service_id
-
-
-def read_routes(words: list[str]) -> list[tuple[str, int]] | str | None:
-    """The routes an admin wrote: None for `cheapest`, or the list; a str says what is wrong."""
-    if words == ["cheapest"]:
-        return None
-    routes = [parse_route(word) for word in words]
-    if None in routes or len(routes) > MAX_ROUTES:
-        return f"⚠️ Write each route as PANEL:ID, up to {MAX_ROUTES}. {ROUTE_USAGE}"
-    return [route for route in routes if route is not None]
-
-
-async def route_command(message: Message, command: CommandObject, services: Services) -> None:
-    words = (command.args or "").split()
-    if words and words[0].lower() in PRODUCT_WORDS:
-        await route_product(message, words[1:], services)
-        return
-    service_id = whole_number(words[0]) if words else None
-    service = await services.catalog.service(service_id) if service_id is not None else None
-    if service is None:
-        known = "" if service_id is None else f"⚠️ There is no service {service_id}. "
-        await message.answer(known + ROUTE_USAGE)
-        return
-    choice = words[1:]
-    if choice:
-        routes = read_routes(choice)
-        if isinstance(routes, str):
-            await message.answer(routes)
-            return
-        try:
-            await services.catalog.set_routes(service.id, routes)
-        except PanelProblem as problem:
-            await message.answer(f"⚠️ {html.quote(str(problem))}\n{ROUTE_USAGE}")
-            return
-    await message.answer(await routes_text(services, service.id, changed=bool(choice)))
-
-
-async def route_product(message: Message, words: list[str], services: Services) -> None:
-    product_id = whole_number(words[0]) if words else None
-    product = await services.products.product(product_id) if product_id is not None else None
-    if product is None:
-        known = "" if product_id is None else f"⚠️ There is no product {product_id}. "
-        await message.answer(known + ROUTE_USAGE)
-        return
-    choice = words[1:]
-    if choice:
-        routes = read_routes(choice)
-        if isinstance(routes, str):
-            await message.answer(routes)
-            return
-        try:
-            await services.products.set_routes(product.id, routes)
-        except PanelProblem as problem:
-            await message.answer(f"⚠️ {html.quote(str(problem))}\n{ROUTE_USAGE}")
-            return
-    await message.answer(await product_routes_text(services, product.id, changed=bool(choice)))
-
-
-async def product_routes_text(services: Services, product_id: int, *, changed: bool) -> str:
-    catalog, products = services.catalog, services.products
-    routing, routes = await products.routes_of(product_id)
-    product = await products.product(product_id)
-    assert product is not None
-    currency = await catalog.currency()
-    order = "cheapest first, at each order" if routing == "cheapest" else "in this order"
-    lines = [
-        f"{'✅ ' if changed else ''}Product {product.id} «{html.quote(product.name)}» is sold "
-        f"through (the first with stock, tried {order}):"
-    ]
-    for number, route in enumerate(routes, 1):
-        panel = catalog.panels.get(route.panel)
-        label = f"{number}. {route.panel}:{route.panel_product_id}"
-        if panel is None or not route.listed:
-            lines.append(f"{label} — ⚠️ not listed by the panel now")
-            continue
-        conversion = catalog.conversion(panel, currency)
-        price = format_money(route.rate, panel.record.currency or currency)
-        if conversion is not None and conversion != Decimal(1):
-            price += f" = {format_money(route.rate * conversion, currency)}"
-        state = "" if route.in_stock else " — ⛔ out of stock"
-        state += "" if panel.record.enabled else " — 🔴 panel off"
-        if conversion is None:
-            state += " — ⚠️ no rate"
-        lines.append(f"{label} — {price} each{state}")
-    if not routes:
-        lines.append("no route: it is not sold.")
-    if not product.active:
-        lines.append("⚠️ No route sells it now: customers do not see it.")
-    return "\n".join(lines) + f"\n{ROUTE_USAGE}"
-
-
-async def routes_text(services: Services, service_id: int, *, changed: bool) -> str:
-    catalog = services.catalog
-    routing, routes = await catalog.routes_of(service_id)
-    service = await catalog.service(service_id)
-    assert service is not None
-    currency = await catalog.currency()
-    order = "cheapest first, at each order" if routing == "cheapest" else "in this order"
-    lines = [
-        f"{'✅ ' if changed else ''}Service {service.id} «{html.quote(service.name)}» is sold "
-        f"through (tried {order}):"
-    ]
-    for number, route in enumerate(routes, 1):
-        panel = catalog.panels.get(route.panel)
-        label = f"{number}. {route.panel}:{route.panel_service_id}"
-        if panel is None or not route.listed:
-            lines.append(f"{label} — ⚠️ not listed by the panel now")
-            continue
-        conversion = catalog.conversion(panel, currency)
-        price = format_money(route.rate, panel.record.currency or currency)
-        if conversion is not None and conversion != Decimal(1):
-            price += f" = {format_money(route.rate * conversion, currency)}"
-        state = "" if panel.record.enabled else " — 🔴 panel off"
-        if conversion is None:
-            state += " — ⚠️ no rate"
-        limits = f"{format_number(route.min_quantity)}-{format_number(route.max_quantity)}"
-        lines.append(f"{label} — {price} per 1000, {limits}{state}")
-    if not routes:
-        lines.append("no route: it is not sold.")
-    if not service.active:
-        lines.append("⚠️ No route sells it now: customers do not see it.")
-    return "\n".join(lines) + f"\n{ROUTE_USAGE}"
-
-
-async def own_text(
-    message: Message, command: CommandObject, services: Services, limit: int, usage: str
-) -> tuple[int, str | None] | None:
-    """The service id and the text of /rename or /describe ('-': None), or None when answered."""
+async def own_text_command(message: Message, command: CommandObject, services: Services) -> None:
+    """/rename or /describe: a service's own name or description ('-': the panel's again)."""
+    renaming = command.command == "rename"
+    limit, usage = (100, RENAME_USAGE) if renaming else (1000, DESCRIBE_USAGE)
     words = (command.args or "").split(maxsplit=1)
     service_id = whole_number(words[0]) if words else None
     text = words[1].strip() if len(words) == 2 else ""
     if service_id is None or not text:
         await message.answer(usage)
-        return None
+        return
     if await services.catalog.service(service_id) is None:
         await message.answer(f"⚠️ There is no service {service_id}. {usage}")
-        return None
+        return
     if len(text) > limit or any(is_control(ch) for ch in text if ch != "\n"):
         await message.answer(f"⚠️ Up to {limit} plain characters. {usage}")
-        return None
-    return service_id, None if text == "-" else text
-
-
-async def rename_command(message: Message, command: CommandObject, services: Services) -> None:
-    found = await own_text(message, command, services, 100, RENAME_USAGE)
-    if found is None:
         return
-    service_id, name = found
-    await services.catalog.rename(service_id, name)
-    service = await services.catalog.service(service_id)
-    assert service is not None
-    await message.answer(f"✅ Service {service_id} is now called «{html.quote(service.name)}».")
-
-
-async def describe_command(message: Message, command: CommandObject, services: Services) -> None:
-    found = await own_text(message, command, services, 1000, DESCRIBE_USAGE)
-    if found is None:
-        return
-    service_id, text = found
-    await services.catalog.describe(service_id, text)
-    shown = "the panel's description" if text is None else "your description"
-    await message.answer(f"✅ Service {service_id} now shows {shown}.")
+    own = None if text == "-" else text
+    if renaming:
+        await services.catalog.rename(service_id, own)
+        service = await services.catalog.service(service_id)
+        assert service is not None
+        done = f"is now called «{html.quote(service.name)}»"
+    else:
+        await services.catalog.describe(service_id, own)
+        done = "now shows " + ("the panel's description" if own is None else "your description")
+    await message.answer(f"✅ Service {service_id} {done}.")
 
 
 def create_router() -> Router:
@@ -436,7 +287,5 @@ def create_router() -> Router:
     router.message.register(panels_command, Command("panels"))
     router.message.register(panel_command, Command("panel"))
     router.message.register(import_command, Command("import"))
-    router.message.register(route_command, Command("route"))
-    router.message.register(rename_command, Command("rename"))
-    router.message.register(describe_command, Command("describe"))
+    router.message.register(own_text_command, Command("rename", "describe"))
     return router

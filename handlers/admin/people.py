@@ -59,20 +59,19 @@ async def profile_text(services: Services, user: User) -> str:
         f"Id: <code>{user.id}</code> · language {user.language} · joined {joined} {flags}",
         f"Balance: <b>{format_money(user.balance, currency)}</b> · orders: {profile.order_count}",
     ]
-    if profile.orders:
-        lines.append("Last orders:")
-        lines += [
-            f"  #{o.id} {o.stage.value} · {html.quote(o.service_name[:40])} · "
-            f"{format_money(o.price, currency)}"
-            for o in profile.orders
-        ]
-    if profile.ledger:
-        lines.append("Last balance changes:")
-        lines += [
-            f"  {'+' if e.amount > 0 else ''}{format_money(e.amount, currency)} {e.kind} "
-            f"{html.quote(e.reference[:30])}"
-            for e in profile.ledger
-        ]
+    orders = [
+        f"  #{o.id} {o.stage.value} · {html.quote(o.service_name[:40])} · "
+        f"{format_money(o.price, currency)}"
+        for o in profile.orders
+    ]
+    changes = [
+        f"  {'+' if e.amount > 0 else ''}{format_money(e.amount, currency)} {e.kind} "
+        f"{html.quote(e.reference[:30])}"
+        for e in profile.ledger
+    ]
+    for title, rows in (("Last orders:", orders), ("Last balance changes:", changes)):
+        if rows:
+            lines += [title, *rows]
     return "\n".join(lines)
 
 

@@ -62,6 +62,12 @@ def when(moment: int) -> str:
 # ---- the cards ----------------------------------------------------------------------------------
 
 
+def review_buttons(item_id: int, *choices: tuple[str, str]) -> InlineKeyboardMarkup:
+    """One row of buttons deciding the item: each (label, ReviewCb action)."""
+    row = [button(label, ReviewCb(action=action, id=item_id)) for label, action in choices]
+    return InlineKeyboardMarkup(inline_keyboard=[row])
+
+
 def payment_card(payment: Payment, person: User | None) -> tuple[str, InlineKeyboardMarkup | None]:
     """A card transfer to check: its buttons while it waits, its decision once made."""
     who = f"{quote(person.full_name)} ({payment.user_id})" if person else str(payment.user_id)
@@ -80,15 +86,8 @@ def payment_card(payment: Payment, person: User | None) -> tuple[str, InlineKeyb
         f"Sent: {when(payment.created_at)}",
     ]
     if payment.status is PaymentStatus.REVIEW:
-        markup = InlineKeyboardMarkup(
-            inline_keyboard=[
-                [
-                    button("✅ Approve", ReviewCb(action="approve", id=payment.id)),
-                    button("❌ Reject", ReviewCb(action="reject", id=payment.id)),
-                ]
-            ]
-        )
-        return "\n".join(lines), markup
+        buttons = review_buttons(payment.id, ("✅ Approve", "approve"), ("❌ Reject", "reject"))
+        return "\n".join(lines), buttons
     by = quote(payment.decided_by_name or "?")
     if payment.status is PaymentStatus.PAID:
         lines.append(
@@ -128,15 +127,8 @@ def transfer_card(
         f"Received: {when(transfer.created_at)}",
     ]
     if transfer.status is TransferStatus.UNMATCHED:
-        markup = InlineKeyboardMarkup(
-            inline_keyboard=[
-                [
-                    button("➕ Credit a person", ReviewCb(action="credit", id=transfer.id)),
-                    button("🙈 Ignore", ReviewCb(action="ignore", id=transfer.id)),
-                ]
-            ]
-        )
-        return "\n".join(lines), markup
+        choices = ("➕ Credit a person", "credit"), ("🙈 Ignore", "ignore")
+        return "\n".join(lines), review_buttons(transfer.id, *choices)
     by = quote(transfer.decided_by_name or "?")
     if transfer.status is TransferStatus.CREDITED and transfer.credited is not None:
         lines.append(
@@ -222,32 +214,29 @@ async def review_pressed(
     """Approve and Ignore decide at once; Reject asks the reason, Credit asks whom."""
     manual, bank = services.topups.manual, services.topups.bank
     action, item, name = callback_data.action, callback_data.id, person.full_name
-    decision: Decision
+    outcome: Decision | Payment | BankTransfer  # a request or a transfer still waiting: ask
     if action == "approve" and manual is not None:
-        decision = await manual.approve(item, person.id, name)
+        outcome = await manual.approve(item, person.id, name)
     elif action == "ignore" and bank is not None:
-        decision = await bank.ignore_transfer(item, person.id, name)
+        outcome = await bank.ignore_transfer(item, person.id, name)
     elif action == "reject" and manual is not None:
-        waiting = await manual.waiting(item)
-        if isinstance(waiting, Payment):
-            await ask(state, bot, person, ReviewInput.reason, item, (
-                f"Why is {waiting.code} rejected? Send the reason (up to {MAX_REASON} "
-                "characters); the person reads it. Another command cancels."
-            ))  # fmt: skip
-            return
-        decision = waiting
+        outcome = await manual.waiting(item)
     elif action == "credit" and bank is not None:
-        transfer = await bank.waiting(item)
-        if isinstance(transfer, BankTransfer):
-            await ask(state, bot, person, ReviewInput.person, item, (
-                f"Whom is transfer #{item} ({format_money(transfer.amount, 'VND')}) for? Send "
-                "their user id or @username. Another command cancels."
-            ))  # fmt: skip
-            return
-        decision = transfer
+        outcome = await bank.waiting(item)
     else:
-        decision = NotFoundToDecide("")
-    await answer_decision(decision, bot, services, callback_answer)
+        outcome = NotFoundToDecide("")
+    if isinstance(outcome, Payment):
+        await ask(state, bot, person, ReviewInput.reason, item, (
+            f"Why is {outcome.code} rejected? Send the reason (up to {MAX_REASON} "
+            "characters); the person reads it. Another command cancels."
+        ))  # fmt: skip
+    elif isinstance(outcome, BankTransfer):
+        await ask(state, bot, person, ReviewInput.person, item, (
+            f"Whom is transfer #{item} ({format_money(outcome.amount, 'VND')}) for? Send "
+            "their user id or @username. Another command cancels."
+        ))  # fmt: skip
+    else:
+        await answer_decision(outcome, bot, services, callback_answer)
 
 
 async def ask(

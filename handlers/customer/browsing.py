@@ -1,6 +1,6 @@
 """Browsing a shelf, services or products alike: its categories (8 a page), a category's items,
-and what a stale button says. Each shelf's module says what differs (texts, buttons, data) in a
-`Shelf` and registers the four ways in with `register_shelf`."""
+an item's card, and what a stale button says. Each shelf's module says what differs (texts,
+buttons, data) in a `Shelf` and registers the ways in with `register_shelf`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -18,9 +18,9 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers import keyboards
 from handlers.callbacks import MenuCb
 from handlers.common import show
-from shop.catalog import Page
 from shop.formatting import quote
 from shop.i18n import _
+from shop.paging import Page
 from shop.services import Services
 from storage.catalog import Category
 
@@ -36,6 +36,27 @@ class CategoryData(Protocol):
     page: int
 
 
+class ItemData(Protocol):
+    id: int
+
+
+Find = Callable[[Services, int], Awaitable[object | None]]
+
+
+class Offered(Filter):
+    """Passes when the item a button names is on sale (`find` finds it), handing the handler
+    its `offer`; otherwise the update goes on to the handler that says it is gone."""
+
+    def __init__(self, find: Find) -> None:
+        self._find = find
+
+    async def __call__(
+        self, callback: CallbackQuery, callback_data: ItemData, services: Services
+    ) -> bool | dict[str, Any]:
+        offer = await self._find(services, callback_data.id)
+        return False if offer is None else {"offer": offer}
+
+
 @dataclass(frozen=True, slots=True)
 class Shelf(Generic[Item]):
     command: str  # /services
@@ -49,6 +70,9 @@ class Shelf(Generic[Item]):
     categories: Callable[[Services, int], Awaitable[Page[Category]]]
     category: Callable[[Services, int], Awaitable[Category | None]]
     items: Callable[[Services, Category, int], Awaitable[Page[Item]]]
+    card_cb: type[CallbackData]  # an item's card: (id, page)
+    offer: Find  # an item's offer, None when it is not on sale
+    gone: Callable[[], str]  # a card's button whose item is no longer on sale
 
 
 def categories_keyboard(shelf: Shelf[Any], page: Page[Category]) -> InlineKeyboardMarkup:
@@ -84,8 +108,9 @@ async def show_categories(
     await show(target, shelf.title(), categories_keyboard(shelf, categories))
 
 
-def register_shelf(router: Router, shelf: Shelf[Any]) -> None:
-    """/command and the menu button open the categories; their pages; a category's items."""
+def register_shelf(router: Router, shelf: Shelf[Any], card: Callable[..., Awaitable[None]]) -> None:
+    """/command and the menu button open the categories; their pages; a category's items; an
+    item's card (`card`, given the `offer`), or the categories again when it is gone."""
 
     async def by_command(message: Message, state: FSMContext, services: Services) -> None:
         await state.clear()
@@ -119,3 +144,12 @@ def register_shelf(router: Router, shelf: Shelf[Any]) -> None:
     router.callback_query.register(by_button, MenuCb.filter(F.to == shelf.menu))
     router.callback_query.register(categories_page, shelf.categories_cb.filter())
     router.callback_query.register(category_page, shelf.category_cb.filter())
+
+    async def card_gone(
+        callback: CallbackQuery, services: Services, callback_answer: CallbackAnswer
+    ) -> None:
+        callback_answer.text = shelf.gone()
+        await show_categories(callback, shelf, services, 0)
+
+    router.callback_query.register(card, shelf.card_cb.filter(), Offered(shelf.offer))
+    router.callback_query.register(card_gone, shelf.card_cb.filter())

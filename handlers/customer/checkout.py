@@ -4,13 +4,14 @@ words for a bad input or a result. `Checkout` says what differs between the two 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
@@ -30,6 +31,7 @@ from storage.users import User
 
 D = TypeVar("D", bound=Draft)
 Q = TypeVar("Q", bound=Bill)
+Short = Callable[[Message, FSMContext, D, Q], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,27 @@ class Checkout(Generic[D, Q]):
         await message.answer(
             self.card_text(draft, bill), reply_markup=self.card_keyboard(draft.key)
         )
+
+    async def ask_confirm(
+        self,
+        message: Message,
+        state: FSMContext,
+        seller: Seller[D, Q],
+        person: User,
+        draft: D,
+        short: Short[D, Q] | None = None,
+    ) -> None:
+        """The confirm card, priced now; or the draft gone when what it orders is; or what the
+        balance is missing: `short` says it (and asks for a smaller order), or the flow ends."""
+        bill = await seller.quote(person.id, draft)
+        if bill is None:
+            return await self.gone(message, state)
+        if bill.missing <= 0:
+            return await self.show_card(message, state, draft, bill)
+        if short is not None:
+            return await short(message, state, draft, bill)
+        await state.clear()
+        await message.answer(not_enough_text(bill), reply_markup=keyboards.top_up())
 
     async def cancel(self, callback: CallbackQuery, key: str, state: FSMContext) -> None:
         draft = await self.load(state)
@@ -115,6 +138,27 @@ class Checkout(Generic[D, Q]):
         await show(
             callback, text + "\n\n" + self.card_text(draft, bill), self.card_keyboard(draft.key)
         )
+
+
+class DraftOnSale(Filter, Generic[D]):
+    """Passes while the conversation holds a draft of `checkout` whose item is still on sale
+    (`offer` finds its offer), and hands the handler its `draft` and `offer`; otherwise the
+    update goes on to the handler that says it is gone."""
+
+    def __init__(
+        self, checkout: Checkout[D, Any], offer: Callable[[Services, D], Awaitable[object | None]]
+    ) -> None:
+        self._checkout = checkout
+        self._offer = offer
+
+    async def __call__(
+        self, event: TelegramObject, state: FSMContext, services: Services
+    ) -> bool | dict[str, Any]:
+        draft = await self._checkout.load(state)
+        offer = None if draft is None else await self._offer(services, draft)
+        if draft is None or offer is None:
+            return False
+        return {"draft": draft, "offer": offer}
 
 
 async def stale_confirm_text(services: Services, person: User, draft_key: str) -> str:

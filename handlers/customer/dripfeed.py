@@ -19,12 +19,18 @@ from handlers import keyboards
 from handlers.callbacks import DripModeCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.checkout import not_text, warning
-from handlers.customer.ordering import SERVICE_ORDER, DraftOnSale, ask_confirm, draft_gone, prompt
+from handlers.customer.ordering import (
+    SERVICE_ORDER,
+    ask_confirm,
+    draft_gone,
+    draft_on_sale,
+    prompt,
+)
 from handlers.states import Ordering
-from shop.catalog import Offer
 from shop.dripfeed import MAX_INTERVAL, MIN_INTERVAL, MIN_RUNS
 from shop.formatting import format_number
 from shop.i18n import _
+from shop.offers import Offer
 from shop.order_form import BadInput, check_interval, check_runs, dripfeed_refusal, runs_limit
 from shop.service_drafts import OrderDraft
 from shop.services import Services
@@ -51,7 +57,7 @@ def interval_prompt() -> str:
 
 class ChoiceOpen(Filter):
     """The button belongs to the draft now asking this choice, whose card Telegram still shows
-    (`message`); the handler gets `message`, `draft` and `offer` (DraftOnSale's)."""
+    (`message`); the handler gets `message`, `draft` and `offer` (draft_on_sale's)."""
 
     async def __call__(
         self,
@@ -118,7 +124,7 @@ async def got_interval(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    on_sale = DraftOnSale()
+    on_sale = draft_on_sale()
     router.callback_query.register(chose_mode, DripModeCb.filter(), on_sale, ChoiceOpen())
     router.callback_query.register(choice_expired, DripModeCb.filter())
     router.message.register(got_runs, Ordering.runs, NOT_A_COMMAND, F.text, on_sale)

@@ -6,24 +6,30 @@ Cancel and the card's money lines are shared with products (handlers/customer/ch
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router, html
-from aiogram.filters import Filter, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
 from handlers.callbacks import DraftCb, OrderServiceCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
-from handlers.customer.checkout import Checkout, not_text, waiting_for_confirm, warning
+from handlers.customer.browsing import Offered
+from handlers.customer.checkout import (
+    Checkout,
+    DraftOnSale,
+    not_text,
+    waiting_for_confirm,
+    warning,
+)
+from handlers.customer.services import SERVICES
 from handlers.states import Ordering
 from provider.models import ServiceType
-from shop.catalog import Offer
 from shop.dripfeed import offers_dripfeed
 from shop.formatting import format_number
 from shop.i18n import _, ngettext
+from shop.offers import Offer
 from shop.order_form import BadInput, check_comments, check_link, check_list, check_quantity
 from shop.order_texts import not_enough_text, service_confirm_text
 from shop.service_drafts import OrderDraft, Quote
@@ -51,18 +57,12 @@ SERVICE_ORDER: Checkout[OrderDraft, Quote] = Checkout(
 )
 
 
-class DraftOnSale(Filter):
-    """Passes while the conversation holds a service draft whose service is still on sale, and
-    hands the handler its `draft` and `offer`; otherwise the update goes on to `draft_gone`."""
-
-    async def __call__(
-        self, event: TelegramObject, state: FSMContext, services: Services
-    ) -> bool | dict[str, Any]:
-        draft = await SERVICE_ORDER.load(state)
-        offer = None if draft is None else await services.catalog.offer(draft.service_id)
-        if draft is None or offer is None:
-            return False
-        return {"draft": draft, "offer": offer}
+def draft_on_sale() -> DraftOnSale[OrderDraft]:
+    """A service draft whose service is still on sale: the handler gets `draft` and `offer`;
+    otherwise the update goes on to `draft_gone`."""
+    return DraftOnSale(
+        SERVICE_ORDER, lambda services, draft: services.catalog.offer(draft.service_id)
+    )
 
 
 async def draft_gone(message: Message, state: FSMContext) -> None:
@@ -83,22 +83,16 @@ async def prompt(message: Message, state: FSMContext, text: str) -> None:
 # ---- step 0: the Order button ------------------------------------------------------------------
 
 
-async def begin(
-    callback: CallbackQuery,
-    callback_data: OrderServiceCb,
-    state: FSMContext,
-    services: Services,
-    callback_answer: CallbackAnswer,
-) -> None:
-    offer = await services.catalog.offer(callback_data.id)
-    if offer is None:
-        callback_answer.text = _("This service is no longer available.")
-        return
+async def begin(callback: CallbackQuery, state: FSMContext, offer: Offer) -> None:
     await SERVICE_ORDER.save(state, OrderDraft(service_id=offer.service.id), Ordering.link)
     text = _("🛒 <b>{service}</b>\n\nSend the link (to the post, video, channel or profile):")
     await show(
         callback, text.format(service=html.quote(offer.service.name)), await cancel_markup(state)
     )
+
+
+async def begin_gone(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    callback_answer.text = SERVICES.gone()
 
 
 # ---- the steps ---------------------------------------------------------------------------------
@@ -141,45 +135,20 @@ async def got_quantity(
     person: User,
     draft: OrderDraft,
     offer: Offer,
+    raw_state: str | None,
 ) -> None:
+    """The quantity step; or text while the drip-feed choice is asked: a new quantity, or a
+    reminder of the choice."""
     try:
         quantity = check_quantity(
             message.text, offer.service.min_quantity, offer.service.max_quantity
         )
     except BadInput as bad:
-        return await prompt(message, state, warning(bad))
-    await take_quantity(message, state, services, person, draft, offer, quantity)
-
-
-async def got_quantity_at_choice(
-    message: Message,
-    state: FSMContext,
-    services: Services,
-    person: User,
-    draft: OrderDraft,
-    offer: Offer,
-) -> None:
-    """Text while the drip-feed choice is asked: a new quantity, or a reminder of the choice."""
-    try:
-        quantity = check_quantity(
-            message.text, offer.service.min_quantity, offer.service.max_quantity
-        )
-    except BadInput:
+        if raw_state != Ordering.mode.state:
+            return await prompt(message, state, warning(bad))
         text = _("Please choose ⚡ All at once or 💧 Drip-feed above, or send another quantity.")
         await message.answer(text, reply_markup=keyboards.dripfeed_choice(draft.key))
         return None
-    await take_quantity(message, state, services, person, draft, offer, quantity)
-
-
-async def take_quantity(
-    message: Message,
-    state: FSMContext,
-    services: Services,
-    person: User,
-    draft: OrderDraft,
-    offer: Offer,
-    quantity: int,
-) -> None:
     draft.quantity = quantity
     draft.runs = draft.interval = None  # a new quantity: the drip-feed choice is asked again
     if offer.kind is ServiceType.SPECIAL:
@@ -238,12 +207,7 @@ async def got_lines(
 async def ask_confirm(
     message: Message, state: FSMContext, services: Services, person: User, draft: OrderDraft
 ) -> None:
-    quote = await services.ordering.quote(person.id, draft)
-    if quote is None:
-        return await SERVICE_ORDER.gone(message, state)
-    if quote.missing > 0:
-        return await not_enough(message, state, draft, quote)
-    return await SERVICE_ORDER.show_card(message, state, draft, quote)
+    await SERVICE_ORDER.ask_confirm(message, state, services.ordering, person, draft, not_enough)
 
 
 async def not_enough(message: Message, state: FSMContext, draft: OrderDraft, quote: Quote) -> None:
@@ -282,11 +246,12 @@ async def confirm(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(begin, OrderServiceCb.filter())
-    on_sale = DraftOnSale()
+    router.callback_query.register(begin, OrderServiceCb.filter(), Offered(SERVICES.offer))
+    router.callback_query.register(begin_gone, OrderServiceCb.filter())
+    on_sale = draft_on_sale()
     router.message.register(got_link, Ordering.link, NOT_A_COMMAND, on_sale)
-    router.message.register(got_quantity, Ordering.quantity, NOT_A_COMMAND, on_sale)
-    router.message.register(got_quantity_at_choice, Ordering.mode, NOT_A_COMMAND, on_sale)
+    quantity_steps = StateFilter(Ordering.quantity, Ordering.mode)
+    router.message.register(got_quantity, quantity_steps, NOT_A_COMMAND, on_sale)
     list_steps = StateFilter(Ordering.comments, Ordering.list, Ordering.suggest, Ordering.search)
     router.message.register(got_lines, list_steps, NOT_A_COMMAND, on_sale)
     router.message.register(draft_gone, StateFilter(*TEXT_STEPS), NOT_A_COMMAND)

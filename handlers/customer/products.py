@@ -17,15 +17,21 @@ from handlers.callbacks import (
     ShowResultCb,
 )
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
-from handlers.customer.browsing import Shelf, register_shelf, show_categories
-from handlers.customer.checkout import Checkout, not_text, waiting_for_confirm, warning
+from handlers.customer.browsing import Offered, Shelf, register_shelf
+from handlers.customer.checkout import (
+    Checkout,
+    DraftOnSale,
+    not_text,
+    waiting_for_confirm,
+    warning,
+)
 from handlers.states import ProductOrdering
 from shop import texts
 from shop.formatting import format_number
 from shop.i18n import _
 from shop.order_form import BadInput, check_quantity, check_require
-from shop.order_texts import not_enough_text, product_card_text, product_confirm_text
-from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, ProductQuote
+from shop.order_texts import product_card_text, product_confirm_text
+from shop.products import MAX_REQUIRE_LENGTH, ProductDraft, ProductOffer, ProductQuote
 from shop.services import Services
 from storage.products import ProductRecord
 from storage.users import User
@@ -45,25 +51,17 @@ PRODUCTS: Shelf[ProductRecord] = Shelf(
     categories=lambda services, page: services.products.categories(page),
     category=lambda services, category_id: services.products.category(category_id),
     items=lambda services, category, page: services.products.products(category, page),
+    card_cb=ProductCb,
+    offer=lambda services, product_id: services.products.offer(product_id),
+    gone=lambda: _("This product is no longer available."),
 )
 
 
 async def product_card(
-    callback: CallbackQuery,
-    callback_data: ProductCb,
-    services: Services,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: ProductCb, offer: ProductOffer
 ) -> None:
-    offer = await services.products.offer(callback_data.id)
-    if offer is None:
-        callback_answer.text = _("This product is no longer available.")
-        await show_categories(callback, PRODUCTS, services, 0)
-        return
-    await show(
-        callback,
-        product_card_text(offer),
-        keyboards.product_card(offer.product, callback_data.page),
-    )
+    keyboard = keyboards.product_card(offer.product, callback_data.page)
+    await show(callback, product_card_text(offer), keyboard)
 
 
 # ---- ordering ------------------------------------------------------------------------------------
@@ -79,17 +77,12 @@ PRODUCT_ORDER: Checkout[ProductDraft, ProductQuote] = Checkout(
 )
 
 
-async def begin(
-    callback: CallbackQuery,
-    callback_data: OrderProductCb,
-    state: FSMContext,
-    services: Services,
-    callback_answer: CallbackAnswer,
-) -> None:
-    offer = await services.products.offer(callback_data.id)
-    if offer is None or not offer.product.in_stock:
-        callback_answer.text = _("Sorry, this product is out of stock.")
-        return
+async def in_stock(services: Services, product_id: int) -> ProductOffer | None:
+    offer = await services.products.offer(product_id)
+    return offer if offer is not None and offer.product.in_stock else None
+
+
+async def begin(callback: CallbackQuery, state: FSMContext, offer: ProductOffer) -> None:
     product = offer.product
     await PRODUCT_ORDER.save(state, ProductDraft(product_id=product.id), ProductOrdering.quantity)
     text = _("🎁 <b>{name}</b>\n\nHow many? Send a whole number from {min} to {max}.").format(
@@ -100,13 +93,18 @@ async def begin(
     await show(callback, text, await cancel_markup(state))
 
 
+async def out_of_stock(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    callback_answer.text = _("Sorry, this product is out of stock.")
+
+
 async def got_quantity(
-    message: Message, state: FSMContext, services: Services, person: User
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    person: User,
+    draft: ProductDraft,
+    offer: ProductOffer,
 ) -> None:
-    draft = await PRODUCT_ORDER.load(state)
-    offer = None if draft is None else await services.products.offer(draft.product_id)
-    if draft is None or offer is None:
-        return await PRODUCT_ORDER.gone(message, state)
     product = offer.product
     try:
         draft.quantity = check_quantity(message.text, product.min_quantity, product.max_quantity)
@@ -120,7 +118,7 @@ async def got_quantity(
         )
         await message.answer(prompt, reply_markup=await cancel_markup(state))
         return None
-    return await ask_confirm(message, state, services, person, draft)
+    return await PRODUCT_ORDER.ask_confirm(message, state, services.products, person, draft)
 
 
 async def got_require(
@@ -134,20 +132,7 @@ async def got_require(
     except BadInput as bad:
         await message.answer(warning(bad), reply_markup=await cancel_markup(state))
         return None
-    return await ask_confirm(message, state, services, person, draft)
-
-
-async def ask_confirm(
-    message: Message, state: FSMContext, services: Services, person: User, draft: ProductDraft
-) -> None:
-    quote = await services.products.quote(person.id, draft)
-    if quote is None:
-        return await PRODUCT_ORDER.gone(message, state)
-    if quote.missing > 0:
-        await state.clear()
-        await message.answer(not_enough_text(quote), reply_markup=keyboards.top_up())
-        return None
-    return await PRODUCT_ORDER.show_card(message, state, draft, quote)
+    return await PRODUCT_ORDER.ask_confirm(message, state, services.products, person, draft)
 
 
 async def cancel_draft(
@@ -189,10 +174,14 @@ async def show_result(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    register_shelf(router, PRODUCTS)
-    router.callback_query.register(product_card, ProductCb.filter())
-    router.callback_query.register(begin, OrderProductCb.filter())
-    router.message.register(got_quantity, ProductOrdering.quantity, NOT_A_COMMAND)
+    register_shelf(router, PRODUCTS, product_card)
+    router.callback_query.register(begin, OrderProductCb.filter(), Offered(in_stock))
+    router.callback_query.register(out_of_stock, OrderProductCb.filter())
+    on_sale = DraftOnSale(
+        PRODUCT_ORDER, lambda services, draft: services.products.offer(draft.product_id)
+    )
+    router.message.register(got_quantity, ProductOrdering.quantity, NOT_A_COMMAND, on_sale)
+    router.message.register(PRODUCT_ORDER.gone, ProductOrdering.quantity, NOT_A_COMMAND)
     router.message.register(got_require, ProductOrdering.require, NOT_A_COMMAND)
     # The same answers as the service flow's for a photo at a text step, or text at the card.
     router.message.register(not_text, ProductOrdering.quantity, ~F.text)

@@ -19,10 +19,11 @@ from handlers.callbacks import SearchCb, ServiceCb
 from handlers.common import NOT_A_COMMAND, cancel_markup, show
 from handlers.customer.checkout import not_text
 from handlers.states import SearchInput
-from shop.catalog import BadQuery, Page, search_terms
 from shop.formatting import format_number, quote
 from shop.i18n import _
 from shop.order_form import search_problem
+from shop.paging import Page
+from shop.search_query import BadQuery, search_terms
 from shop.services import Services
 from storage.catalog import ServiceRecord
 

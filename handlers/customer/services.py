@@ -7,18 +7,16 @@ import re
 
 from aiogram import Router, html
 from aiogram.types import CallbackQuery
-from aiogram.utils.callback_answer import CallbackAnswer
 
 from handlers import keyboards
 from handlers.callbacks import CategoriesCb, CategoryCb, ServiceCb
 from handlers.common import show
-from handlers.customer.browsing import Shelf, register_shelf, show_categories
+from handlers.customer.browsing import Shelf, register_shelf
 from provider.models import ServiceType
-from shop.catalog import Offer
 from shop.dripfeed import offers_dripfeed
 from shop.formatting import format_money, format_number
 from shop.i18n import _
-from shop.services import Services
+from shop.offers import Offer
 from storage.catalog import ServiceRecord
 
 BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -37,6 +35,9 @@ SERVICES: Shelf[ServiceRecord] = Shelf(
     categories=lambda services, page: services.catalog.categories(page),
     category=lambda services, category_id: services.catalog.category(category_id),
     items=lambda services, category, page: services.catalog.services(category, page),
+    card_cb=ServiceCb,
+    offer=lambda services, service_id: services.catalog.offer(service_id),
+    gone=lambda: _("This service is no longer available."),
 )
 
 
@@ -79,26 +80,12 @@ def service_card_text(offer: Offer) -> str:
     return "\n".join(lines)
 
 
-async def service_card(
-    callback: CallbackQuery,
-    callback_data: ServiceCb,
-    services: Services,
-    callback_answer: CallbackAnswer,
-) -> None:
-    offer = await services.catalog.offer(callback_data.id)
-    if offer is None:
-        callback_answer.text = _("This service is no longer available.")
-        await show_categories(callback, SERVICES, services, 0)
-        return
-    await show(
-        callback,
-        service_card_text(offer),
-        keyboards.service_card(offer.service, callback_data.page),
-    )
+async def service_card(callback: CallbackQuery, callback_data: ServiceCb, offer: Offer) -> None:
+    keyboard = keyboards.service_card(offer.service, callback_data.page)
+    await show(callback, service_card_text(offer), keyboard)
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    register_shelf(router, SERVICES)
-    router.callback_query.register(service_card, ServiceCb.filter())
+    register_shelf(router, SERVICES, service_card)
     return router
