@@ -12,12 +12,13 @@ from miniapp.front import BadQuery, Storefront
 from miniapp.gate import Route
 from miniapp.inputs import ID, page_number, path_id
 from miniapp.texts import page_texts
-from shop.catalog import Offer, search_terms
 from shop.formatting import format_money
 from shop.i18n import _
+from shop.offers import Offer
 from shop.order_form import search_problem
 from shop.order_texts import product_card_text
 from shop.products import ProductOffer
+from shop.search_query import search_terms
 from storage.catalog import ServiceRecord
 from storage.users import User
 

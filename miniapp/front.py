@@ -13,15 +13,17 @@ from decimal import Decimal
 from miniapp.auth import Visitor
 from provider.errors import PanelError
 from shop.cancels import CancelResult
-from shop.catalog import BadQuery, Offer, Page
 from shop.checkout import OutOfStock, PlaceResult, PriceChanged
 from shop.crypto_topups import NotOpened, Opened
 from shop.i18n import supported_language
 from shop.manual_topups import ProofNotTaken, ProofTaken
+from shop.offers import Offer
 from shop.order_requests import RefillResult
+from shop.paging import Page
 from shop.payments import TopUpOption
 from shop.products import ProductDraft, ProductOffer, ProductQuote
 from shop.resellers import Access, NewKey
+from shop.search_query import BadQuery
 from shop.service_drafts import OrderDraft, Quote
 from shop.services import Services
 from shop.topups import Limits

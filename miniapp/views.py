@@ -14,14 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 from provider.models import ServiceType
-from shop.catalog import Offer, Page
 from shop.checkout import Bill
 from shop.dripfeed import MAX_INTERVAL, MIN_INTERVAL, MIN_RUNS, offers_dripfeed, order_total
 from shop.formatting import format_money, format_number
 from shop.i18n import _, ngettext
+from shop.offers import Offer
 from shop.order_form import Checked, runs_limit, service_fields
 from shop.order_input import MAX_LIST_LINES
 from shop.order_texts import STAGE_ICONS, movement, order_card_text
+from shop.paging import Page
 from shop.products import MAX_REQUIRE_LENGTH, ProductOffer
 from shop.texts import stage_label
 from storage.catalog import Category, ServiceRecord

@@ -17,11 +17,8 @@ from shop.catalog_panels import CatalogPanels
 from shop.offers import Offer, Route, as_first_route_sells, in_selling_order, route_from
 from shop.paging import PAGE_SIZE, Page, clamp_page, fetch_page, page_count
 from shop.pricing import service_price
-from shop.search_query import BadQuery, search_terms
+from shop.search_query import search_terms
 from storage.catalog import Category, RouteRecord, ServiceRecord
-
-# The Mini App (miniapp/) imports these from here.
-__all__ = ["BadQuery", "Catalog", "Offer", "Page", "search_terms"]
 
 
 class Catalog(CatalogPanels):
