@@ -17,6 +17,7 @@ from decimal import Decimal
 from storage.db import Database, Transaction
 from storage.memo import Remembering, remembered
 from storage.money import from_micros
+from storage.records import Record
 from storage.routing import (
     MAIN,
     PANEL_COLUMNS,
@@ -40,7 +41,7 @@ __all__ = ["CatalogEntry", "CatalogRepository", "PanelTerms", "ServiceRecord", "
 
 
 @dataclass(frozen=True, slots=True)
-class ServiceRecord:
+class ServiceRecord(Record):
     id: int
     category_id: int
     category: str
@@ -52,32 +53,13 @@ class ServiceRecord:
     refill: bool
     cancel: bool
     description: str
-    hidden: bool
+    hidden: bool  # the service, or its category
     active: bool
     dripfeed: bool = False  # drip-feed: the order may be split in runs at an interval
 
     @property
     def orderable(self) -> bool:
         return self.active and not self.hidden
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> ServiceRecord:
-        return cls(
-            id=row["id"],
-            category_id=row["category_id"],
-            category=row["category"],
-            name=row["name"],
-            type=row["type"],
-            rate=from_micros(row["rate"]),
-            min_quantity=row["min_quantity"],
-            max_quantity=row["max_quantity"],
-            refill=bool(row["refill"]),
-            cancel=bool(row["cancel"]),
-            description=row["description"],
-            hidden=bool(row["hidden"] or row["category_hidden"]),
-            active=bool(row["active"]),
-            dripfeed=bool(row["dripfeed"]),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +126,8 @@ class Category:
 
 
 SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.rate,
-    s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
-    c.hidden AS category_hidden, s.active, s.dripfeed"""
+    s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description,
+    (s.hidden OR c.hidden) AS hidden, s.active, s.dripfeed"""
 VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
 # What a route reads of its panel service (ps), beside the route's own columns.
 ROUTE_COLUMNS = ", ".join(f"ps.{column.strip()}" for column in PANEL_COLUMNS.split(","))

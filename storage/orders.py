@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
 from storage.db import Database, Transaction
-from storage.money import from_micros, to_micros
+from storage.money import to_micros
+from storage.records import Record, column
 
 
 class Stage(StrEnum):
@@ -69,7 +69,7 @@ class NewOrder:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderRecord:
+class OrderRecord(Record):
     """A service order, or a product order (kind); for a product, service_* are the product's."""
 
     id: int
@@ -89,7 +89,7 @@ class OrderRecord:
     note: str | None
     price: Decimal
     charge: Decimal | None
-    stage: Stage
+    stage: Stage = field(metadata=column("status"))
     panel_order_id: int | None
     start_count: int | None
     remains: int | None
@@ -110,60 +110,17 @@ class OrderRecord:
     cancel_unclear_at: int | None = None  # the panel gave no clear answer to that request
     via_api: bool = False  # placed with a reseller's key: followed there (and by callbacks)
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> OrderRecord:
-        charge = row["charge"]
-        return cls(
-            id=row["id"],
-            kind=OrderKind(row["kind"]),
-            user_id=row["user_id"],
-            service_id=row["service_id"],
-            service_name=row["service_name"],
-            service_type=row["service_type"],
-            link=row["link"],
-            quantity=row["quantity"],
-            comments=row["comments"],
-            list=row["list"],
-            suggest=row["suggest"],
-            search=row["search"],
-            require_text=row["require_text"],
-            result=row["result"],
-            note=row["note"],
-            price=from_micros(row["price"]),
-            charge=None if charge is None else from_micros(charge),
-            stage=Stage(row["status"]),
-            panel_order_id=row["panel_order_id"],
-            start_count=row["start_count"],
-            remains=row["remains"],
-            refunded=from_micros(row["refunded"]),
-            error=row["error"],
-            last_answer=row["last_answer"],
-            refill_allowed=bool(row["refill_allowed"]),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            resolved_by=row["resolved_by"],
-            panel=row["panel"],
-            panel_service_id=row["panel_service_id"],
-            runs=row["runs"],
-            interval=row["interval"],
-            cancel_allowed=bool(row["cancel_allowed"]),
-            cancel_requested_at=row["cancel_requested_at"],
-            cancel_error=row["cancel_error"],
-            cancel_unclear_at=row["cancel_unclear_at"],
-            via_api=bool(row["via_api"]),
-        )
-
 
 NOW = "CAST(strftime('%s', 'now') AS INTEGER)"
 
 
 @dataclass(frozen=True, slots=True)
-class OrderSnapshot:
+class OrderSnapshot(Record):
     """What a reseller's `status` of up to 100 orders reads of each: a few columns, not all."""
 
     id: int
     kind: OrderKind
-    stage: Stage
+    stage: Stage = field(metadata=column("status"))
     quantity: int
     runs: int | None
     price: Decimal
@@ -180,13 +137,13 @@ SNAPSHOT_COLUMNS = (
 
 
 @dataclass(frozen=True, slots=True)
-class TrackedOrder:
+class TrackedOrder(Record):
     """An open order as the tracker compares it with the panel's answer: a few columns of
     thousands of rows each cycle. What changes is re-read whole before it is written."""
 
     id: int
     panel_order_id: int
-    stage: Stage
+    stage: Stage = field(metadata=column("status"))
     start_count: int | None
     remains: int | None
     result: str | None
@@ -269,13 +226,7 @@ class OrderRepository:
                AND id IN (SELECT value FROM json_each(?))""",
             (user_id, json.dumps(list(order_ids))),
         )
-        return [
-            OrderSnapshot(
-                row[0], OrderKind(row[1]), Stage(row[2]), row[3], row[4], from_micros(row[5]),
-                from_micros(row[6]), row[7], row[8], row[9], row[10],
-            )
-            for row in rows
-        ]  # fmt: skip
+        return [OrderSnapshot.from_row(row) for row in rows]
 
     async def of_user(self, user_id: int, order_ids: Sequence[int]) -> list[OrderRecord]:
         """These orders, those of them that are the person's (the API's status of 100)."""
@@ -404,7 +355,7 @@ class OrderRepository:
             "SELECT missing_answers, missing_reported FROM orders WHERE id = ?", (order_id,)
         )
         assert row is not None
-        return row[0], bool(row[1])
+        return row["missing_answers"], bool(row["missing_reported"])
 
     async def mark_missing_reported(self, tx: Transaction, order_id: int) -> None:
         await tx.execute("UPDATE orders SET missing_reported = 1 WHERE id = ?", (order_id,))
@@ -417,8 +368,7 @@ class OrderRepository:
                AND kind = ? AND panel_order_id IS NOT NULL ORDER BY id""",
             (kind,),
         )
-        return [TrackedOrder(id, panel_id, Stage(status), start, remains, result, panel)
-                for id, panel_id, status, start, remains, result, panel in rows]  # fmt: skip
+        return [TrackedOrder.from_row(row) for row in rows]
 
     async def any_stuck(self, tx: Transaction, older_than: int) -> bool:
         found = await tx.fetchval(

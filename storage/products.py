@@ -12,7 +12,6 @@ themselves; the main panel's keep its ids. Products are few: every change descri
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +20,7 @@ from typing import Any
 from storage.catalog import Category, Imported
 from storage.db import Database, Transaction
 from storage.money import from_micros, to_micros_ceiling
+from storage.records import Record
 from storage.routing import (
     PanelRow,
     PanelTerms,
@@ -54,7 +54,7 @@ def in_stock(stock_status: str, inventory: int | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class ProductRecord:
+class ProductRecord(Record):
     id: int
     category_id: int
     category: str
@@ -76,24 +76,6 @@ class ProductRecord:
     @property
     def orderable(self) -> bool:
         return self.active and not self.hidden and self.in_stock
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> ProductRecord:
-        return cls(
-            id=row["id"],
-            category_id=row["category_id"],
-            category=row["category"],
-            name=row["name"],
-            require=row["require"],
-            rate=from_micros(row["rate"]),
-            min_quantity=row["min_quantity"],
-            max_quantity=row["max_quantity"],
-            stock_status=row["stock_status"],
-            inventory=row["inventory"],
-            type=row["type"],
-            hidden=bool(row["hidden"]),
-            active=bool(row["active"]),
-        )
 
 
 @dataclass(frozen=True, slots=True)

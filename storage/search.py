@@ -152,12 +152,13 @@ class NameQuery:
         finds on every page. The names are matched once, for both."""
         where, params = self.where(indexed)
         order, order_params = self.order_by("f")
+        final_order, _ = self.order_by("s")
         statement = f"""
             WITH found AS (SELECT s.id, s.search_name FROM services s WHERE {LISTED} AND {where}),
             page AS (SELECT f.id FROM found f ORDER BY {order} LIMIT :limit OFFSET :offset)
             SELECT (SELECT COUNT(*) FROM found) AS total, {columns}
             FROM page JOIN services s ON s.id = page.id JOIN categories c ON c.id = s.category_id
-            ORDER BY {self.order_by("s")[0]}"""
+            ORDER BY {final_order}"""
         return statement, params | order_params
 
     def count_sql(self, indexed: bool) -> tuple[str, dict[str, Any]]:
