@@ -1,6 +1,6 @@
 """The catalog: syncing the panels' services into SQLite; browsing and searching them, priced.
 
-A shop service is sold through its routes (storage/routing.py). An offer lists the routes that
+A shop service is sold through its routes (storage/routes.py). An offer lists the routes that
 sell now, in the order they are tried: the routes' order, or cheapest first.
 """
 

@@ -42,7 +42,9 @@ DECIMAL_TEXT: Mapping[str, Any] = {TEXT: True}
 
 
 class Record:
-    """A frozen dataclass read from a row (see the module's doc)."""
+    """A frozen dataclass read from a row (see the module's doc). A class that reads some rows
+    otherwise overrides from_row and calls read_record(cls, row) for the rest (`super()` does
+    not reach this class from a dataclass made with slots)."""
 
     __slots__ = ()
 
