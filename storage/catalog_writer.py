@@ -12,6 +12,7 @@ again only the services routed to what changed; a change of a panel's terms, all
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import NamedTuple
 from storage.db import Transaction
 from storage.money import from_micros
 from storage.panel_services import CatalogEntry, Listed, listed_services, store_panel_services
+from storage.records import columns, placeholders
 from storage.routes import (
     SERVICE_ROUTES,
     PanelTerms,
@@ -61,6 +63,11 @@ class Own(NamedTuple):
     own_category: str | None
     routing: str  # ordered | cheapest
 
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Own:
+        """A row of `SELECT {columns(Own)}` (storage/records.py)."""
+        return cls._make(row)
+
 
 class Described(NamedTuple):
     """A shop service as its routes describe it (describe()): the category by name, the rate
@@ -83,7 +90,7 @@ class Described(NamedTuple):
 
 class StoredService(NamedTuple):
     """A shop service as stored: the columns of `services` a sync writes, in their order
-    (STORED_COLUMNS is made of them, and a row read back with `_make`)."""
+    (storage/records.py RowTuple)."""
 
     id: int
     category_id: int
@@ -99,6 +106,11 @@ class StoredService(NamedTuple):
     position: int
     active: int
     search_name: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> StoredService:
+        """A row of `SELECT {columns(StoredService)}` (storage/records.py)."""
+        return cls._make(row)
 
     @classmethod
     def of(cls, service: Described, category_id: int, search_name: str) -> StoredService:
@@ -120,8 +132,8 @@ class StoredService(NamedTuple):
         )
 
 
-OWN_COLUMNS = ", ".join(Own._fields)
-STORED_COLUMNS = ", ".join(StoredService._fields)
+OWN_COLUMNS = columns(Own)
+STORED_COLUMNS = columns(StoredService)
 
 
 async def sync_lists(
@@ -194,7 +206,7 @@ async def rebuild_services(
             f"SELECT {OWN_COLUMNS} FROM services {within.replace('service_id', 'id')}",
             {"scope": scope},
         )
-        own = {said.id: said for said in map(Own._make, rows)}
+        own = {said.id: said for said in map(Own.from_row, rows)}
     for service in new:
         routes.setdefault(service.id, []).append((service.panel, service.panel_service_id))
         own[service.id] = Own(service.id, None, None, service.category, "ordered")
@@ -302,7 +314,7 @@ async def store_services(
         f"SELECT {STORED_COLUMNS} FROM services {within}",
         () if scope is None else (json.dumps(sorted(scope)),),
     )
-    existing = {old.id: old for old in map(StoredService._make, rows)}
+    existing = {old.id: old for old in map(StoredService.from_row, rows)}
     inserts: list[StoredService] = []
     updates: list[StoredService] = []
     refolded: list[tuple[int, str]] = []
@@ -319,7 +331,8 @@ async def store_services(
             if service.active:
                 result.added.append(service.id)
             continue
-        if old._replace(search_name=folded) == values:  # first folded (after 0007)
+        if old == StoredService.of(service, values.category_id, old.search_name):
+            # only its name folded for search, the first time (after migration 0007)
             continue
         if old.active and not service.active:
             result.removed.append(service.id)
@@ -328,7 +341,7 @@ async def store_services(
         if old.active and service.rate > old.rate:
             rise = (service.id, from_micros(old.rate), from_micros(service.rate))
             result.rate_rises.append(rise)
-    marks = ", ".join("?" for _ in StoredService._fields)
+    marks = placeholders(StoredService)
     if inserts:  # new ids (none of them in `existing`): no conflict to look for
         await tx.executemany(f"INSERT INTO services ({STORED_COLUMNS}) VALUES ({marks})", inserts)
     if updates:

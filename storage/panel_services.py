@@ -2,8 +2,8 @@
 describe the shop's services (storage/catalog_writer.py).
 
 A sync stores 30,000 services and more, so a stored row is a named tuple whose fields are the
-table's columns in order (`LISTED_COLUMNS` is made of them): a row is written as it is and read
-with `_make`, compared as a tuple, and read by name everywhere else.
+table's columns in order (storage/records.py RowTuple): written as it is, compared as a tuple,
+read by name.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from storage.db import Transaction
 from storage.money import to_micros_ceiling
+from storage.records import columns, placeholders
 
 
 class CatalogEntry(NamedTuple):
@@ -57,11 +58,15 @@ class ListedService(NamedTuple):
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> ListedService:
-        """A row of `SELECT {LISTED_COLUMNS}`: the fields' own columns, in their order."""
+        """A row of `SELECT {columns(ListedService)}` (storage/records.py)."""
         return cls._make(row)
 
+    def unlisted(self) -> ListedService:
+        """The same, no longer listed by its panel."""
+        return self._replace(active=0)
 
-LISTED_COLUMNS = ", ".join(ListedService._fields)
+
+LISTED_COLUMNS = columns(ListedService)
 # Panel services by panel, then by the panel's id.
 Listed = dict[str, dict[int, ListedService]]
 
@@ -104,7 +109,7 @@ async def store_panel_services(
     if upserts:
         await tx.executemany(
             f"""INSERT INTO panel_services ({LISTED_COLUMNS})
-                VALUES ({", ".join("?" for _ in ListedService._fields)})
+                VALUES ({placeholders(ListedService)})
                 ON CONFLICT (panel, service_id) DO UPDATE SET name = excluded.name,
                     type = excluded.type, category = excluded.category, rate = excluded.rate,
                     min_quantity = excluded.min_quantity, max_quantity = excluded.max_quantity,
@@ -121,7 +126,7 @@ async def store_panel_services(
             [(panel, i) for i in gone],
         )
         for i in gone:
-            rows[i] = rows[i]._replace(active=0)
+            rows[i] = rows[i].unlisted()
     return StoredList({service.service_id for service in upserts} | set(gone), rows)
 
 

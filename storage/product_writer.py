@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from storage.db import Transaction
 from storage.money import to_micros_ceiling
+from storage.records import columns, placeholders
 from storage.routes import (
     PRODUCT_ROUTES,
     PanelTerms,
@@ -75,11 +76,11 @@ class ListedProduct(NamedTuple):
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> ListedProduct:
-        """A row of `SELECT {LISTED_COLUMNS}`: the fields' own columns, in their order."""
+        """A row of `SELECT {columns(ListedProduct)}` (storage/records.py)."""
         return cls._make(row)
 
 
-LISTED_COLUMNS = ", ".join(ListedProduct._fields)
+LISTED_COLUMNS = columns(ListedProduct)
 # Panel products by panel, then by the panel's id.
 ListedProducts = dict[str, dict[int, ListedProduct]]
 
@@ -108,6 +109,10 @@ class DescribedProduct(NamedTuple):
     position: int
     active: int
 
+    def params(self, category_id: int) -> dict[str, object]:
+        """Its columns by name, for an UPDATE of the product (the category by its id)."""
+        return self._asdict() | {"category_id": category_id}
+
 
 async def store_panel_products(
     tx: Transaction, panel: str, entries: Sequence[ProductEntry]
@@ -116,7 +121,7 @@ async def store_panel_products(
     await tx.execute("UPDATE panel_products SET active = 0 WHERE panel = ?", (panel,))
     await tx.executemany(
         f"""INSERT INTO panel_products ({LISTED_COLUMNS})
-            VALUES ({", ".join("?" for _ in ListedProduct._fields)})
+            VALUES ({placeholders(ListedProduct)})
             ON CONFLICT (panel, product_id) DO UPDATE SET name = excluded.name,
                 require = excluded.require, category = excluded.category,
                 rate = excluded.rate, min_quantity = excluded.min_quantity,
@@ -191,7 +196,8 @@ async def rebuild_products(tx: Transaction, terms: Mapping[str, PanelTerms]) -> 
     }
     listed: ListedProducts = {}
     for product in map(
-        ListedProduct.from_row, await tx.fetchall(f"SELECT {LISTED_COLUMNS} FROM panel_products")
+        ListedProduct.from_row,
+        await tx.fetchall(f"SELECT {LISTED_COLUMNS} FROM panel_products"),
     ):
         listed.setdefault(product.panel, {})[product.product_id] = product
     described = []
@@ -210,7 +216,7 @@ async def rebuild_products(tx: Transaction, terms: Mapping[str, PanelTerms]) -> 
                stock_status = :stock_status, inventory = :inventory, type = :type,
                position = :position, active = :active
            WHERE id = :id""",
-        [found._asdict() | {"category_id": categories[found.category]} for found in described],
+        [found.params(categories[found.category]) for found in described],
     )
     return sum(1 for found in described if found.active)
 

@@ -91,3 +91,21 @@ def _reader(hint: Any, *, text: bool) -> Read | None:
     if optional:
         return lambda value: None if value is None else read(value)
     return read
+
+
+# A row tuple: a named tuple whose fields are a table's columns, in their order, for the rows a
+# sync reads and writes by the ten thousand (a dataclass costs ten times more to make). It is
+# written as it is (INSERT ... ({columns}) VALUES ({placeholders})), read back with its
+# `from_row` (`cls._make(row)` of a `SELECT {columns}`), and read by name everywhere else.
+
+
+def columns(cls: type[Any]) -> str:
+    """A row tuple's columns, for a SELECT or an INSERT: its fields, in their order."""
+    fields: tuple[str, ...] = cls._fields
+    return ", ".join(fields)
+
+
+def placeholders(cls: type[Any]) -> str:
+    """As many `?` as a row tuple has columns, for an INSERT of it as it is."""
+    fields: tuple[str, ...] = cls._fields
+    return ", ".join("?" for _ in fields)
