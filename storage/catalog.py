@@ -9,12 +9,10 @@ until the next such change: every customer's menu is the same few reads.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Self
 
 from storage.catalog_writer import (
     SyncResult,
@@ -26,15 +24,8 @@ from storage.db import Database, Transaction
 from storage.memo import Remembering, remembered
 from storage.panel_services import CatalogEntry
 from storage.panels import MAIN
-from storage.records import Record, column, read_record
-from storage.routes import (
-    SERVICE_ROUTES,
-    Imported,
-    PanelTerms,
-    set_routes,
-    sort_import,
-    unrouted,
-)
+from storage.records import Record
+from storage.routes import SERVICE_ROUTES, Imported, PanelRoute, PanelTerms
 from storage.search import INDEX_TABLE, NameQuery
 
 # What the shop's catalog is made of, for its callers (shop/catalog.py) in one place.
@@ -73,29 +64,14 @@ class ServiceRecord(Record):
         return self.active and not self.hidden
 
 
-@dataclass(frozen=True, slots=True)
-class RouteRecord(Record):
-    """A route of a service: a panel's service, as the panel last listed it (`listed` False
-    when it never did or stopped). Rates are in the panel's own currency."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteRecord(PanelRoute):
+    """A route of a service: a panel's service (its rate per 1000, or per package)."""
 
-    panel: str
     panel_service_id: int
-    listed: bool = field(metadata=column("active"))
-    name: str = ""
-    type: str = ""
-    rate: Decimal = Decimal(0)
-    min_quantity: int = 1
-    max_quantity: int = 1
     refill: bool = False
     cancel: bool = False
     dripfeed: bool = False
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Self:
-        """A row of ROUTE_COLUMNS; `listed_id` NULL: the panel never listed the service."""
-        if row["listed_id"] is None:
-            return cls(row["panel"], row["panel_service_id"], listed=False)
-        return read_record(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +95,8 @@ SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.
     (s.hidden OR c.hidden) AS hidden, s.active, s.dripfeed"""
 VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
 # What a route reads of the panel service it leads to (ps); NULL when the panel lists none.
-LISTED_COLUMNS = """ps.service_id AS listed_id, ps.name, ps.type, ps.rate, ps.min_quantity,
-    ps.max_quantity, ps.refill, ps.cancel, ps.dripfeed, ps.active"""
+LISTED_COLUMNS = """ps.name, ps.type, ps.rate, ps.min_quantity, ps.max_quantity, ps.refill,
+    ps.cancel, ps.dripfeed, ps.active"""
 ROUTE_COLUMNS = f"r.panel, r.panel_service_id, {LISTED_COLUMNS}"
 ROUTE_JOIN = """routes r LEFT JOIN panel_services ps
     ON ps.panel = r.panel AND ps.service_id = r.panel_service_id"""
@@ -168,7 +144,7 @@ class CatalogRepository(Remembering):
         async with self._writing() as (tx, indexed):
             new = []
             if mirror:
-                new = await new_services(tx, mirror, await unrouted(tx, SERVICE_ROUTES, mirror))
+                new = await new_services(tx, mirror, await SERVICE_ROUTES.unrouted(tx, mirror))
             return await rebuild_services(tx, terms, indexed, new)
 
     async def import_services(
@@ -181,7 +157,7 @@ class CatalogRepository(Remembering):
         """Sell these services of `panel`, each as a new shop service (in `category` when
         given); ids it does not list, or already sold, are reported and skipped."""
         async with self._writing() as (tx, indexed):
-            imported, wanted = await sort_import(tx, SERVICE_ROUTES, panel, panel_ids)
+            imported, wanted = await SERVICE_ROUTES.sort_import(tx, panel, panel_ids)
             new = await new_services(tx, panel, wanted, category)
             imported.created = {s.panel_service_id: s.id for s in new}
             if new:
@@ -197,7 +173,7 @@ class CatalogRepository(Remembering):
         """Route a service through these (panel, panel service id) in order, or (None) to the
         cheapest of its routes at each order. Returns the routes the panels do not list."""
         async with self._writing() as (tx, indexed):
-            unknown = await set_routes(tx, SERVICE_ROUTES, service_id, routes)
+            unknown = await SERVICE_ROUTES.set_routes(tx, service_id, routes)
             if not unknown:
                 await rebuild_services(tx, terms, indexed, only={service_id})
         return unknown
@@ -255,8 +231,7 @@ class CatalogRepository(Remembering):
     @remembered
     async def routed_panels(self) -> frozenset[str]:
         """The panels that hold a route of a service customers can buy."""
-        rows = await self._db.fetchall(SERVICE_ROUTES.routed_panels)
-        return frozenset(row["panel"] for row in rows)
+        return await SERVICE_ROUTES.routed_panels(self._db)
 
     @remembered
     async def routing(self, service_id: int) -> str:

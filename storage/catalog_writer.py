@@ -28,8 +28,6 @@ from storage.routes import (
     PanelTerms,
     choose_route,
     listing_position,
-    new_ids,
-    routed_items,
     shop_rate,
 )
 from storage.search import fold, write_index
@@ -69,34 +67,15 @@ class Own(NamedTuple):
         return cls._make(row)
 
 
-class Described(NamedTuple):
-    """A shop service as its routes describe it (describe()): the category by name, the rate
-    in micro-units of the shop's currency."""
-
-    id: int
-    category: str
-    name: str
-    type: str
-    rate: int
-    min_quantity: int
-    max_quantity: int
-    refill: int
-    cancel: int
-    description: str
-    dripfeed: int
-    position: int
-    active: int
-
-
 class StoredService(NamedTuple):
     """A shop service as stored: the columns of `services` a sync writes, in their order
-    (storage/records.py RowTuple)."""
+    (a row tuple, storage/records.py)."""
 
     id: int
     category_id: int
     name: str
     type: str
-    rate: int
+    rate: int  # micro-units of the shop's currency
     min_quantity: int
     max_quantity: int
     refill: int
@@ -105,31 +84,24 @@ class StoredService(NamedTuple):
     dripfeed: int
     position: int
     active: int
-    search_name: str
+    search_name: str  # the name as search compares it (storage/search.py fold)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> StoredService:
         """A row of `SELECT {columns(StoredService)}` (storage/records.py)."""
         return cls._make(row)
 
-    @classmethod
-    def of(cls, service: Described, category_id: int, search_name: str) -> StoredService:
-        return cls(
-            id=service.id,
-            category_id=category_id,
-            name=service.name,
-            type=service.type,
-            rate=service.rate,
-            min_quantity=service.min_quantity,
-            max_quantity=service.max_quantity,
-            refill=service.refill,
-            cancel=service.cancel,
-            description=service.description,
-            dripfeed=service.dripfeed,
-            position=service.position,
-            active=service.active,
-            search_name=search_name,
-        )
+    def filed(self, category_id: int, search_name: str) -> StoredService:
+        """The same service in its category (by id), its name folded for search."""
+        return self._replace(category_id=category_id, search_name=search_name)
+
+
+class Described(NamedTuple):
+    """A shop service as its routes describe it (describe()): its category by name, and its
+    row, whose category id and search name are filled in when it is stored."""
+
+    category: str
+    service: StoredService
 
 
 OWN_COLUMNS = columns(Own)
@@ -152,7 +124,7 @@ async def sync_lists(
         known[panel] = stored.rows
         mirrored = panel in terms and terms[panel].mirror
         changed = stored.changed or mirrored
-        routed = await routed_items(tx, SERVICE_ROUTES, panel) if changed else {}
+        routed = await SERVICE_ROUTES.routed_items(tx, panel) if changed else {}
         touched.update(s for i in stored.changed for s in routed.get(i, ()))
         if mirrored:
             fresh = sorted(
@@ -176,7 +148,7 @@ async def new_services(
     taken: Sequence[NewService] = (),
 ) -> list[NewService]:
     """New shop services for these of `panel`'s; `taken`: others being created with them."""
-    ids = await new_ids(tx, SERVICE_ROUTES, panel, panel_ids, {s.id for s in taken})
+    ids = await SERVICE_ROUTES.new_ids(tx, panel, panel_ids, {s.id for s in taken})
     return [NewService(i, panel, p, category) for i, p in zip(ids, panel_ids, strict=True)]
 
 
@@ -217,7 +189,7 @@ async def rebuild_services(
         if found is not None:
             described.append(found)
     if scope is None:
-        described.sort(key=lambda found: found.position)
+        described.sort(key=lambda found: found.service.position)
     result = await store_services(tx, described, indexed, None if only is None else set(routes))
     if new:
         await tx.executemany(
@@ -245,23 +217,18 @@ def describe(
     found = choose_route(routes, listed, terms, cheapest=own.routing == "cheapest")
     if found is None:
         return None
-    panel, service, selling = found
+    panel, listed_service, selling = found
     panel_terms = terms.get(panel)
-    return Described(
-        id=service_id,
-        category=own.own_category or service.category,
-        name=own.own_name or service.name,
-        type=service.type,
-        rate=shop_rate(service.rate, panel_terms),
-        min_quantity=service.min_quantity,
-        max_quantity=service.max_quantity,
-        refill=service.refill,
-        cancel=service.cancel,
-        description=service.description if own.own_description is None else own.own_description,
-        dripfeed=service.dripfeed,
-        position=listing_position(selling, panel_terms, service.position),
-        active=int(selling),
-    )
+    description = own.own_description
+    service = StoredService(
+        service_id, 0, own.own_name or listed_service.name, listed_service.type,
+        shop_rate(listed_service.rate, panel_terms), listed_service.min_quantity,
+        listed_service.max_quantity, listed_service.refill, listed_service.cancel,
+        listed_service.description if description is None else description,
+        listed_service.dripfeed, listing_position(selling, panel_terms, listed_service.position),
+        int(selling), "",
+    )  # fmt: skip
+    return Described(own.own_category or listed_service.category, service)
 
 
 def search_name(name: str, old: StoredService | None) -> str:
@@ -307,7 +274,7 @@ async def store_services(
     result = SyncResult()
     # A few new ones (scope) are listed after the others.
     categories, result.categories_added = await category_ids(
-        tx, (service.category for service in described), after_existing=scope is not None
+        tx, (found.category for found in described), after_existing=scope is not None
     )
     within = "" if scope is None else "WHERE id IN (SELECT value FROM json_each(?))"
     rows = await tx.fetchall(
@@ -318,22 +285,21 @@ async def store_services(
     inserts: list[StoredService] = []
     updates: list[StoredService] = []
     refolded: list[tuple[int, str]] = []
-    for service in described:
-        old = existing.get(service.id)
-        folded = search_name(service.name, old)
-        values = StoredService.of(service, categories[service.category], folded)
-        if old == values:
+    for found in described:
+        old = existing.get(found.service.id)
+        folded = search_name(found.service.name, old)
+        service = found.service.filed(categories[found.category], folded)
+        if old == service:
             continue
-        (inserts if old is None else updates).append(values)
+        (inserts if old is None else updates).append(service)
         if old is None or old.search_name != folded:
             refolded.append((service.id, folded))
         if old is None:
             if service.active:
                 result.added.append(service.id)
             continue
-        if old == StoredService.of(service, values.category_id, old.search_name):
-            # only its name folded for search, the first time (after migration 0007)
-            continue
+        if old == service.filed(service.category_id, old.search_name):
+            continue  # only its name folded for search, the first time (after migration 0007)
         if old.active and not service.active:
             result.removed.append(service.id)
             continue
@@ -359,7 +325,7 @@ async def store_services(
         )
     if indexed and refolded:
         await write_index(tx, refolded, replaced=[i for i, _ in refolded if i in existing])
-    present = {service.id for service in described}
+    present = {found.service.id for found in described}
     vanished = [i for i, old in existing.items() if old.active and i not in present]
     if vanished:
         await tx.executemany(

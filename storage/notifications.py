@@ -67,13 +67,7 @@ class NotificationRepository:
 
     async def drop_callbacks(self, user_id: int, reason: str) -> int:
         """A reseller's waiting callbacks, given up (their key or URL is gone)."""
-        async with self._db.transaction() as tx:
-            return await tx.execute(
-                """UPDATE notifications SET dropped = ?
-                   WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL
-                     AND channel = 'callback'""",
-                (reason, user_id),
-            )
+        return await self._drop_waiting(user_id, "callback", reason)
 
     async def enqueue(self, chat_id: int, text: str) -> int:
         async with self._db.transaction() as tx:
@@ -153,10 +147,13 @@ class NotificationRepository:
             )
 
     async def drop_for_chat(self, chat_id: int, reason: str) -> int:
+        return await self._drop_waiting(chat_id, "telegram", reason)
+
+    async def _drop_waiting(self, chat_id: int, channel: str, reason: str) -> int:
+        """Give up what still waits for this chat (or reseller) on this channel."""
         async with self._db.transaction() as tx:
             return await tx.execute(
                 """UPDATE notifications SET dropped = ?
-                   WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL
-                     AND channel = 'telegram'""",
-                (reason, chat_id),
+                   WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL AND channel = ?""",
+                (reason, chat_id, channel),
             )

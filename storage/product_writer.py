@@ -26,7 +26,6 @@ from storage.routes import (
     PanelTerms,
     choose_route,
     listing_position,
-    new_ids,
     shop_rate,
 )
 
@@ -154,7 +153,7 @@ async def create_products(
 ) -> dict[int, int]:
     """New shop products sold through these of `panel`'s: panel id -> the new shop id.
     Written inactive, under a placeholder category: rebuild_products() describes them."""
-    ids = await new_ids(tx, PRODUCT_ROUTES, panel, panel_ids)
+    ids = await PRODUCT_ROUTES.new_ids(tx, panel, panel_ids)
     if not ids:
         return {}
     placeholder = await category_id(tx, category or "Other", 0)
@@ -244,16 +243,8 @@ def describe_product(
     panel, product, selling = found
     panel_terms = terms.get(panel)
     return DescribedProduct(
-        id=product_id,
-        category=own.own_category or product.category,
-        name=product.name,
-        require=product.require,
-        rate=shop_rate(product.rate, panel_terms),
-        min_quantity=product.min_quantity,
-        max_quantity=product.max_quantity,
-        stock_status=product.stock_status,
-        inventory=product.inventory,
-        type=product.type,
-        position=listing_position(selling, panel_terms, product.position),
-        active=int(selling),
-    )
+        product_id, own.own_category or product.category, product.name, product.require,
+        shop_rate(product.rate, panel_terms), product.min_quantity, product.max_quantity,
+        product.stock_status, product.inventory, product.type,
+        listing_position(selling, panel_terms, product.position), int(selling),
+    )  # fmt: skip

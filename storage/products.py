@@ -5,11 +5,9 @@ is made of its routes); reads go to the database each time (products are few).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Self
 
 from storage.catalog import Category
 from storage.db import Database
@@ -20,15 +18,8 @@ from storage.product_writer import (
     rebuild_products,
     store_panel_products,
 )
-from storage.records import Record, column, read_record
-from storage.routes import (
-    PRODUCT_ROUTES,
-    Imported,
-    PanelTerms,
-    set_routes,
-    sort_import,
-    unrouted,
-)
+from storage.records import Record
+from storage.routes import PRODUCT_ROUTES, Imported, PanelRoute, PanelTerms
 
 __all__ = [
     "ProductEntry",
@@ -63,33 +54,18 @@ class ProductRecord(Record):
         return self.active and not self.hidden and self.in_stock
 
 
-@dataclass(frozen=True, slots=True)
-class ProductRouteRecord(Record):
-    """A route of a shop product: a panel's product as the panel last listed it (`listed`
-    False when it never did or stopped). The rate is per unit, in the panel's currency."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductRouteRecord(PanelRoute):
+    """A route of a shop product: a panel's product (its rate per unit)."""
 
-    panel: str
     panel_product_id: int
-    listed: bool = field(metadata=column("active"))
-    name: str = ""
     require: str = ""
-    rate: Decimal = Decimal(0)
-    min_quantity: int = 1
-    max_quantity: int = 1
     stock_status: str = ""
     inventory: int | None = None
-    type: str = ""
 
     @property
     def in_stock(self) -> bool:
         return in_stock(self.stock_status, self.inventory)
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Self:
-        """`listed_id` NULL: the panel never listed the product."""
-        if row["listed_id"] is None:
-            return cls(row["panel"], row["panel_product_id"], listed=False)
-        return read_record(cls, row)
 
 
 COLUMNS = "p.*, c.name AS category"
@@ -112,7 +88,7 @@ class ProductRepository:
             for panel, entries in lists.items():
                 await store_panel_products(tx, panel, entries)
                 if panel in terms and terms[panel].mirror:
-                    fresh = await unrouted(tx, PRODUCT_ROUTES, panel)
+                    fresh = await PRODUCT_ROUTES.unrouted(tx, panel)
                     await create_products(tx, panel, fresh, None)
             return await rebuild_products(tx, terms)
 
@@ -121,7 +97,7 @@ class ProductRepository:
         with `mirror`, that panel's products no shop product sells yet become shop products."""
         async with self._db.transaction() as tx:
             if mirror:
-                await create_products(tx, mirror, await unrouted(tx, PRODUCT_ROUTES, mirror), None)
+                await create_products(tx, mirror, await PRODUCT_ROUTES.unrouted(tx, mirror), None)
             return await rebuild_products(tx, terms)
 
     async def import_products(
@@ -134,7 +110,7 @@ class ProductRepository:
         """Sell these products of `panel`, each as a new shop product (in `category` when
         given); ids it does not list, or already sold, are reported and skipped."""
         async with self._db.transaction() as tx:
-            imported, wanted = await sort_import(tx, PRODUCT_ROUTES, panel, panel_ids)
+            imported, wanted = await PRODUCT_ROUTES.sort_import(tx, panel, panel_ids)
             imported.created = await create_products(tx, panel, wanted, category)
             if imported.created:
                 await rebuild_products(tx, terms)
@@ -149,7 +125,7 @@ class ProductRepository:
         """Route a product through these (panel, panel product id) in order, or (None) to the
         cheapest of its routes. Returns the routes the panels do not list (nothing changed)."""
         async with self._db.transaction() as tx:
-            unknown = await set_routes(tx, PRODUCT_ROUTES, product_id, routes)
+            unknown = await PRODUCT_ROUTES.set_routes(tx, product_id, routes)
             if not unknown:
                 await rebuild_products(tx, terms)
         return unknown
@@ -159,9 +135,9 @@ class ProductRepository:
     async def routes(self, product_id: int) -> list[ProductRouteRecord]:
         """The product's routes in order, with what each panel lists for it."""
         rows = await self._db.fetchall(
-            """SELECT r.panel, r.panel_product_id, pp.product_id AS listed_id, pp.name,
-                      pp.require, pp.rate, pp.min_quantity, pp.max_quantity, pp.stock_status,
-                      pp.inventory, pp.type, pp.active
+            """SELECT r.panel, r.panel_product_id, pp.name, pp.require, pp.rate,
+                      pp.min_quantity, pp.max_quantity, pp.stock_status, pp.inventory, pp.type,
+                      pp.active
                FROM product_routes r LEFT JOIN panel_products pp
                    ON pp.panel = r.panel AND pp.product_id = r.panel_product_id
                WHERE r.product_id = ? ORDER BY r.position""",
@@ -175,8 +151,7 @@ class ProductRepository:
 
     async def routed_panels(self) -> frozenset[str]:
         """The panels that hold a route of a product customers can buy."""
-        rows = await self._db.fetchall(PRODUCT_ROUTES.routed_panels)
-        return frozenset(row["panel"] for row in rows)
+        return await PRODUCT_ROUTES.routed_panels(self._db)
 
     async def categories(self, offset: int = 0, limit: int = 8) -> list[Category]:
         rows = await self._db.fetchall(

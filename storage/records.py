@@ -4,7 +4,8 @@ A record class derives from `Record` and gets `from_row(row)`: each field is rea
 column of its name (or the one `column()` names), as the field's type says: a `Decimal` is
 money, read from integer micro-units (storage/money.py), unless marked `DECIMAL_TEXT` (a rate or
 a percent, kept as text); a `bool` from 0 or 1; an enum from its value; anything else as SQLite
-gives it. NULL stays None where the type allows it. Every field needs its column in the row (a
+gives it. NULL stays None where the type allows it (or, in a record read through a LEFT JOIN,
+NULL_IS_DEFAULT, reads as the field's default). Every field needs its column in the row (a
 missing one raises IndexError): a record is never half read.
 """
 
@@ -17,7 +18,7 @@ import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from storage.money import from_micros
 
@@ -42,11 +43,12 @@ DECIMAL_TEXT: Mapping[str, Any] = {TEXT: True}
 
 
 class Record:
-    """A frozen dataclass read from a row (see the module's doc). A class that reads some rows
-    otherwise overrides from_row and calls read_record(cls, row) for the rest (`super()` does
-    not reach this class from a dataclass made with slots)."""
+    """A frozen dataclass read from a row (see the module's doc)."""
 
     __slots__ = ()
+    # True for a record read through a LEFT JOIN (a route and the panel's item it leads to): a
+    # NULL column reads as its field's default, where the field has one.
+    NULL_IS_DEFAULT: ClassVar[bool] = False
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Self:
@@ -63,14 +65,17 @@ def read_record(cls: type[R], row: sqlite3.Row) -> R:
 
 def _plan(cls: type) -> Plan:
     hints = typing.get_type_hints(cls)
-    return tuple(
-        (
-            field.name,
-            field.metadata.get(COLUMN, field.name),
-            _reader(hints[field.name], text=field.metadata.get(TEXT, False)),
-        )
-        for field in dataclasses.fields(cls)
-    )
+    plan = []
+    for field in dataclasses.fields(cls):
+        read = _reader(hints[field.name], text=field.metadata.get(TEXT, False))
+        if getattr(cls, "NULL_IS_DEFAULT", False) and field.default is not dataclasses.MISSING:
+            read = _or_default(read, field.default)
+        plan.append((field.name, field.metadata.get(COLUMN, field.name), read))
+    return tuple(plan)
+
+
+def _or_default(read: Read | None, default: Any) -> Read:
+    return lambda value: default if value is None else value if read is None else read(value)
 
 
 def _reader(hint: Any, *, text: bool) -> Read | None:

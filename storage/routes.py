@@ -4,10 +4,10 @@ A shop item (a service, a product) is sold through its routes: panel items, in o
 `routes` and `product_routes`), each panel's items stored as it lists them (`panel_services`,
 `panel_products`). What both catalogs decide alike is here: which route describes an item and
 whether it sells (choose_route), its rate in the shop's currency (shop_rate), where it is
-listed (listing_position), the ids new items get (new_ids); and the statements on routes both
-make: what a panel lists that nothing sells yet (unrouted), which of an admin's ids can be
-imported (sort_import), an item's routes replaced (set_routes), the panels that sell (routed
-panels).
+listed (listing_position); and, in one RouteTables per kind (SERVICE_ROUTES, PRODUCT_ROUTES),
+the statements on routes both make: the ids new items get, what a panel lists that nothing
+sells yet, which of an admin's ids can be imported, an item's routes replaced, the panels that
+sell.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Generic, NamedTuple, Protocol, TypeVar
 
-from storage.db import Transaction
+from storage.db import Database, Transaction
 from storage.money import from_micros, to_micros_ceiling
 from storage.panels import MAIN
+from storage.records import Record, column
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,35 +39,6 @@ class PanelTerms:
         return self.enabled and self.conversion is not None
 
 
-@dataclass(frozen=True, slots=True)
-class RouteTables:
-    """Where one kind of shop item keeps its routes and its panels' lists."""
-
-    shop: str  # the shop's items: services | products
-    routes: str  # routes | product_routes
-    routed: str  # a route's shop item: service_id | product_id
-    panel_item: str  # a route's panel item: panel_service_id | panel_product_id
-    listing: str  # each panel's items as it lists them: panel_services | panel_products
-    listed: str  # a listed item's id on its panel: service_id | product_id
-
-    @property
-    def routed_panels(self) -> str:
-        """The panels that hold a route of an item customers can buy: the item listed and
-        not hidden, the panel's item listed."""
-        return f"""SELECT DISTINCT r.panel FROM {self.routes} r
-            JOIN {self.shop} s ON s.id = r.{self.routed} AND s.active = 1 AND s.hidden = 0
-            JOIN {self.listing} l ON l.panel = r.panel AND l.{self.listed} = r.{self.panel_item}
-                AND l.active = 1"""
-
-
-SERVICE_ROUTES = RouteTables(
-    "services", "routes", "service_id", "panel_service_id", "panel_services", "service_id"
-)
-PRODUCT_ROUTES = RouteTables(
-    "products", "product_routes", "product_id", "panel_product_id", "panel_products", "product_id"
-)
-
-
 @dataclass
 class Imported:
     """What /import did: panel item id -> the new shop item's id, those already sold (-> the
@@ -75,6 +47,164 @@ class Imported:
     created: dict[int, int] = field(default_factory=dict)
     already: dict[int, int] = field(default_factory=dict)
     unknown: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PanelRoute(Record):
+    """A route of a shop item: the panel's item it leads to, as the panel last listed it
+    (`listed` False when it never did or stopped), in the panel's own currency. Read with a
+    LEFT JOIN of the panel's list: NULL where the panel never listed it."""
+
+    NULL_IS_DEFAULT = True
+
+    panel: str
+    listed: bool = field(metadata=column("active"))
+    name: str = ""
+    type: str = ""
+    rate: Decimal = Decimal(0)
+    min_quantity: int = 1
+    max_quantity: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTables:
+    """Where one kind of shop item keeps its routes and its panels' lists, and the statements
+    on them both kinds make (SERVICE_ROUTES, PRODUCT_ROUTES)."""
+
+    shop: str  # the shop's items: services | products
+    routes: str  # routes | product_routes
+    routed: str  # a route's shop item: service_id | product_id
+    panel_item: str  # a route's panel item: panel_service_id | panel_product_id
+    listing: str  # each panel's items as it lists them: panel_services | panel_products
+    listed: str  # a listed item's id on its panel: service_id | product_id
+
+    async def routed_panels(self, db: Database) -> frozenset[str]:
+        """The panels that hold a route of an item customers can buy: the item listed and
+        not hidden, the panel's item listed."""
+        rows = await db.fetchall(
+            f"""SELECT DISTINCT r.panel FROM {self.routes} r
+                JOIN {self.shop} s ON s.id = r.{self.routed} AND s.active = 1 AND s.hidden = 0
+                JOIN {self.listing} l ON l.panel = r.panel
+                    AND l.{self.listed} = r.{self.panel_item} AND l.active = 1"""
+        )
+        return frozenset(row["panel"] for row in rows)
+
+    async def new_ids(
+        self,
+        tx: Transaction,
+        panel: str,
+        panel_ids: Sequence[int],
+        pending: AbstractSet[int] = frozenset(),
+    ) -> list[int]:
+        """Shop ids for new items sold through these of `panel`'s (`pending`: ids given out but
+        not yet written). The main panel's keep their own number where it is free, so a one-panel
+        shop shows the panel's numbers; the rest follow the highest id."""
+        if not panel_ids:
+            return []
+        highest = max(await tx.fetchval(f"SELECT MAX(id) FROM {self.shop}") or 0, *pending, 0)
+        wanted: set[int] = set()
+        if panel == MAIN:
+            taken = await tx.fetchall(
+                f"SELECT id FROM {self.shop} WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(set(panel_ids))),),
+            )
+            wanted = set(panel_ids) - {row["id"] for row in taken} - pending
+        following = max(highest, *wanted, 0) + 1
+        ids = []
+        for panel_id in panel_ids:
+            if panel_id in wanted:
+                wanted.discard(panel_id)
+                ids.append(panel_id)
+            else:
+                ids.append(following)
+                following += 1
+        return ids
+
+    async def routed_items(self, tx: Transaction, panel: str) -> dict[int, list[int]]:
+        """The panel's items that shop items are routed to: panel item id -> shop item ids."""
+        routed: dict[int, list[int]] = {}
+        for row in await tx.fetchall(
+            f"SELECT {self.panel_item} AS panel_item, {self.routed} AS shop_item"
+            f" FROM {self.routes} WHERE panel = ?",
+            (panel,),
+        ):
+            routed.setdefault(row["panel_item"], []).append(row["shop_item"])
+        return routed
+
+    async def unrouted(self, tx: Transaction, panel: str) -> list[int]:
+        """The panel's listed items that no shop item is routed to, in its order."""
+        rows = await tx.fetchall(
+            f"""SELECT l.{self.listed} AS item FROM {self.listing} l
+                WHERE l.panel = ? AND l.active = 1
+                AND NOT EXISTS (SELECT 1 FROM {self.routes} r
+                                WHERE r.panel = l.panel AND r.{self.panel_item} = l.{self.listed})
+                ORDER BY l.position""",
+            (panel,),
+        )
+        return [row["item"] for row in rows]
+
+    async def sort_import(
+        self, tx: Transaction, panel: str, panel_ids: Sequence[int]
+    ) -> tuple[Imported, list[int]]:
+        """An admin's /import of these ids of `panel`: those already sold and those it does not
+        list are reported (in the Imported), the rest are returned, to be created."""
+        listed = {
+            row["item"]
+            for row in await tx.fetchall(
+                f"SELECT {self.listed} AS item FROM {self.listing} WHERE panel = ? AND active = 1",
+                (panel,),
+            )
+        }
+        routed = await self.routed_items(tx, panel)
+        imported = Imported()
+        wanted = []
+        for panel_id in dict.fromkeys(panel_ids):
+            if panel_id in routed:
+                imported.already[panel_id] = routed[panel_id][-1]
+            elif panel_id not in listed:
+                imported.unknown.append(panel_id)
+            else:
+                wanted.append(panel_id)
+        return imported, wanted
+
+    async def set_routes(
+        self, tx: Transaction, item_id: int, routes: Sequence[tuple[str, int]] | None
+    ) -> list[tuple[str, int]]:
+        """Route a shop item through these (panel, panel item id) in order, or (None) to the
+        cheapest of its routes at each order. Returns the routes no panel lists: then nothing is
+        written."""
+        if routes is None:
+            await tx.execute(
+                f"UPDATE {self.shop} SET routing = 'cheapest' WHERE id = ?", (item_id,)
+            )
+            return []
+        stored = await tx.fetchall(
+            f"""SELECT panel, {self.listed} AS item FROM {self.listing}
+                WHERE (panel, {self.listed}) IN (SELECT json_extract(value, '$[0]'),
+                                                      json_extract(value, '$[1]')
+                                               FROM json_each(?))""",
+            (json.dumps(list(routes)),),
+        )
+        known = {(row["panel"], row["item"]) for row in stored}
+        unknown = [(panel, i) for panel, i in routes if (panel, i) not in known]
+        if unknown:
+            return unknown
+        await tx.execute(f"DELETE FROM {self.routes} WHERE {self.routed} = ?", (item_id,))
+        await tx.executemany(
+            f"""INSERT INTO {self.routes} ({self.routed}, panel, {self.panel_item}, position)
+                VALUES (?, ?, ?, ?)""",
+            [(item_id, panel, i, n) for n, (panel, i) in enumerate(dict.fromkeys(routes))],
+        )
+        await tx.execute(f"UPDATE {self.shop} SET routing = 'ordered' WHERE id = ?", (item_id,))
+        return []
+
+
+SERVICE_ROUTES = RouteTables(
+    "services", "routes", "service_id", "panel_service_id", "panel_services", "service_id"
+)
+PRODUCT_ROUTES = RouteTables(
+    "products", "product_routes", "product_id", "panel_product_id", "panel_products", "product_id"
+)
 
 
 class Listing(Protocol):
@@ -141,115 +271,3 @@ def listing_position(selling: bool, panel_terms: PanelTerms | None, place: int) 
     last = (1 << 20) - 1  # panels listed after every other
     panel_position = min(panel_terms.position, last) if panel_terms else last
     return (int(not selling) << 44) | (panel_position << 24) | min(place, (1 << 24) - 1)
-
-
-async def new_ids(
-    tx: Transaction,
-    tables: RouteTables,
-    panel: str,
-    panel_ids: Sequence[int],
-    pending: AbstractSet[int] = frozenset(),
-) -> list[int]:
-    """Shop ids for new items sold through these of `panel`'s (`pending`: ids given out but
-    not yet written). The main panel's keep their own number where it is free, so a one-panel
-    shop shows the panel's numbers; the rest follow the highest id."""
-    if not panel_ids:
-        return []
-    highest = max(await tx.fetchval(f"SELECT MAX(id) FROM {tables.shop}") or 0, *pending, 0)
-    wanted: set[int] = set()
-    if panel == MAIN:
-        taken = await tx.fetchall(
-            f"SELECT id FROM {tables.shop} WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(set(panel_ids))),),
-        )
-        wanted = set(panel_ids) - {row["id"] for row in taken} - pending
-    following = max(highest, *wanted, 0) + 1
-    ids = []
-    for panel_id in panel_ids:
-        if panel_id in wanted:
-            wanted.discard(panel_id)
-            ids.append(panel_id)
-        else:
-            ids.append(following)
-            following += 1
-    return ids
-
-
-async def routed_items(tx: Transaction, tables: RouteTables, panel: str) -> dict[int, list[int]]:
-    """The panel's items that shop items are routed to: panel item id -> shop item ids."""
-    routed: dict[int, list[int]] = {}
-    for row in await tx.fetchall(
-        f"SELECT {tables.panel_item} AS panel_item, {tables.routed} AS shop_item"
-        f" FROM {tables.routes} WHERE panel = ?",
-        (panel,),
-    ):
-        routed.setdefault(row["panel_item"], []).append(row["shop_item"])
-    return routed
-
-
-async def unrouted(tx: Transaction, tables: RouteTables, panel: str) -> list[int]:
-    """The panel's listed items that no shop item is routed to, in its order."""
-    rows = await tx.fetchall(
-        f"""SELECT l.{tables.listed} AS item FROM {tables.listing} l
-            WHERE l.panel = ? AND l.active = 1
-            AND NOT EXISTS (SELECT 1 FROM {tables.routes} r
-                            WHERE r.panel = l.panel AND r.{tables.panel_item} = l.{tables.listed})
-            ORDER BY l.position""",
-        (panel,),
-    )
-    return [row["item"] for row in rows]
-
-
-async def sort_import(
-    tx: Transaction, tables: RouteTables, panel: str, panel_ids: Sequence[int]
-) -> tuple[Imported, list[int]]:
-    """An admin's /import of these ids of `panel`: those already sold and those it does not
-    list are reported (in the Imported), the rest are returned, to be created."""
-    listed = {
-        row["item"]
-        for row in await tx.fetchall(
-            f"SELECT {tables.listed} AS item FROM {tables.listing} WHERE panel = ? AND active = 1",
-            (panel,),
-        )
-    }
-    routed = await routed_items(tx, tables, panel)
-    imported = Imported()
-    wanted = []
-    for panel_id in dict.fromkeys(panel_ids):
-        if panel_id in routed:
-            imported.already[panel_id] = routed[panel_id][-1]
-        elif panel_id not in listed:
-            imported.unknown.append(panel_id)
-        else:
-            wanted.append(panel_id)
-    return imported, wanted
-
-
-async def set_routes(
-    tx: Transaction, tables: RouteTables, item_id: int, routes: Sequence[tuple[str, int]] | None
-) -> list[tuple[str, int]]:
-    """Route a shop item through these (panel, panel item id) in order, or (None) to the
-    cheapest of its routes at each order. Returns the routes no panel lists: then nothing is
-    written."""
-    if routes is None:
-        await tx.execute(f"UPDATE {tables.shop} SET routing = 'cheapest' WHERE id = ?", (item_id,))
-        return []
-    stored = await tx.fetchall(
-        f"""SELECT panel, {tables.listed} AS item FROM {tables.listing}
-            WHERE (panel, {tables.listed}) IN (SELECT json_extract(value, '$[0]'),
-                                                  json_extract(value, '$[1]')
-                                           FROM json_each(?))""",
-        (json.dumps(list(routes)),),
-    )
-    known = {(row["panel"], row["item"]) for row in stored}
-    unknown = [(panel, i) for panel, i in routes if (panel, i) not in known]
-    if unknown:
-        return unknown
-    await tx.execute(f"DELETE FROM {tables.routes} WHERE {tables.routed} = ?", (item_id,))
-    await tx.executemany(
-        f"""INSERT INTO {tables.routes} ({tables.routed}, panel, {tables.panel_item}, position)
-            VALUES (?, ?, ?, ?)""",
-        [(item_id, panel, i, n) for n, (panel, i) in enumerate(dict.fromkeys(routes))],
-    )
-    await tx.execute(f"UPDATE {tables.shop} SET routing = 'ordered' WHERE id = ?", (item_id,))
-    return []
