@@ -224,8 +224,8 @@ class CatalogRepository(Remembering):
         )
         found: dict[int, tuple[str, list[RouteRecord]]] = {}
         for row in rows:
-            entry = found.setdefault(row["routed_service"], (row["routing"] or "ordered", []))
-            entry[1].append(RouteRecord.from_row(row))
+            _, routes = found.setdefault(row["routed_service"], (row["routing"] or "ordered", []))
+            routes.append(RouteRecord.from_row(row))
         return found
 
     @remembered
