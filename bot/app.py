@@ -258,7 +258,8 @@ async def create_app(settings: Settings) -> AsyncIterator[App]:
         conversations = SqliteStorage(db)
         stack.push_async_callback(conversations.close)  # the last second of typing, written
         in_flight = UpdatesInFlight()
-        dispatcher = create_dispatcher(services, conversations, in_flight)
+        throttle = ThrottleMiddleware(settings.flood_burst, settings.flood_per_second)
+        dispatcher = create_dispatcher(services, conversations, in_flight, throttle)
         dispatcher.update.outer_middleware(UpdateTimer(metrics.update_seconds))
         dispatcher["miniapp_url"] = settings.miniapp_url  # the /start menu's "Open shop"
         log_miniapp(settings)
@@ -423,14 +424,16 @@ def create_services(settings: Settings, books: Books, panels: Panels, bot: Bot) 
 
 
 def create_dispatcher(
-    services: Services, storage: BaseStorage, in_flight: UpdatesInFlight
+    services: Services,
+    storage: BaseStorage,
+    in_flight: UpdatesInFlight,
+    throttle: ThrottleMiddleware,
 ) -> Dispatcher:
     """A Dispatcher with a fresh tree of routers (handlers/__init__.py): two in one process
     never share one."""
     dispatcher = Dispatcher(storage=storage)
     dispatcher.update.outer_middleware(in_flight)
     person = PersonMiddleware(services.people, services.referrals)
-    throttle = ThrottleMiddleware()
     for observer in (dispatcher.message, dispatcher.callback_query):
         observer.outer_middleware(person)
         observer.middleware(throttle)  # after person: answers in the person's language

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     markup_percent: Decimal = Field(default=Decimal(30), ge=0, le=10_000)
     stuck_order_hours: float = Field(default=24, gt=0)
     support_contact: str = Field(default="", max_length=200)
+    # Each person's flood limit in the chat (handlers/throttling.py): a burst of messages and
+    # button presses, then this many a second; beyond a few seconds of backlog they are dropped.
+    flood_burst: int = Field(default=8, ge=1, le=1000)
+    flood_per_second: float = Field(default=4, gt=0, le=1000)
     # Telegram Stars per 1 unit of the panel currency (admins change it with /stars_rate).
     stars_per_unit: Decimal = Field(default=Decimal(50), gt=0, le=1_000_000, decimal_places=6)
     # Share of each top-up (any method) paid to the person who invited the payer, in percent.

@@ -44,6 +44,9 @@ def setup_logging(secrets: Iterable[str], level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its values at DEBUG: balances, people's texts and
+    # secrets kept in the database (reseller callback secrets). Never, whatever the level.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def redact_too(secret: str) -> None:

@@ -13,17 +13,17 @@ from decimal import Decimal
 from miniapp.auth import Visitor
 from provider.errors import PanelError
 from shop.cancels import CancelResult
-from shop.catalog import BadQuery, Catalog, Offer, Page
+from shop.catalog import BadQuery, Offer, Page
 from shop.checkout import OutOfStock, PlaceResult, PriceChanged
 from shop.crypto_topups import NotOpened, Opened
 from shop.i18n import supported_language
 from shop.manual_topups import ProofNotTaken, ProofTaken
 from shop.order_requests import RefillResult
 from shop.payments import TopUpOption
-from shop.products import ProductDraft, ProductOffer, ProductQuote, Products
+from shop.products import ProductDraft, ProductOffer, ProductQuote
+from shop.resellers import Access, NewKey
 from shop.service_drafts import OrderDraft, Quote
 from shop.services import Services
-from shop.topup_methods import TopUpMethods
 from shop.topups import Limits
 from storage.catalog import Category, ServiceRecord
 from storage.ledger import LedgerEntry
@@ -31,6 +31,7 @@ from storage.orders import OrderRecord
 from storage.payments import Method, Payment
 from storage.products import ProductRecord
 from storage.refills import RefillRecord
+from storage.resellers import ResellerRecord
 from storage.topups import TopUp
 from storage.users import User
 
@@ -42,18 +43,6 @@ __all__ = ["BadQuery", "PanelError", "Storefront"]
 @dataclass(frozen=True, slots=True)
 class Storefront:
     services: Services
-
-    @property
-    def catalog(self) -> Catalog:
-        return self.services.catalog
-
-    @property
-    def products(self) -> Products:
-        return self.services.products
-
-    @property
-    def topups(self) -> TopUpMethods:
-        return self.services.topups
 
     # ---- the person ---------------------------------------------------------------------------
 
@@ -80,29 +69,29 @@ class Storefront:
         return await self.services.people.history(user_id, limit)
 
     async def currency(self) -> str:
-        return await self.catalog.currency()
+        return await self.services.catalog.currency()
 
     # ---- the catalog --------------------------------------------------------------------------
 
     async def categories(self, page: int, size: int) -> Page[Category]:
-        return await self.catalog.categories(page, size)
+        return await self.services.catalog.categories(page, size)
 
     async def category(self, category_id: int) -> Category | None:
-        return await self.catalog.category(category_id)
+        return await self.services.catalog.category(category_id)
 
     async def services_in(self, category: Category, page: int, size: int) -> Page[ServiceRecord]:
-        return await self.catalog.services(category, page, size)
+        return await self.services.catalog.services(category, page, size)
 
     async def search(self, query: str, page: int, size: int) -> Page[ServiceRecord]:
         """Raises BadQuery."""
-        return await self.catalog.search(query, page, size)
+        return await self.services.catalog.search(query, page, size)
 
     async def offer(self, service_id: int) -> Offer | None:
-        return await self.catalog.offer(service_id)
+        return await self.services.catalog.offer(service_id)
 
     async def offers(self, services: list[ServiceRecord]) -> dict[int, Offer]:
         """A list's offers in one read (those sold now)."""
-        return await self.catalog.offers(services)
+        return await self.services.catalog.offers(services)
 
     async def quote(self, user_id: int, draft: OrderDraft) -> Quote | None:
         return await self.services.ordering.quote(user_id, draft)
@@ -113,24 +102,24 @@ class Storefront:
     # ---- products -----------------------------------------------------------------------------
 
     async def product_categories(self, page: int, size: int) -> Page[Category]:
-        return await self.products.categories(page, size)
+        return await self.services.products.categories(page, size)
 
     async def product_category(self, category_id: int) -> Category | None:
-        return await self.products.category(category_id)
+        return await self.services.products.category(category_id)
 
     async def products_in(self, category: Category, page: int, size: int) -> Page[ProductRecord]:
-        return await self.products.products(category, page, size)
+        return await self.services.products.products(category, page, size)
 
     async def product_offer(self, product_id: int) -> ProductOffer | None:
-        return await self.products.offer(product_id)
+        return await self.services.products.offer(product_id)
 
     async def product_quote(self, user_id: int, draft: ProductDraft) -> ProductQuote | None:
-        return await self.products.quote(user_id, draft)
+        return await self.services.products.quote(user_id, draft)
 
     async def place_product(
         self, person: User, draft: ProductDraft
     ) -> PlaceResult | OutOfStock | PriceChanged:
-        return await self.products.place(person, draft)
+        return await self.services.products.place(person, draft)
 
     # ---- orders -------------------------------------------------------------------------------
 
@@ -165,17 +154,48 @@ class Storefront:
     async def request_cancel(self, order: OrderRecord) -> CancelResult:
         return await self.services.order_requests.request_cancel(order)
 
+    # ---- the person's key for the API v2 (reseller_api/), as the chat's /api ---------------------
+
+    async def key_account(self, person: User) -> tuple[Access, ResellerRecord | None]:
+        """Whether the person may have a key now, and their account (key, callbacks...)."""
+        account = await self.services.resellers.account(person.id)
+        return self.services.resellers.access(person, account), account
+
+    async def may_have_key(self, person: User) -> bool:
+        return (await self.key_account(person))[0] is Access.ALLOWED
+
+    def api_endpoint(self) -> str:
+        return self.services.resellers.endpoint
+
+    def support_contact(self) -> str:
+        return self.services.support_contact
+
+    async def create_key(self, person: User) -> NewKey | Access:
+        """A new key and callback secret (the old key stops at once), or why not."""
+        return await self.services.resellers.create_key(person)
+
+    async def revoke_key(self, user_id: int) -> bool:
+        return await self.services.resellers.revoke_key(user_id)
+
+    async def set_notify(self, user_id: int, notify: bool) -> None:
+        await self.services.resellers.set_notify(user_id, notify)
+
+    async def set_callback_url(self, user_id: int, url: str | None) -> str | None:
+        """Raises CallbackUrlError; None turns callbacks off."""
+        return await self.services.resellers.set_callback_url(user_id, url)
+
     # ---- top-ups ------------------------------------------------------------------------------
 
     async def methods(self) -> list[Method]:
         """Beyond Stars, the methods the shop offers now, in the chat's order."""
-        return await self.topups.offered()
+        return await self.services.topups.offered()
 
     def limits(self, method: Method) -> Limits:
-        return self.topups.limits(method)
+        return self.services.topups.limits(method)
 
     def crypto_assets(self) -> tuple[str, ...]:
-        return () if self.topups.crypto is None else tuple(self.topups.crypto.assets)
+        crypto = self.services.topups.crypto
+        return () if crypto is None else tuple(crypto.assets)
 
     async def stars_options(self) -> list[TopUpOption]:
         return await self.services.payments.options()
@@ -187,13 +207,12 @@ class Storefront:
         return await self.services.payments.new_topup(user_id, amount)
 
     async def crypto_invoice(self, user_id: int, amount: Decimal) -> Opened | NotOpened | None:
-        if self.topups.crypto is None:
-            return None
-        return await self.topups.crypto.open_invoice(user_id, amount)
+        crypto = self.services.topups.crypto
+        return None if crypto is None else await crypto.open_invoice(user_id, amount)
 
     async def bank_request(self, user_id: int, amount: Decimal) -> tuple[Payment, str] | None:
         """The request and what its QR code encodes, or None when bank transfers are off."""
-        bank = self.topups.bank
+        bank = self.services.topups.bank
         payment = None if bank is None else await bank.open_request(user_id, amount)
         if bank is None or payment is None:
             return None
@@ -201,14 +220,14 @@ class Storefront:
 
     def bank_account(self) -> tuple[str, str, str] | None:
         """(bank BIN, account number, account name) of the shop's bank account."""
-        bank = self.topups.bank
+        bank = self.services.topups.bank
         if bank is None:
             return None
         return bank.account.bin, bank.account.number, bank.account.name
 
     async def manual_request(self, user_id: int, amount: Decimal) -> tuple[Payment, str] | None:
         """The request and the shop's instructions, or None when card transfers are off."""
-        manual = self.topups.manual
+        manual = self.services.topups.manual
         if manual is None:
             return None
         return await manual.open_request(user_id, amount), manual.instructions
@@ -216,7 +235,7 @@ class Storefront:
     async def manual_proof(
         self, user_id: int, payment_id: int, text: str
     ) -> ProofTaken | ProofNotTaken | None:
-        manual = self.topups.manual
+        manual = self.services.topups.manual
         if manual is None:
             return None
         return await manual.submit_proof(user_id, payment_id, "text", text)

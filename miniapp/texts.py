@@ -85,6 +85,21 @@ PAGE_TEXTS: dict[str, str] = {
         "The time, the amount and the last digits of your card, up to {max} characters"
     ),
     "send_proof": N_("Send to the admins"),
+    # the key for the API v2 (the chat's /api words where it has them)
+    "api": N_("API key for resellers"),
+    "create_key": N_("🔑 Create a key"),
+    "new_key": N_("🔄 New key"),
+    "revoke_key": N_("🗑 Revoke key"),
+    "yes_new_key": N_("Yes, a new key"),
+    "yes_revoke": N_("Yes, revoke it"),
+    "keep_key": N_("Keep it"),
+    "notify_switch": N_("🔔 Tell me in the chat too"),
+    "callbacks": N_("Status callbacks"),
+    "callbacks_hint": N_(
+        "A signed POST to this https:// address on every status change of your API orders. "
+        "Empty: none."
+    ),
+    "save": N_("Save"),
     # trouble
     "reopen_title": N_("Open the shop again from the bot"),
     "reopen_text": N_(

@@ -17,7 +17,8 @@ from pathlib import Path
 from aiogram import Bot
 from aiohttp import web
 
-from miniapp.api import Api, answer
+from miniapp.answers import answer
+from miniapp.api import Api
 from miniapp.front import Storefront
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """How fast one person may ask: a small burst, then a steady rate (a token bucket per person).
 
 The chat makes a fast typist wait their turn (handlers/throttling.py); the Mini App's API answers
-429 at once (miniapp/api.py). Both count the same way.
+429 at once (miniapp/rates.py). Both count the same way.
 """
 
 from __future__ import annotations

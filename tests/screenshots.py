@@ -1,7 +1,8 @@
 """`make screenshots`: the Mini App's main screens on a 360 px phone, light and dark, saved as
 PNG into docs/screenshots/ (the README shows them). The bot runs as in the browser tests: the
 real app and web server on the panel simulator, the fake Telegram, every top-up method on its
-simulator (PAYMENTS_DEMO), and Chromium with Telegram's script stubbed (tests/browser.py).
+simulator (PAYMENTS_DEMO), the reseller API open (its key in the settings), and Chromium with
+Telegram's script stubbed (tests/browser.py).
 
     .venv/bin/python -m tests.screenshots [--out docs/screenshots]
 """
@@ -59,11 +60,12 @@ MAIN_BUTTON = """(() => {
 })()"""
 
 
-async def shoot(app: MiniAppPage, out: Path, name: str) -> None:
+async def shoot(app: MiniAppPage, out: Path, name: str, *, whole: bool = False) -> None:
+    """The screen as the phone shows it, or `whole`, the whole page scrolled through."""
     await app.page.wait_for_load_state("networkidle")
     await app.page.evaluate("document.activeElement && document.activeElement.blur()")
     await app.page.evaluate(MAIN_BUTTON)
-    await app.page.screenshot(path=str(out / f"{name}.png"))
+    await app.page.screenshot(path=str(out / f"{name}.png"), full_page=whole)
     await app.page.evaluate("document.getElementById('telegram-main-button')?.remove()")
 
 
@@ -110,6 +112,15 @@ async def tour(browser: Browser, shop: ShopBot, ann: Person, out: Path, dark: bo
     await app.press_main()
     await page.locator(".qr img").wait_for()
     await shoot(app, out, f"bank-{theme}")
+    await app.press_back()
+    await app.press_back()
+    await shop.app.services.resellers.revoke_key(ann.user_id)  # each theme makes its own
+    await page.get_by_test_id("to-api").click()
+    await app.wait_main_button("Create a key")
+    await shoot(app, out, f"api-none-{theme}")
+    await app.press_main()
+    await page.get_by_test_id("new-key").wait_for()
+    await shoot(app, out, f"api-{theme}", whole=True)  # the settings below the key too
     await page.context.close()
     expired = init_data_for(ann, auth_date=1)
     calm = await open_mini_app(browser, shop.app.web.url, expired, dark=dark)
@@ -128,6 +139,7 @@ async def main(out: Path) -> None:
                 web_port=0,
                 public_url=PUBLIC_URL,
                 payments_demo=True,
+                reseller_api="open",
             ) as shop:
                 ann = await shop.customer(balance="42.5", first_name="Ann")
                 assert shop.app.web is not None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.logging_setup import setup_logging
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,3 +132,17 @@ def test_the_sepay_api_token_is_a_secret_and_needs_the_bank_settings() -> None:
     assert "api-token-77" not in str(raised.value)
     with pytest.raises(ValidationError, match="bank_request_expires_minutes"):
         Settings(_env_file=None, bot_token="1:x", bank_request_expires_minutes=0)
+
+
+def test_the_log_never_carries_the_databases_statements_with_their_values() -> None:
+    """aiosqlite writes each statement and its values at DEBUG: secrets kept in the database
+    (reseller callback secrets) would reach the log at LOG_LEVEL=DEBUG."""
+    root, before = logging.getLogger(), list(logging.getLogger().handlers)
+    try:
+        setup_logging(["token-1"], level=logging.DEBUG)
+        assert not logging.getLogger("aiosqlite").isEnabledFor(logging.DEBUG)
+        assert logging.getLogger("bot").isEnabledFor(logging.DEBUG)
+    finally:
+        root.handlers[:] = before
+        root.setLevel(logging.WARNING)
+        logging.getLogger("aiosqlite").setLevel(logging.NOTSET)

@@ -6,22 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
 import pytest_asyncio
 
 from simulators.panel import PanelSimulator
-from tests import webapp
+from tests import raw_http, webapp
 from tests.fake_telegram import FakeTelegram, Person
 from tests.harness import ShopBot, World, running_bot, text_of
+from tests.test_doors import clean_log
 from tests.test_e2e_payments import checkout, pay
-from tests.webapp import PUBLIC_URL, MiniAppClient, sign_init_data, user_of
+from tests.webapp import PUBLIC_URL, Clients, sign_init_data, user_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -48,31 +49,10 @@ async def shop(shared_world: World, tmp_path: Path) -> AsyncIterator[ShopBot]:
         yield running
 
 
-class Clients:
-    def __init__(self, shop: ShopBot) -> None:
-        self.shop = shop
-        self.opened: list[MiniAppClient] = []
-
-    def of(self, person: Person, language: str = "en", **signing: Any) -> MiniAppClient:
-        assert self.shop.app.web is not None
-        init_data = sign_init_data(user_of(person, language), **signing)
-        client = MiniAppClient(self.shop.app.web.url, init_data)
-        self.opened.append(client)
-        return client
-
-    def raw(self, init_data: str) -> MiniAppClient:
-        assert self.shop.app.web is not None
-        client = MiniAppClient(self.shop.app.web.url, init_data)
-        self.opened.append(client)
-        return client
-
-
 @pytest_asyncio.fixture(loop_scope="module")
 async def clients(shop: ShopBot) -> AsyncIterator[Clients]:
-    made = Clients(shop)
-    yield made
-    for client in made.opened:
-        await client.close()
+    async with Clients(shop) as made:
+        yield made
 
 
 _links = itertools.count(1)
@@ -176,6 +156,29 @@ async def test_bad_bodies_get_a_short_json_reason_and_never_a_traceback(
     assert unknown.status == 404 and unknown.body["error"] == "not_found"
     for reply in (big, broken, deep, wrong, nowhere, unknown):
         assert "Traceback" not in str(reply.body)
+
+
+async def test_a_chunked_body_past_the_limit_and_json_nested_100000_deep_are_refused(
+    shop: ShopBot, clients: Clients, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As every door reads a body (webio/): whole or 413, however it comes, and nesting refused
+    before the parser recurses; a short reason in JSON, nothing worse than a warning logged."""
+    client = clients.of(await shop.customer())
+    assert shop.app.web is not None
+    url = f"{shop.app.web.url}/app/api/services/1/check"
+    auth = {"Authorization": f"tma {client.init_data}"}
+    huge = b'{"link": "' + b"x" * 300_000 + b'"}'  # over the Mini App's 256 KB
+    status, body = await raw_http.post(url, raw_http.chunks(huge), auth, chunked=True, pause=0)
+    assert status == 413 and json.loads(body)["error"] == "bad_request"
+    for nested in (raw_http.NESTED, raw_http.NESTED_OBJECTS):
+        status, body = await raw_http.post(url, raw_http.chunks(nested), auth, chunked=True)
+        assert status == 400, nested[:10]
+        assert json.loads(body) == {
+            "error": "bad_request", "message": "the JSON is nested deeper than 4"
+        }  # fmt: skip
+    fine = await client.post("/services/1/check", {"link": LINK, "quantity": "1000"})
+    assert fine.status == 200 and fine.body["errors"] == {}  # and it goes on answering
+    clean_log(caplog)
 
 
 # ---- browsing ----------------------------------------------------------------------------------

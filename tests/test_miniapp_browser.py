@@ -24,6 +24,7 @@ from tests import webapp
 from tests.browser import MiniAppPage, chromium, init_data_for, open_mini_app
 from tests.fake_telegram import FakeTelegram, Person
 from tests.harness import ShopBot, World, running_bot
+from tests.reseller_kit import KEY
 from tests.test_e2e_payments import checkout, pay
 from tests.webapp import PUBLIC_URL
 
@@ -241,6 +242,50 @@ async def test_a_service_named_like_html_shows_as_text(browser: Browser, shop: S
     assert await page.locator("main img, main b").count() == 0
     assert await page.locator(".description").inner_text() == "<b>bold</b>\nnext line"
     await clean(app)
+
+
+# ---- the reseller API's key ---------------------------------------------------------------------
+
+
+async def test_a_key_made_in_the_settings_is_masked_when_reopened(
+    browser: Browser, shared_world: World, tmp_path: Path
+) -> None:
+    async with running_bot(
+        shared_world,
+        tmp_path,
+        web_host="127.0.0.1",
+        web_port=0,
+        public_url=PUBLIC_URL,
+        reseller_api="open",
+    ) as shop:
+        ann = await shop.customer(balance="5")
+        app = await opened(browser, shop, ann)
+        page = app.page
+        await page.get_by_test_id("to-api").click()
+        await app.wait_main_button("Create a key")
+        await app.press_main()
+        shown = page.get_by_test_id("new-key").locator(".info-value")
+        await shown.wait_for()
+        key = await shown.inner_text()
+        assert KEY.fullmatch(key)
+        assert (await app.main_button())["visible"] is False
+        assert await shop.app.services.resellers.authenticate(key) is not None
+        # A new key is asked first; then it replaces the one shown.
+        await page.get_by_test_id("new-key-button").click()
+        await page.get_by_text("A new key stops the one you have at once").wait_for()
+        await page.get_by_test_id("key-yes").click()
+        await page.get_by_test_id("new-key").filter(has_not_text=key).wait_for()
+        key = await shown.inner_text()
+        await clean(app)
+
+        again = await opened(browser, shop, ann)
+        await again.page.get_by_test_id("to-api").click()
+        hint = f"{key[:4]}…{key[-4:]}"
+        await again.page.get_by_text(hint).wait_for()
+        assert await again.page.get_by_test_id("new-key").count() == 0
+        assert key not in await again.page.locator("main").inner_text()
+        assert await again.no_horizontal_scroll()
+        await clean(again)
 
 
 # ---- how it looks --------------------------------------------------------------------------------

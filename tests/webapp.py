@@ -9,13 +9,16 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import aiohttp
 
 from simulators.panel.catalog import default_services
 from tests.fake_telegram import TEST_TOKEN, Person
+
+if TYPE_CHECKING:  # the bench signs init data without a bot in its process
+    from tests.harness import ShopBot
 
 PUBLIC_URL = "https://shop.example.test"  # what Telegram would open; the tests call the server
 XSS = "<img src=x onerror=alert(1)>"
@@ -102,3 +105,28 @@ class MiniAppClient:
 
     async def post(self, path: str, body: Any = None, *, raw: bytes | None = None) -> Reply:
         return await self.call("POST", path, body, raw=raw)
+
+
+class Clients:
+    """Clients of one running shop's Mini App, each signed as Telegram signs a person's
+    (`of`) or with init data as given (`raw`); closed together."""
+
+    def __init__(self, shop: ShopBot) -> None:
+        self.shop = shop
+        self.opened: list[MiniAppClient] = []
+
+    async def __aenter__(self) -> Clients:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        for client in self.opened:
+            await client.close()
+
+    def of(self, person: Person, language: str = "en", **signing: Any) -> MiniAppClient:
+        return self.raw(sign_init_data(user_of(person, language), **signing))
+
+    def raw(self, init_data: str) -> MiniAppClient:
+        assert self.shop.app.web is not None
+        client = MiniAppClient(self.shop.app.web.url, init_data)
+        self.opened.append(client)
+        return client

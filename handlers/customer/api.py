@@ -9,8 +9,6 @@ callback signing secret), regenerate it (the old one stops at once) or revoke it
 
 from __future__ import annotations
 
-import datetime as dt
-
 from aiogram import Router, html
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -20,76 +18,32 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from handlers.callbacks import ApiCb
 from handlers.common import show
 from handlers.keyboards import button, home_button
+from shop import reseller_texts
 from shop.i18n import _
-from shop.resellers import Access, CallbackUrlError, NewKey, UrlProblem
+from shop.resellers import Access, CallbackUrlError
 from shop.services import Services
 from storage.resellers import ResellerRecord
 from storage.users import User
 
-CALLBACK_USAGE = "/api callback https://example.com/hook"
-
-
-def when(moment: int | None) -> str:
-    if moment is None:
-        return _("never")
-    return dt.datetime.fromtimestamp(moment, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def endpoint_line(services: Services) -> str:
-    endpoint = services.resellers.endpoint
-    if not endpoint:
-        return _("Endpoint: ask the shop for its address (it has not set a public one).")
-    return _("Endpoint: <code>{url}</code>").format(url=html.quote(endpoint))
-
-
-def closed_text(access: Access, person: User, services: Services) -> str:
-    if access is Access.OFF:
-        return _("🔌 This shop does not sell through an API.")
-    if access is Access.NOT_GRANTED:
-        text = _(
-            "🔌 <b>API for resellers</b>\n\nThis shop gives API keys to resellers it approves. "
-            "Ask the shop to approve you, giving your id: <code>{id}</code>."
-        ).format(id=person.id)
-        contact = services.support_contact
-        if contact:
-            text += "\n" + _("Contact: {contact}").format(contact=html.quote(contact))
-        return text
-    return _("⛔ Your account is blocked.")
+CALLBACK_USAGE = f"/api callback {reseller_texts.CALLBACK_EXAMPLE}"
 
 
 def screen_text(services: Services, account: ResellerRecord | None) -> str:
     lines = [
-        _("🔌 <b>API for resellers</b>"),
-        _(
-            "Buy from this shop with your own scripts or your own shop bot, as from an SMM "
-            "panel (API v2: the same actions, answers and errors)."
-        ),
+        reseller_texts.title(),
+        reseller_texts.intro(),
         "",
-        endpoint_line(services),
+        reseller_texts.endpoint_line(services.resellers.endpoint),
+        reseller_texts.key_line(account),
     ]
-    if account is None or not account.has_key:
-        lines.append(_("Key: none yet."))
-        return "\n".join(lines)
-    lines.append(
-        _("Key: <code>{hint}</code> (created {created}, last used {used})").format(
-            hint=html.quote(account.key_hint or ""),
-            created=when(account.key_created_at),
-            used=when(account.last_used_at),
-        )
-    )
-    if account.callback_url:
-        lines.append(_("Status callbacks: {url}").format(url=html.quote(account.callback_url)))
-    else:
-        lines.append(
-            _("Status callbacks: off (set them with {usage})").format(
-                usage=f"<code>{CALLBACK_USAGE}</code>"
-            )
-        )
-    if account.notify:
-        lines.append(_("API orders are also told in this chat."))
-    else:
-        lines.append(_("API orders are not told in this chat."))
+    if account is not None and account.has_key:
+        lines.append(reseller_texts.callbacks_line(account, CALLBACK_USAGE))
+        lines.append(reseller_texts.notify_line(account))
     return "\n".join(lines)
+
+
+def closed_text(access: Access, person: User, services: Services) -> str:
+    return reseller_texts.closed_text(access, person.id, services.support_contact)
 
 
 def screen_keyboard(account: ResellerRecord | None) -> InlineKeyboardMarkup:
@@ -119,34 +73,6 @@ def confirm_keyboard(action: str) -> InlineKeyboardMarkup:
             [button(_("⬅️ Back"), ApiCb(action="show"))],
         ]
     )
-
-
-def new_key_text(services: Services, new: NewKey) -> str:
-    """The only message that ever shows the key."""
-    return "\n".join(
-        [
-            _("🔑 <b>Your API key</b> (shown only this once: copy it now)"),
-            f"<code>{html.quote(new.key)}</code>",
-            "",
-            _("Callback signing secret (HMAC-SHA256 of each callback's body):"),
-            f"<code>{html.quote(new.callback_secret)}</code>",
-            "",
-            endpoint_line(services),
-            _("Keep the key secret: anyone who has it can order with your balance."),
-        ]
-    )
-
-
-def url_problem_text(problem: UrlProblem) -> str:
-    texts = {
-        UrlProblem.NOT_HTTPS: _("The callback address must start with https://."),
-        UrlProblem.NOT_A_URL: _("That is not a web address. Send e.g. {usage}"),
-        UrlProblem.TOO_LONG: _("That address is too long (at most 500 characters)."),
-        UrlProblem.PRIVATE: _(
-            "Callbacks go only to public addresses, not to a private or local network."
-        ),
-    }
-    return "⚠️ " + texts[problem].format(usage=CALLBACK_USAGE)
 
 
 async def show_screen(target: Message | CallbackQuery, services: Services, person: User) -> None:
@@ -193,7 +119,8 @@ async def set_callback(message: Message, services: Services, person: User, url: 
     try:
         url = await services.resellers.set_callback_url(person.id, url) or url
     except CallbackUrlError as error:
-        await message.answer(url_problem_text(error.problem))
+        problem = reseller_texts.url_problem_text(error.problem, CALLBACK_USAGE)
+        await message.answer("⚠️ " + problem)
         return None
     await message.answer(
         _(
@@ -215,9 +142,9 @@ async def api_button(
     action = callback_data.action
     if action in {"regenerate", "revoke"}:
         text = (
-            _("A new key stops the one you have at once. Your scripts need the new one.")
+            reseller_texts.replace_question()
             if action == "regenerate"
-            else _("Revoke your key? It stops at once; you can create a new one later.")
+            else reseller_texts.revoke_question()
         )
         await show(callback, "⚠️ " + text, confirm_keyboard(action))
         return
@@ -232,7 +159,8 @@ async def api_button(
             return
         await show_screen(callback, services, person)
         if isinstance(callback.message, Message):
-            await callback.message.answer(new_key_text(services, new))
+            endpoint = services.resellers.endpoint
+            await callback.message.answer(reseller_texts.new_key_text(endpoint, new))
         return
     if action == "revoke_sure":
         await resellers.revoke_key(person.id)

@@ -10,6 +10,7 @@ import { Home, CategoryScreen, ProductCategoryScreen } from "./catalog.js";
 import { ServiceScreen, ProductScreen, ConfirmScreen, ResultScreen } from "./order.js";
 import { OrdersScreen, OrderScreen } from "./orders.js";
 import { BalanceScreen, TopUpScreen } from "./money.js";
+import { KeysScreen } from "./keys.js";
 
 const SCREENS = {
   category: CategoryScreen,
@@ -22,6 +23,7 @@ const SCREENS = {
   order: OrderScreen,
   balance: BalanceScreen,
   topup: TopUpScreen,
+  keys: KeysScreen,
 };
 
 function applyScheme() {

@@ -122,6 +122,9 @@ export function Home({ start, balance }) {
               onClick=${() => nav.push({ screen: "orders" })} />
             <${Row} icon="💰" title=${t("balance")} value=${balance} testid="to-balance"
               onClick=${() => nav.push({ screen: "balance" })} />
+            ${start.reseller_api && html`
+              <${Row} icon="🔌" title=${t("api")} testid="to-api"
+                onClick=${() => nav.push({ screen: "keys" })} />`}
           </${Section}>
           ${start.categories.total === 0
             ? html`<${Notice}>${t("catalog_empty")}</${Notice}>`
@@ -132,8 +135,8 @@ export function Home({ start, balance }) {
     </main>`;
 }
 
-export function CategoryScreen({ id, name }) {
-  const path = `/categories/${id}`;
+/** A category's page: its rows (drawn by `row`), a page at a time. */
+function Shelf({ path, name, row }) {
   const loaded = useLoad(path);
   const { items, more, loading } = usePages(loaded.data, (page) => `${path}?page=${page}`);
   return html`
@@ -145,10 +148,15 @@ export function CategoryScreen({ id, name }) {
           ? html`<${Skeleton} title=${false} />`
           : html`
             <${Section}>
-              ${items.map((row) => html`<${ServiceRow} key=${row.id} row=${row} />`)}
+              ${items.map(row)}
               <${MoreRow} more=${more} loading=${loading} />
             </${Section}>`}
     </main>`;
+}
+
+export function CategoryScreen({ id, name }) {
+  return html`<${Shelf} path=${`/categories/${id}`} name=${name}
+    row=${(row) => html`<${ServiceRow} key=${row.id} row=${row} />`} />`;
 }
 
 function productLine(row) {
@@ -158,23 +166,9 @@ function productLine(row) {
 
 export function ProductCategoryScreen({ id, name }) {
   const nav = useNav();
-  const path = `/product-categories/${id}`;
-  const loaded = useLoad(path);
-  const { items, more, loading } = usePages(loaded.data, (page) => `${path}?page=${page}`);
-  return html`
-    <main>
-      <${Title}>${name}</${Title}>
-      ${loaded.error
-        ? html`<${Notice} tone="error">${loaded.error.message}</${Notice}>`
-        : !loaded.data
-          ? html`<${Skeleton} title=${false} />`
-          : html`
-            <${Section}>
-              ${items.map((row) => html`
-                <${Row} key=${row.id} title=${row.name} subtitle=${productLine(row)}
-                  tone=${row.in_stock ? "" : "muted"} testid="product-row"
-                  onClick=${() => nav.push({ screen: "product", id: row.id })} />`)}
-              <${MoreRow} more=${more} loading=${loading} />
-            </${Section}>`}
-    </main>`;
+  return html`<${Shelf} path=${`/product-categories/${id}`} name=${name}
+    row=${(row) => html`
+      <${Row} key=${row.id} title=${row.name} subtitle=${productLine(row)}
+        tone=${row.in_stock ? "" : "muted"} testid="product-row"
+        onClick=${() => nav.push({ screen: "product", id: row.id })} />`} />`;
 }

@@ -3,10 +3,10 @@
 // with its instructions. The balance on screen changes when the money arrives.
 import {
   html, t, tg, api, useState, useEffect, useRef, useLoad, useNav, useEvery, useMainButton,
-  haptic, copy, openLink,
+  haptic, openLink,
 } from "./lib.js";
 import {
-  Section, Row, InfoRow, Skeleton, Field, Notice, Title, Button,
+  Section, Row, InfoRow, CopyRow, Skeleton, Field, Notice, Title, Button,
 } from "./ui.js";
 
 const WATCH_MS = 3000;
@@ -64,7 +64,6 @@ function useArrival(before, watching, onArrived) {
 }
 
 function Payment({ payment }) {
-  const [copiedAt, setCopiedAt] = useState(null);
   if (payment.kind === "link") {
     return html`
       <${Section}><p class="description pre">${payment.text}</p></${Section}>
@@ -78,14 +77,9 @@ function Payment({ payment }) {
         <div class="qr"><img src=${payment.qr} alt=${payment.code} width="220" height="220" /></div>
       </${Section}>
       <${Section} title=${t("scan_qr")}>
-        ${payment.rows.slice(2).map((row, index) => row.label
-          ? html`
-            <button type="button" class="row info copyable" onClick=${async () => {
-              if (await copy(row.value.replace(/ VND$/, ""))) setCopiedAt(index);
-            }}>
-              <span class="info-label">${row.label}</span>
-              <span class="info-value">${copiedAt === index ? t("copied") : row.value}</span>
-            </button>`
+        ${payment.rows.slice(2).map((row) => row.label
+          ? html`<${CopyRow} label=${row.label} value=${row.value}
+              copied=${row.value.replace(/ VND$/, "")} />`
           : html`<${InfoRow} value=${row.value} />`)}
       </${Section}>`;
   }

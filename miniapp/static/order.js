@@ -5,7 +5,7 @@ import {
   haptic,
 } from "./lib.js";
 import {
-  Section, InfoRow, Skeleton, Badges, Field, Notice, Title, Button,
+  Section, InfoRow, Skeleton, Badges, Field, Notice, Title, Button, Switch,
 } from "./ui.js";
 import { OrderCard } from "./orders.js";
 
@@ -59,29 +59,14 @@ function described(name, error) {
   return { "aria-invalid": error ? "true" : "false", "aria-describedby": name + (error ? "-error" : "-hint") };
 }
 
-/** Quote the form: the confirm screen, or the errors shown at once. */
-async function quoteAndConfirm(path, form, touchAll, nav, setProblem) {
-  const reply = await api(path, form);
-  if (reply.ok) {
-    nav.push({ screen: "confirm", confirm: reply.body });
-    return null;
-  }
-  haptic("error");
-  touchAll();
-  if (reply.status !== 422) setProblem(reply.body.message);
-  return reply.body.errors || null;
-}
-
-export function ServiceScreen({ id }) {
+/** The form's primary action, Telegram's MainButton ("Order · 2.50 USD" once the quantity is
+ * right, pressable once every field is): quote the form at `path`, then the confirm screen, or
+ * the errors the quote found shown at once. */
+function useQuote(path, { form, touchAll }, checked, shown) {
   const nav = useNav();
-  const loaded = useLoad(`/services/${id}`);
-  const service = loaded.data;
-  const { form, setForm, touched, touchAll, bind } = useForm(`service${id}`, EMPTY_FORM);
-  const checked = useChecked(`/services/${id}/check`, form, Boolean(service));
   const [quoting, setQuoting] = useState(false);
   const [problem, setProblem] = useState(null);
   const [forced, setForced] = useState(null);
-  const errors = forced ? { errors: forced, form } : checked;
   useEffect(() => setForced(null), [checked]);
   const valid = checked && Object.keys(checked.errors).length === 0;
   const submit = async () => {
@@ -93,17 +78,42 @@ export function ServiceScreen({ id }) {
     }
     setQuoting(true);
     setProblem(null);
-    setForced(await quoteAndConfirm(`/services/${id}/quote`, form, touchAll, nav, setProblem));
+    const reply = await api(path, form);
     setQuoting(false);
+    if (reply.ok) {
+      nav.push({ screen: "confirm", confirm: reply.body });
+      return;
+    }
+    haptic("error");
+    touchAll();
+    if (reply.status !== 422) setProblem(reply.body.message);
+    setForced(reply.body.errors || null);
   };
   useMainButton({
-    text: service && (checked && checked.price ? t("order_for", { price: checked.price }) : t("order")),
+    text: shown && (checked && checked.price ? t("order_for", { price: checked.price }) : t("order")),
     enabled: valid,
     progress: quoting,
     onClick: submit,
   });
+  return { submit, problem, errors: forced ? { errors: forced, form } : checked };
+}
+
+/** A page still loading, or that could not load: what it shows meanwhile (null once loaded). */
+function notYet(loaded) {
   if (loaded.error) return html`<main><${Notice} tone="error">${loaded.error.message}</${Notice}></main>`;
-  if (!service) return html`<main><${Skeleton} rows=${4} /></main>`;
+  if (!loaded.data) return html`<main><${Skeleton} rows=${4} /></main>`;
+  return null;
+}
+
+export function ServiceScreen({ id }) {
+  const loaded = useLoad(`/services/${id}`);
+  const service = loaded.data;
+  const fill = useForm(`service${id}`, EMPTY_FORM);
+  const { form, setForm, touched, bind } = fill;
+  const checked = useChecked(`/services/${id}/check`, form, Boolean(service));
+  const quote = `/services/${id}/quote`;
+  const { submit, problem, errors } = useQuote(quote, fill, checked, Boolean(service));
+  if (!service) return notYet(loaded);
   const fields = service.fields;
   const error = (name) => errorOf(errors, form, touched, name);
   const has = (name) => fields.includes(name);
@@ -147,15 +157,8 @@ export function ServiceScreen({ id }) {
       </${Section}>
       ${has("runs") && html`
         <${Section} footer=${form.dripfeed ? null : t("dripfeed_hint")}>
-          <label class="row switch-row" for="dripfeed">
-            <span class="row-main"><span class="row-title">${t("dripfeed_switch")}</span></span>
-            <input id="dripfeed" type="checkbox" role="switch" checked=${form.dripfeed}
-              onChange=${(event) => {
-                haptic("select");
-                const on = event.currentTarget.checked;
-                setForm((old) => ({ ...old, dripfeed: on }));
-              }} />
-          </label>
+          <${Switch} id="dripfeed" label=${t("dripfeed_switch")} checked=${form.dripfeed}
+            onChange=${(on) => setForm((old) => ({ ...old, dripfeed: on }))} />
           ${form.dripfeed && html`
             <div class="form">
               <${Field} id="runs" label=${t("runs")} error=${error("runs")}
@@ -183,38 +186,14 @@ export function ServiceScreen({ id }) {
 }
 
 export function ProductScreen({ id }) {
-  const nav = useNav();
   const loaded = useLoad(`/products/${id}`);
   const product = loaded.data;
-  const { form, touched, touchAll, bind } = useForm(`product${id}`, { quantity: "", require: "" });
+  const fill = useForm(`product${id}`, { quantity: "", require: "" });
+  const { form, touched, bind } = fill;
   const ready = Boolean(product && product.in_stock);
   const checked = useChecked(`/products/${id}/check`, form, ready);
-  const [quoting, setQuoting] = useState(false);
-  const [problem, setProblem] = useState(null);
-  const [forced, setForced] = useState(null);
-  useEffect(() => setForced(null), [checked]);
-  const errors = forced ? { errors: forced, form } : checked;
-  const valid = checked && Object.keys(checked.errors).length === 0;
-  const submit = async () => {
-    if (quoting) return;
-    if (!valid) {
-      haptic("error");
-      touchAll();
-      return;
-    }
-    setQuoting(true);
-    setProblem(null);
-    setForced(await quoteAndConfirm(`/products/${id}/quote`, form, touchAll, nav, setProblem));
-    setQuoting(false);
-  };
-  useMainButton({
-    text: ready && (checked && checked.price ? t("order_for", { price: checked.price }) : t("order")),
-    enabled: valid,
-    progress: quoting,
-    onClick: submit,
-  });
-  if (loaded.error) return html`<main><${Notice} tone="error">${loaded.error.message}</${Notice}></main>`;
-  if (!product) return html`<main><${Skeleton} rows=${4} /></main>`;
+  const { submit, problem, errors } = useQuote(`/products/${id}/quote`, fill, checked, ready);
+  if (!product) return notYet(loaded);
   const error = (name) => errorOf(errors, form, touched, name);
   return html`
     <main>

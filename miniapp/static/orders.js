@@ -5,7 +5,7 @@ import {
   html, t, api, useState, useLoad, useNav, useEvery, useMainButton, haptic, copy,
 } from "./lib.js";
 import {
-  Section, InfoRow, Skeleton, Pill, Notice, Title, Button,
+  Section, InfoRow, Skeleton, Pill, Notice, Title, Button, Ask,
 } from "./ui.js";
 
 const POLL_MS = 10000;
@@ -102,7 +102,7 @@ export function OrderScreen({ id }) {
       </${Section}>
       ${shown.result && html`
         <${Section} title=${t("result")}>
-          <pre class="result" data-testid="order-result">${shown.result}</pre>
+          <pre class="result mono" data-testid="order-result">${shown.result}</pre>
           <div class="row">
             <${Button} tone="plain" onClick=${async () => {
               setCopied(await copy(shown.result));
@@ -112,14 +112,9 @@ export function OrderScreen({ id }) {
         </${Section}>`}
       ${notice && html`<${Notice} tone=${notice.tone} role="alert">${notice.text}</${Notice}>`}
       ${asking && html`
-        <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="cancel-question">
-          <p id="cancel-question" class="pre">${shown.cancel_question}</p>
-          <div class="actions">
-            <${Button} tone="destructive" disabled=${busy} onClick=${() => act("cancel")}
-              testid="cancel-yes">${t("cancel_order")}</${Button}>
-            <${Button} tone="plain" onClick=${() => setAsking(false)}>${t("keep_order")}</${Button}>
-          </div>
-        </div>`}
+        <${Ask} id="cancel-question" question=${shown.cancel_question} busy=${busy}
+          yes=${t("cancel_order")} tone="destructive" onYes=${() => act("cancel")}
+          no=${t("keep_order")} onNo=${() => setAsking(false)} testid="cancel-yes" />`}
       <div class="actions">
         ${!finished && html`
           <${Button} tone="plain" disabled=${busy} onClick=${() => act("refresh")}

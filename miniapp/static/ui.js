@@ -1,6 +1,6 @@
 // The pieces every screen is made of, in Telegram's own look: inset grouped sections, rows a
 // thumb can hit, hint-coloured headers, pills, fields with their error next to them.
-import { html, t, tg } from "./lib.js";
+import { html, t, tg, useState, copy, haptic } from "./lib.js";
 
 export function Section({ title, footer, children, flush }) {
   return html`
@@ -40,6 +40,19 @@ export function InfoRow({ label, value }) {
       <span class="info-label">${label}</span>
       <span class="info-value">${value}</span>
     </div>`;
+}
+
+/** A label and a value a tap copies (an account number, a key): "Copied" once it is. `copied`
+ * is what goes to the clipboard when it is not the value as shown. */
+export function CopyRow({ label, value, copied, mono, testid }) {
+  const [done, setDone] = useState(false);
+  const stacked = mono || String(value).length > LONG_VALUE;
+  return html`
+    <button type="button" class=${"row info copyable" + (stacked ? " stacked" : "")}
+      data-testid=${testid} onClick=${async () => setDone(await copy(copied || value))}>
+      ${label && html`<span class="info-label">${label}</span>`}
+      <span class=${"info-value" + (mono ? " mono" : "")}>${done ? t("copied") : value}</span>
+    </button>`;
 }
 
 export function Skeleton({ rows = 6, title = true }) {
@@ -117,6 +130,31 @@ export function Field({ id, label, hint, error, children }) {
       ${error
         ? html`<p class="field-error" id=${id + "-error"} role="alert">${error}</p>`
         : hint && html`<p class="field-hint" id=${id + "-hint"}>${hint}</p>`}
+    </div>`;
+}
+
+/** An on/off row (Telegram's switch), a whole row to tap. */
+export function Switch({ id, label, checked, disabled, onChange }) {
+  return html`
+    <label class="row switch-row" for=${id}>
+      <span class="row-main"><span class="row-title">${label}</span></span>
+      <input id=${id} type="checkbox" role="switch" checked=${checked} disabled=${disabled}
+        onChange=${(event) => {
+          haptic("select");
+          onChange(event.currentTarget.checked);
+        }} />
+    </label>`;
+}
+
+/** A question asked in place before what cannot be undone (a cancel, a new key): yes or no. */
+export function Ask({ id, question, yes, tone, onYes, no, onNo, busy, testid }) {
+  return html`
+    <div class="sheet" role="dialog" aria-modal="true" aria-labelledby=${id}>
+      <p id=${id} class="pre">${question}</p>
+      <div class="actions">
+        <${Button} tone=${tone} disabled=${busy} onClick=${onYes} testid=${testid}>${yes}</${Button}>
+        <${Button} tone="plain" onClick=${onNo}>${no}</${Button}>
+      </div>
     </div>`;
 }
 
