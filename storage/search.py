@@ -8,7 +8,7 @@ this SQLite has the trigram tokenizer (migration 0007); without it the same cond
 `services.search_name`, which gives the same answers more slowly.
 
 The catalog sync writes search_name with the name, and the index in the same transaction
-(storage/catalog.py). It folds a name again only when the name changes: a change to fold()
+(storage/catalog_writer.py). It folds a name again only when the name changes: a change to fold()
 needs a migration that empties search_name, so that the next sync folds every name anew.
 """
 
