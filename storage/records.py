@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Self, TypeVar
 
 from storage.money import from_micros
 
-R = TypeVar("R")
+R = TypeVar("R", bound="Record")
 Read = Callable[[Any], Any]
 # For each record class, once: (field, column, how the value is read; None: as it is).
 Plan = tuple[tuple[str, str, Read | None], ...]
@@ -63,19 +63,32 @@ def read_record(cls: type[R], row: sqlite3.Row) -> R:
     return make(**{name: row[c] if read is None else read(row[c]) for name, c, read in plan})
 
 
-def _plan(cls: type) -> Plan:
+def _plan(cls: type[Record]) -> Plan:
     hints = typing.get_type_hints(cls)
     plan = []
-    for field in dataclasses.fields(cls):
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]  # a Record is a dataclass
         read = _reader(hints[field.name], text=field.metadata.get(TEXT, False))
-        if getattr(cls, "NULL_IS_DEFAULT", False) and field.default is not dataclasses.MISSING:
+        if cls.NULL_IS_DEFAULT and field.default is not dataclasses.MISSING:
             read = _or_default(read, field.default)
         plan.append((field.name, field.metadata.get(COLUMN, field.name), read))
     return tuple(plan)
 
 
 def _or_default(read: Read | None, default: Any) -> Read:
-    return lambda value: default if value is None else value if read is None else read(value)
+    def or_default(value: Any) -> Any:
+        if value is None:
+            return default
+        return value if read is None else read(value)
+
+    return or_default
+
+
+def _micros(value: Any) -> Decimal:
+    """Money, which SQL keeps in integer micro-units only: anything else is refused, never
+    misread (a Decimal kept as text must be marked DECIMAL_TEXT)."""
+    if not isinstance(value, int):
+        raise TypeError(f"money must be integer micro-units, not {type(value).__name__}")
+    return from_micros(value)
 
 
 def _reader(hint: Any, *, text: bool) -> Read | None:
@@ -86,7 +99,7 @@ def _reader(hint: Any, *, text: bool) -> Read | None:
     kind = next(k for k in kinds if k is not type(None))
     read: Read
     if kind is Decimal:
-        read = Decimal if text else from_micros
+        read = Decimal if text else _micros
     elif kind is bool:
         return bool  # NULL reads False, as an unset flag
     elif isinstance(kind, type) and issubclass(kind, Enum):
