@@ -70,7 +70,8 @@ from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.ledger import Ledger
 from storage.markup import MarkupRepository
-from storage.orders import OrderKind, OrderRepository
+from storage.order_repository import OrderRepository
+from storage.orders import OrderKind
 from storage.panels import PanelRepository
 from storage.settings import SettingsRepository
 

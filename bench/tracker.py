@@ -45,7 +45,8 @@ from simulators.panel import PanelSimulator
 from storage.catalog import CatalogRepository
 from storage.db import Database
 from storage.markup import MarkupRepository
-from storage.orders import NewOrder, OrderRepository
+from storage.order_repository import OrderRepository
+from storage.orders import NewOrder
 from storage.panels import PanelRepository
 from storage.settings import SettingsRepository
 from storage.users import UserRepository

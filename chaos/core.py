@@ -24,7 +24,7 @@ from chaos.process import BotProcess, Endpoints, StopReport, log_problems
 from simulators.panel import PanelSimulator
 from storage.db import Database
 from storage.ledger import Ledger
-from storage.orders import OrderRepository
+from storage.order_repository import OrderRepository
 from storage.users import UserRepository
 from tests.fake_telegram import TEST_TOKEN, BotMessage, FakeTelegram, Person
 

@@ -10,7 +10,8 @@ from provider.models import OrderRequest
 from simulators.panel import PanelSimulator
 from storage.db import Database
 from storage.ledger import Ledger
-from storage.orders import NewOrder, OrderRepository, Stage
+from storage.order_repository import OrderRepository
+from storage.orders import NewOrder, Stage
 
 PRICE = Decimal("3.25")  # 1,000 Youtube views: 2.50 on the panel + 30 %
 

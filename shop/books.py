@@ -15,7 +15,7 @@ from shop.alerts import Alerts
 from storage.db import Database
 from storage.ledger import Ledger
 from storage.notifications import NotificationRepository
-from storage.orders import OrderRepository
+from storage.order_repository import OrderRepository
 from storage.refills import RefillRepository
 from storage.resellers import ResellerRepository
 from storage.users import UserRepository

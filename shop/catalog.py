@@ -1,7 +1,7 @@
 """The catalog as customers and admins browse it: categories and services, paged and searched,
 each service offered at our price through the routes that sell it now.
 
-A shop service is sold through its routes (storage/routing.py). An offer lists the routes that
+A shop service is sold through its routes (storage/routes.py). An offer lists the routes that
 sell now, in the order they are tried: the routes' order, or cheapest first. Beneath browsing:
 the panels' terms and sync (shop/catalog_panels.py), then the currency and the markup
 (shop/catalog_prices.py).

@@ -13,7 +13,7 @@ from shop.offers import Route
 from shop.panels import Panels
 from shop.service_drafts import Quote
 from storage.db import Database
-from storage.orders import OrderRepository
+from storage.order_repository import OrderRepository
 
 logger = logging.getLogger(__name__)
 

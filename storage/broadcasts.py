@@ -52,7 +52,7 @@ class BroadcastRepository:
 
     async def running(self) -> list[int]:
         rows = await self._db.fetchall("SELECT id FROM broadcasts WHERE status = 'running'")
-        return [row[0] for row in rows]
+        return [row["id"] for row in rows]
 
     async def progress(self, broadcast_id: int) -> BroadcastProgress | None:
         row = await self._db.fetchone(

@@ -1,46 +1,49 @@
-"""The panel's service catalog cached in SQLite, with the owner's hidden flags.
+"""The shop's services: the catalog of its panels cached in SQLite, with the owner's hidden flags.
 
-Browsing reads only from here; the panel is asked only by the sync. The catalog changes only
-through this class (the sync, the owner's hide/show), so what browsing reads is remembered in
-memory until the next such change: every customer's menu is the same few reads.
+Browsing reads only from here; the panels are asked only by the sync. The catalog changes only
+through this class (the sync, imports, routes, the owner's own texts and hide/show), each change
+one transaction (storage/catalog_writer.py), so what browsing reads is remembered in memory
+until the next such change: every customer's menu is the same few reads.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
+from storage.catalog_writer import (
+    SyncResult,
+    new_services,
+    rebuild_services,
+    sync_lists,
+)
 from storage.db import Database, Transaction
 from storage.memo import Remembering, remembered
-from storage.money import from_micros
-from storage.routing import (
-    MAIN,
-    PANEL_COLUMNS,
-    PS_ACTIVE,
-    PS_POSITION,
-    CatalogEntry,
-    Listed,
-    NewService,
-    PanelTerms,
-    SyncResult,
-    new_ids,
-    panel_rows,
-    rebuild_services,
-    routes_of_panel,
-    store_panel_services,
-    unrouted,
-)
+from storage.panel_services import CatalogEntry
+from storage.panels import MAIN
+from storage.records import Record
+from storage.routes import SERVICE_ROUTES, Imported, PanelRoute, PanelTerms
 from storage.search import INDEX_TABLE, NameQuery
 
-__all__ = ["CatalogEntry", "CatalogRepository", "PanelTerms", "ServiceRecord", "SyncResult"]
+# What the shop's catalog is made of, for its callers (shop/catalog.py) in one place.
+__all__ = [
+    "CatalogEntry",
+    "CatalogRepository",
+    "Category",
+    "Found",
+    "Imported",
+    "PanelTerms",
+    "RouteRecord",
+    "ServiceRecord",
+    "SyncResult",
+]
 
 
 @dataclass(frozen=True, slots=True)
-class ServiceRecord:
+class ServiceRecord(Record):
     id: int
     category_id: int
     category: str
@@ -52,7 +55,7 @@ class ServiceRecord:
     refill: bool
     cancel: bool
     description: str
-    hidden: bool
+    hidden: bool  # the service, or its category
     active: bool
     dripfeed: bool = False  # drip-feed: the order may be split in runs at an interval
 
@@ -60,71 +63,15 @@ class ServiceRecord:
     def orderable(self) -> bool:
         return self.active and not self.hidden
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> ServiceRecord:
-        return cls(
-            id=row["id"],
-            category_id=row["category_id"],
-            category=row["category"],
-            name=row["name"],
-            type=row["type"],
-            rate=from_micros(row["rate"]),
-            min_quantity=row["min_quantity"],
-            max_quantity=row["max_quantity"],
-            refill=bool(row["refill"]),
-            cancel=bool(row["cancel"]),
-            description=row["description"],
-            hidden=bool(row["hidden"] or row["category_hidden"]),
-            active=bool(row["active"]),
-            dripfeed=bool(row["dripfeed"]),
-        )
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteRecord(PanelRoute):
+    """A route of a service: a panel's service (its rate per 1000, or per package)."""
 
-@dataclass(frozen=True, slots=True)
-class RouteRecord:
-    """A route of a service: a panel's service, as the panel last listed it (`listed` False
-    when it never did or stopped). Rates are in the panel's own currency."""
-
-    panel: str
     panel_service_id: int
-    listed: bool
-    name: str = ""
-    type: str = ""
-    rate: Decimal = Decimal(0)
-    min_quantity: int = 1
-    max_quantity: int = 1
     refill: bool = False
     cancel: bool = False
     dripfeed: bool = False
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> RouteRecord:
-        panel, panel_service_id = row["route_panel"], row["route_service_id"]
-        if row["service_id"] is None:
-            return cls(panel, panel_service_id, listed=False)
-        return cls(
-            panel=panel,
-            panel_service_id=panel_service_id,
-            listed=bool(row["active"]),
-            name=row["name"],
-            type=row["type"],
-            rate=from_micros(row["rate"]),
-            min_quantity=row["min_quantity"],
-            max_quantity=row["max_quantity"],
-            refill=bool(row["refill"]),
-            cancel=bool(row["cancel"]),
-            dripfeed=bool(row["dripfeed"]),
-        )
-
-
-@dataclass
-class Imported:
-    """What /import did: panel service id -> the new shop service id, those already sold
-    (-> their shop service id), and ids the panel does not list."""
-
-    created: dict[int, int] = field(default_factory=dict)
-    already: dict[int, int] = field(default_factory=dict)
-    unknown: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +83,7 @@ class Found:
 
 
 @dataclass(frozen=True, slots=True)
-class Category:
+class Category(Record):
     id: int
     name: str
     hidden: bool
@@ -144,11 +91,17 @@ class Category:
 
 
 SERVICE_COLUMNS = """s.id, s.category_id, c.name AS category, s.name, s.type, s.rate,
-    s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description, s.hidden,
-    c.hidden AS category_hidden, s.active, s.dripfeed"""
+    s.min_quantity, s.max_quantity, s.refill, s.cancel, s.description,
+    (s.hidden OR c.hidden) AS hidden, s.active, s.dripfeed"""
 VISIBLE = "s.active = 1 AND s.hidden = 0 AND c.hidden = 0"
-# What a route reads of its panel service (ps), beside the route's own columns.
-ROUTE_COLUMNS = ", ".join(f"ps.{column.strip()}" for column in PANEL_COLUMNS.split(","))
+# What a route reads of the panel service it leads to (ps); NULL when the panel lists none.
+LISTED_COLUMNS = """ps.name, ps.type, ps.rate, ps.min_quantity, ps.max_quantity, ps.refill,
+    ps.cancel, ps.dripfeed, ps.active"""
+ROUTE_COLUMNS = f"r.panel, r.panel_service_id, {LISTED_COLUMNS}"
+ROUTE_JOIN = """routes r LEFT JOIN panel_services ps
+    ON ps.panel = r.panel AND ps.service_id = r.panel_service_id"""
+CATEGORY_COLUMNS = f"""c.id, c.name, c.hidden,
+    (SELECT COUNT(*) FROM services s WHERE s.category_id = c.id AND {VISIBLE}) AS service_count"""
 HAS_VISIBLE_SERVICES = (
     f"c.hidden = 0 AND EXISTS (SELECT 1 FROM services s WHERE s.category_id = c.id AND {VISIBLE})"
 )
@@ -159,6 +112,8 @@ class CatalogRepository(Remembering):
         super().__init__()
         self._db = db
         self._indexed: bool | None = None  # has the database the search index? Asked once.
+
+    # ---- changes: each one transaction, then what was remembered is forgotten ----------------
 
     async def sync(self, entries: Sequence[CatalogEntry]) -> SyncResult:
         """The main panel, mirrored, lists `entries` (as a one-panel shop syncs)."""
@@ -178,50 +133,19 @@ class CatalogRepository(Remembering):
     async def sync_panels(
         self, lists: Mapping[str, Sequence[CatalogEntry]], terms: Mapping[str, PanelTerms]
     ) -> SyncResult:
-        """Store what each panel lists; a mirrored panel's new services become shop services;
-        then the shop services routed to what changed are described again (storage/routing.py).
-        One transaction, however many panels answered."""
+        """Store what each panel lists and describe again the shop services routed to what
+        changed (storage/catalog_writer.py). One transaction, however many panels answered."""
         async with self._writing() as (tx, indexed):
-            new: list[NewService] = []
-            touched: set[int] = set()
-            known: Listed = {}
-            for panel, entries in lists.items():
-                stored = await store_panel_services(tx, panel, entries)
-                known[panel] = stored.rows
-                mirrored = panel in terms and terms[panel].mirror
-                routed = await routes_of_panel(tx, panel) if stored.changed or mirrored else {}
-                touched.update(s for i in stored.changed for s in routed.get(i, ()))
-                if mirrored:
-                    fresh = sorted(
-                        (i for i, row in stored.rows.items() if row[PS_ACTIVE] and i not in routed),
-                        key=lambda i: stored.rows[i][PS_POSITION],
-                    )
-                    new += await self._new_services(tx, panel, fresh, taken=new)
-            if await tx.fetchval("SELECT 1 FROM services WHERE search_name = '' LIMIT 1"):
-                # Names stored before 0007 were never folded: describe every service.
-                return await rebuild_services(tx, terms, indexed, new, known=known)
-            if not touched and not new:
-                return SyncResult()  # nothing a panel lists changed: nothing to describe
-            return await rebuild_services(tx, terms, indexed, new, only=touched, known=known)
+            return await sync_lists(tx, lists, terms, indexed)
 
     async def rebuild(self, terms: Mapping[str, PanelTerms], *, mirror: str = "") -> SyncResult:
         """Describe the shop's services again after a panel changed (on, off, its rate); with
         `mirror`, that panel's services no shop service sells yet become shop services."""
         async with self._writing() as (tx, indexed):
-            new = await self._new_services(tx, mirror, await unrouted(tx, mirror)) if mirror else []
+            new = []
+            if mirror:
+                new = await new_services(tx, mirror, await SERVICE_ROUTES.unrouted(tx, mirror))
             return await rebuild_services(tx, terms, indexed, new)
-
-    async def _new_services(
-        self,
-        tx: Transaction,
-        panel: str,
-        panel_ids: Sequence[int],
-        category: str | None = None,
-        taken: Sequence[NewService] = (),
-    ) -> list[NewService]:
-        """New shop services for these of `panel`'s; `taken`: others being created with them."""
-        ids = await new_ids(tx, panel, panel_ids, {s.id for s in taken})
-        return [NewService(i, panel, p, category) for i, p in zip(ids, panel_ids, strict=True)]
 
     async def import_services(
         self,
@@ -232,30 +156,9 @@ class CatalogRepository(Remembering):
     ) -> Imported:
         """Sell these services of `panel`, each as a new shop service (in `category` when
         given); ids it does not list, or already sold, are reported and skipped."""
-        imported = Imported()
         async with self._writing() as (tx, indexed):
-            listed = {
-                row[0]
-                for row in await tx.fetchall(
-                    "SELECT service_id FROM panel_services WHERE panel = ? AND active = 1",
-                    (panel,),
-                )
-            }
-            routed = {
-                row[0]: row[1]
-                for row in await tx.fetchall(
-                    "SELECT panel_service_id, service_id FROM routes WHERE panel = ?", (panel,)
-                )
-            }
-            wanted = []
-            for panel_id in dict.fromkeys(panel_ids):
-                if panel_id in routed:
-                    imported.already[panel_id] = routed[panel_id]
-                elif panel_id not in listed:
-                    imported.unknown.append(panel_id)
-                else:
-                    wanted.append(panel_id)
-            new = await self._new_services(tx, panel, wanted, category)
+            imported, wanted = await SERVICE_ROUTES.sort_import(tx, panel, panel_ids)
+            new = await new_services(tx, panel, wanted, category)
             imported.created = {s.panel_service_id: s.id for s in new}
             if new:
                 await rebuild_services(tx, terms, indexed, new, only=set())
@@ -270,26 +173,10 @@ class CatalogRepository(Remembering):
         """Route a service through these (panel, panel service id) in order, or (None) to the
         cheapest of its routes at each order. Returns the routes the panels do not list."""
         async with self._writing() as (tx, indexed):
-            if routes is None:
-                await tx.execute(
-                    "UPDATE services SET routing = 'cheapest' WHERE id = ?", (service_id,)
-                )
-            else:
-                listed = await panel_rows(tx, [list(routes)], known={})
-                unknown = [(p, i) for p, i in routes if i not in listed.get(p, {})]
-                if unknown:
-                    return unknown
-                await tx.execute("DELETE FROM routes WHERE service_id = ?", (service_id,))
-                await tx.executemany(
-                    """INSERT INTO routes (service_id, panel, panel_service_id, position)
-                       VALUES (?, ?, ?, ?)""",
-                    [(service_id, p, i, n) for n, (p, i) in enumerate(dict.fromkeys(routes))],
-                )
-                await tx.execute(
-                    "UPDATE services SET routing = 'ordered' WHERE id = ?", (service_id,)
-                )
-            await rebuild_services(tx, terms, indexed, only={service_id})
-        return []
+            unknown = await SERVICE_ROUTES.set_routes(tx, service_id, routes)
+            if not unknown:
+                await rebuild_services(tx, terms, indexed, only={service_id})
+        return unknown
 
     async def set_own_text(
         self, service_id: int, column: str, text: str | None, terms: Mapping[str, PanelTerms]
@@ -300,14 +187,23 @@ class CatalogRepository(Remembering):
             await tx.execute(f"UPDATE services SET {column} = ? WHERE id = ?", (text, service_id))
             await rebuild_services(tx, terms, indexed, only={service_id})
 
+    async def set_service_hidden(self, service_id: int, hidden: bool) -> None:
+        await self._set_hidden("services", service_id, hidden)
+
+    async def set_category_hidden(self, category_id: int, hidden: bool) -> None:
+        await self._set_hidden("categories", category_id, hidden)
+
+    async def _set_hidden(self, table: str, row_id: int, hidden: bool) -> None:
+        async with self._writing() as (tx, _):
+            await tx.execute(f"UPDATE {table} SET hidden = ? WHERE id = ?", (int(hidden), row_id))
+
+    # ---- reads, remembered until the next change ------------------------------------------------
+
     @remembered
     async def routes(self, service_id: int) -> list[RouteRecord]:
         """The service's routes in order, with what each panel lists for it (None: nothing)."""
         rows = await self._db.fetchall(
-            f"""SELECT r.panel AS route_panel, r.panel_service_id AS route_service_id,
-                       ps.service_id, {ROUTE_COLUMNS}
-                FROM routes r LEFT JOIN panel_services ps
-                    ON ps.panel = r.panel AND ps.service_id = r.panel_service_id
+            f"""SELECT {ROUTE_COLUMNS} FROM {ROUTE_JOIN}
                 WHERE r.service_id = ? ORDER BY r.position""",
             (service_id,),
         )
@@ -320,33 +216,22 @@ class CatalogRepository(Remembering):
         """`routing` and `routes` of many services in one read: id -> (routing, routes); a
         service without a route is left out."""
         rows = await self._db.fetchall(
-            f"""SELECT r.service_id AS routed_service, s.routing,
-                       r.panel AS route_panel, r.panel_service_id AS route_service_id,
-                       ps.service_id, {ROUTE_COLUMNS}
-                FROM routes r JOIN services s ON s.id = r.service_id
-                LEFT JOIN panel_services ps
-                    ON ps.panel = r.panel AND ps.service_id = r.panel_service_id
+            f"""SELECT r.service_id AS routed_service, s.routing, {ROUTE_COLUMNS}
+                FROM {ROUTE_JOIN} JOIN services s ON s.id = r.service_id
                 WHERE r.service_id IN (SELECT value FROM json_each(?))
                 ORDER BY r.service_id, r.position""",
             (json.dumps(service_ids),),
         )
         found: dict[int, tuple[str, list[RouteRecord]]] = {}
         for row in rows:
-            entry = found.setdefault(row["routed_service"], (row["routing"] or "ordered", []))
-            entry[1].append(RouteRecord.from_row(row))
+            _, routes = found.setdefault(row["routed_service"], (row["routing"] or "ordered", []))
+            routes.append(RouteRecord.from_row(row))
         return found
 
     @remembered
     async def routed_panels(self) -> frozenset[str]:
-        """The panels that hold a route of a service customers can buy: the service listed
-        and not hidden, the panel's service listed."""
-        rows = await self._db.fetchall(
-            """SELECT DISTINCT r.panel FROM routes r
-               JOIN services s ON s.id = r.service_id AND s.active = 1 AND s.hidden = 0
-               JOIN panel_services ps
-                   ON ps.panel = r.panel AND ps.service_id = r.panel_service_id AND ps.active = 1"""
-        )
-        return frozenset(row[0] for row in rows)
+        """The panels that hold a route of a service customers can buy."""
+        return await SERVICE_ROUTES.routed_panels(self._db)
 
     @remembered
     async def routing(self, service_id: int) -> str:
@@ -356,9 +241,8 @@ class CatalogRepository(Remembering):
     @remembered
     async def panel_service(self, panel: str, panel_service_id: int) -> RouteRecord | None:
         row = await self._db.fetchone(
-            f"""SELECT panel AS route_panel, service_id AS route_service_id, service_id,
-                       {PANEL_COLUMNS}
-                FROM panel_services WHERE panel = ? AND service_id = ?""",
+            f"""SELECT ps.panel, ps.service_id AS panel_service_id, {LISTED_COLUMNS}
+                FROM panel_services ps WHERE ps.panel = ? AND ps.service_id = ?""",
             (panel, panel_service_id),
         )
         return None if row is None else RouteRecord.from_row(row)
@@ -369,13 +253,11 @@ class CatalogRepository(Remembering):
 
         Services are counted only for the page's categories, not for the whole catalog."""
         rows = await self._db.fetchall(
-            f"""SELECT c.id, c.name, c.hidden,
-                       (SELECT COUNT(*) FROM services s WHERE s.category_id = c.id AND {VISIBLE})
-                FROM categories c WHERE {HAS_VISIBLE_SERVICES}
+            f"""SELECT {CATEGORY_COLUMNS} FROM categories c WHERE {HAS_VISIBLE_SERVICES}
                 ORDER BY c.position, c.id LIMIT ? OFFSET ?""",
             (limit, offset),
         )
-        return [Category(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+        return [Category.from_row(row) for row in rows]
 
     @remembered
     async def count_categories(self) -> int:
@@ -387,15 +269,9 @@ class CatalogRepository(Remembering):
     @remembered
     async def category(self, category_id: int) -> Category | None:
         row = await self._db.fetchone(
-            f"""SELECT c.id, c.name, c.hidden,
-                       (SELECT COUNT(*) FROM services s WHERE s.category_id = c.id AND {VISIBLE})
-                       AS service_count
-                FROM categories c WHERE c.id = ?""",
-            (category_id,),
+            f"SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = ?", (category_id,)
         )
-        if row is None:
-            return None
-        return Category(row["id"], row["name"], bool(row["hidden"]), row["service_count"])
+        return None if row is None else Category.from_row(row)
 
     @remembered
     async def services_in(
@@ -471,28 +347,9 @@ class CatalogRepository(Remembering):
     async def category_by_name(self, name: str) -> Category | None:
         """By name, ignoring case and outer spaces; an exact match wins ("YouTube" vs "Youtube")."""
         row = await self._db.fetchone(
-            f"""SELECT c.id, c.name, c.hidden,
-                       (SELECT COUNT(*) FROM services s WHERE s.category_id = c.id AND {VISIBLE})
+            f"""SELECT {CATEGORY_COLUMNS}
                 FROM categories c WHERE TRIM(c.name) = TRIM(?) COLLATE NOCASE
                 ORDER BY c.name = ? DESC, TRIM(c.name) = TRIM(?) DESC, c.id LIMIT 1""",
             (name, name, name),
         )
-        return None if row is None else Category(row[0], row[1], bool(row[2]), row[3])
-
-    async def set_service_hidden(self, service_id: int, hidden: bool) -> None:
-        try:
-            async with self._db.transaction() as tx:
-                await tx.execute(
-                    "UPDATE services SET hidden = ? WHERE id = ?", (int(hidden), service_id)
-                )
-        finally:
-            self.forget()
-
-    async def set_category_hidden(self, category_id: int, hidden: bool) -> None:
-        try:
-            async with self._db.transaction() as tx:
-                await tx.execute(
-                    "UPDATE categories SET hidden = ? WHERE id = ?", (int(hidden), category_id)
-                )
-        finally:
-            self.forget()
+        return None if row is None else Category.from_row(row)

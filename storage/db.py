@@ -61,8 +61,7 @@ class Transaction:
         return list(await self._connection.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
+        return only_value(await self.fetchone(sql, params))
 
 
 class Database:
@@ -265,12 +264,19 @@ class Database:
         return list(await self.reader.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
+        return only_value(await self.fetchone(sql, params))
 
     async def schema_version(self) -> int:
         version: int = await self.fetchval("PRAGMA user_version")
         return version
+
+
+def only_value(row: sqlite3.Row | None) -> Any:
+    """What fetchval() reads: the value of a statement of one column (None for no row)."""
+    if row is None:
+        return None
+    (value,) = row
+    return value
 
 
 async def _wait_to_end(task: asyncio.Future[Any]) -> bool:

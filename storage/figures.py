@@ -48,26 +48,28 @@ class FiguresReader:
 
     def _read(self) -> Figures:
         connection = sqlite3.connect(self._path, timeout=5.0)
+        connection.row_factory = sqlite3.Row
         try:
             connection.execute("PRAGMA query_only=1")
             orders: dict[str, int] = {}
             charges: dict[str, int] = {}
-            for status, panel, count, charge in connection.execute(
-                """SELECT status, panel, COUNT(*), COALESCE(SUM(charge), 0)
+            for row in connection.execute(
+                """SELECT status, panel, COUNT(*) AS orders, COALESCE(SUM(charge), 0) AS charge
                    FROM orders GROUP BY status, panel"""
             ):
-                orders[status] = orders.get(status, 0) + count
-                charges[panel] = charges.get(panel, 0) + charge
-            newest = connection.execute("SELECT COALESCE(MAX(id), 0) FROM ledger").fetchone()[0]
-            rows = connection.execute(
-                """SELECT kind, COUNT(*), SUM(amount) FROM ledger
+                orders[row["status"]] = orders.get(row["status"], 0) + row["orders"]
+                charges[row["panel"]] = charges.get(row["panel"], 0) + row["charge"]
+            newest = connection.execute(
+                "SELECT COALESCE(MAX(id), 0) AS newest FROM ledger"
+            ).fetchone()["newest"]
+            for row in connection.execute(
+                """SELECT kind, COUNT(*) AS entries, SUM(amount) AS micros FROM ledger
                    WHERE id > ? AND id <= ? GROUP BY kind""",
                 (self._last_ledger_id, newest),
-            )
-            for kind, count, micros in rows:
-                total = self._ledger.setdefault(kind, KindTotal())
-                total.count += count
-                total.micros += micros
+            ):
+                total = self._ledger.setdefault(row["kind"], KindTotal())
+                total.count += row["entries"]
+                total.micros += row["micros"]
             self._last_ledger_id = newest
         finally:
             connection.close()

@@ -6,17 +6,17 @@ twice) is refused with DuplicateEntry and leaves the balance untouched.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
 from storage.db import Database, Transaction
 from storage.errors import DuplicateEntry, InsufficientFunds, NotFound
 from storage.money import from_micros, to_micros
+from storage.records import Record
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerEntry:
+class LedgerEntry(Record):
     id: int
     user_id: int
     amount: Decimal
@@ -25,19 +25,6 @@ class LedgerEntry:
     reference: str
     note: str
     created_at: int
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> LedgerEntry:
-        return cls(
-            id=row["id"],
-            user_id=row["user_id"],
-            amount=from_micros(row["amount"]),
-            balance_after=from_micros(row["balance_after"]),
-            kind=row["kind"],
-            reference=row["reference"],
-            note=row["note"],
-            created_at=row["created_at"],
-        )
 
 
 class Ledger:
@@ -63,14 +50,15 @@ class Ledger:
             raise ValueError("a ledger entry must move money")
         # Three statements (every order and refund pays them inside the writer's lock).
         found = await tx.fetchone(
-            """SELECT balance, EXISTS (SELECT 1 FROM ledger WHERE kind = ? AND reference = ?)
+            """SELECT balance,
+                      EXISTS (SELECT 1 FROM ledger WHERE kind = ? AND reference = ?) AS applied
                FROM users WHERE id = ?""",
             (kind, reference, user_id),
         )
         if found is None:
             raise NotFound(f"user {user_id}")
-        balance, applied = found
-        if applied:
+        balance = found["balance"]
+        if found["applied"]:
             raise DuplicateEntry(f"{kind}:{reference}")
         new_balance = balance + micros
         if new_balance < 0:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from storage.db import Database
 from storage.memo import Remembering, remembered
+from storage.records import DECIMAL_TEXT, Record
 
 
 @dataclass(frozen=True, slots=True)
-class MarkupRule:
+class MarkupRule(Record):
     scope: str  # category | service
     target: int
-    percent: Decimal
+    percent: Decimal = field(metadata=DECIMAL_TEXT)
     name: str  # the category's or the service's name, for listing
 
 
@@ -51,7 +52,7 @@ class MarkupRepository(Remembering):
     @remembered
     async def _rules(self) -> dict[tuple[str, int], Decimal]:
         rows = await self._db.fetchall("SELECT scope, target, percent FROM markup_rules")
-        return {(row[0], row[1]): Decimal(row[2]) for row in rows}
+        return {(row["scope"], row["target"]): Decimal(row["percent"]) for row in rows}
 
     async def all(self) -> list[MarkupRule]:
         rows = await self._db.fetchall(
@@ -62,4 +63,4 @@ class MarkupRepository(Remembering):
                LEFT JOIN services s ON r.scope = 'service' AND s.id = r.target
                ORDER BY r.scope, name"""
         )
-        return [MarkupRule(r[0], r[1], Decimal(r[2]), r[3]) for r in rows]
+        return [MarkupRule.from_row(row) for row in rows]

@@ -21,7 +21,7 @@ async def migrate(connection: aiosqlite.Connection) -> None:
     """Apply migrations/NNNN_name.sql above PRAGMA user_version, each in its own transaction."""
     async with connection.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
-    current = int(row[0]) if row else 0
+    current = int(row["user_version"]) if row else 0
     for number, script in available_migrations():
         if number <= current:
             continue

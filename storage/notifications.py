@@ -10,10 +10,11 @@ import time
 from dataclasses import dataclass
 
 from storage.db import Database, Transaction
+from storage.records import Record
 
 
 @dataclass(frozen=True, slots=True)
-class Notification:
+class Notification(Record):
     id: int
     chat_id: int
     text: str
@@ -54,7 +55,7 @@ class NotificationRepository:
                  AND not_before <= ? ORDER BY id LIMIT ?""",
             (time.time(), limit),
         )
-        return [Notification(r["id"], r["chat_id"], r["text"], r["attempts"]) for r in rows]
+        return [Notification.from_row(row) for row in rows]
 
     async def next_callback_due(self) -> float | None:
         """When the earliest waiting callback comes due (unix time), None when none waits."""
@@ -66,13 +67,7 @@ class NotificationRepository:
 
     async def drop_callbacks(self, user_id: int, reason: str) -> int:
         """A reseller's waiting callbacks, given up (their key or URL is gone)."""
-        async with self._db.transaction() as tx:
-            return await tx.execute(
-                """UPDATE notifications SET dropped = ?
-                   WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL
-                     AND channel = 'callback'""",
-                (reason, user_id),
-            )
+        return await self._drop_waiting(user_id, "callback", reason)
 
     async def enqueue(self, chat_id: int, text: str) -> int:
         async with self._db.transaction() as tx:
@@ -99,10 +94,7 @@ class NotificationRepository:
                      AND not_before <= ? ORDER BY id LIMIT ?""",
                 (now, limit - len(rows)),
             )
-        return [
-            Notification(r["id"], r["chat_id"], r["text"], r["attempts"], r["broadcast_id"])
-            for r in rows
-        ]
+        return [Notification.from_row(row) for row in rows]
 
     async def is_pending(self, notification_id: int) -> bool:
         """Still to send (not sent, not dropped, e.g. by a broadcast's cancel)."""
@@ -123,14 +115,15 @@ class NotificationRepository:
         """Messages waiting, and when the oldest personal one that is due was written (None if
         none is): a broadcast may wait its turn, a personal message should not wait long."""
         row = await self._db.fetchone(
-            """SELECT COUNT(*),
+            """SELECT COUNT(*) AS waiting,
                       MIN(CASE WHEN broadcast_id IS NULL AND not_before <= ? THEN created_at END)
+                          AS oldest_personal
                FROM notifications WHERE sent_at IS NULL AND dropped IS NULL
                  AND channel = 'telegram'""",
             (time.time(),),
         )
         assert row is not None
-        return row[0], row[1]
+        return row["waiting"], row["oldest_personal"]
 
     async def mark_sent(self, notification_id: int) -> None:
         async with self._db.transaction() as tx:
@@ -154,10 +147,13 @@ class NotificationRepository:
             )
 
     async def drop_for_chat(self, chat_id: int, reason: str) -> int:
+        return await self._drop_waiting(chat_id, "telegram", reason)
+
+    async def _drop_waiting(self, chat_id: int, channel: str, reason: str) -> int:
+        """Give up what still waits for this chat (or reseller) on this channel."""
         async with self._db.transaction() as tx:
             return await tx.execute(
                 """UPDATE notifications SET dropped = ?
-                   WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL
-                     AND channel = 'telegram'""",
-                (reason, chat_id),
+                   WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL AND channel = ?""",
+                (reason, chat_id, channel),
             )

@@ -6,14 +6,14 @@ owner sets (on/off, mode, rate); its address and key are read from the settings 
 
 from __future__ import annotations
 
-import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
 from storage.db import Database
-from storage.money import from_micros, to_micros
+from storage.money import to_micros
 from storage.orders import OPEN
+from storage.records import DECIMAL_TEXT, Record
 
 MAIN = "main"
 SETTABLE = frozenset({"enabled", "mode", "rate"})
@@ -25,43 +25,31 @@ class PanelMode(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class PanelRecord:
+class PanelRecord(Record):
     name: str
     url: str
     api_key: str
     mode: PanelMode
     enabled: bool
     currency: str
-    rate: Decimal | None  # one unit of the panel's currency in the shop's
+    rate: Decimal | None = field(
+        metadata=DECIMAL_TEXT
+    )  # one unit of the panel's currency in the shop's
     balance: Decimal | None  # its last `balance` answer, in its currency
     position: int
 
     def __repr__(self) -> str:  # never the key
         return f"PanelRecord(name={self.name!r}, url={self.url!r})"
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> PanelRecord:
-        return cls(
-            name=row["name"],
-            url=row["url"],
-            api_key=row["api_key"],
-            mode=PanelMode(row["mode"]),
-            enabled=bool(row["enabled"]),
-            currency=row["currency"],
-            rate=None if row["rate"] is None else Decimal(row["rate"]),
-            balance=None if row["balance"] is None else from_micros(row["balance"]),
-            position=row["position"],
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class RemovedPanel:
+class RemovedPanel(Record):
     """A panel removed with /panel remove, as it was then (the dashboard still counts the
     charges of its past orders)."""
 
     name: str
     currency: str
-    rate: Decimal | None
+    rate: Decimal | None = field(metadata=DECIMAL_TEXT)
     removed_at: int
 
 
@@ -125,13 +113,12 @@ class PanelRepository:
         rows = await self._db.fetchall(
             "SELECT name, currency, rate, removed_at FROM removed_panels ORDER BY removed_at"
         )
-        return [
-            RemovedPanel(r[0], r[1], None if r[2] is None else Decimal(r[2]), r[3]) for r in rows
-        ]
+        return [RemovedPanel.from_row(row) for row in rows]
 
     async def service_counts(self) -> dict[str, int]:
         """Per panel, the services it lists now."""
         rows = await self._db.fetchall(
-            "SELECT panel, COUNT(*) FROM panel_services WHERE active = 1 GROUP BY panel"
+            """SELECT panel, COUNT(*) AS listed FROM panel_services WHERE active = 1
+               GROUP BY panel"""
         )
-        return {row[0]: row[1] for row in rows}
+        return {row["panel"]: row["listed"] for row in rows}

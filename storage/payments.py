@@ -7,7 +7,6 @@ the caller's transaction then knows that it, and nobody before it, made the chan
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from storage.db import Database, Transaction
-from storage.money import from_micros, to_micros
+from storage.money import to_micros
+from storage.records import Record
 
 
 class Method(StrEnum):
@@ -40,7 +40,7 @@ class TransferStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Payment:
+class Payment(Record):
     id: int
     method: Method
     user_id: int
@@ -63,35 +63,9 @@ class Payment:
     paid_at: int | None
     offer_message_id: int | None  # the message offering to pay it (shop/request_expiry.py)
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Payment:
-        return cls(
-            id=row["id"],
-            method=Method(row["method"]),
-            user_id=row["user_id"],
-            amount=from_micros(row["amount"]),
-            currency=row["currency"],
-            pay_amount=from_micros(row["pay_amount"]),
-            pay_currency=row["pay_currency"],
-            code=row["code"],
-            status=PaymentStatus(row["status"]),
-            provider_id=row["provider_id"],
-            pay_url=row["pay_url"],
-            credited=from_micros(row["credited"]),
-            proof_kind=row["proof_kind"],
-            proof=row["proof"],
-            decided_by=row["decided_by"],
-            decided_by_name=row["decided_by_name"],
-            note=row["note"],
-            expires_at=row["expires_at"],
-            created_at=row["created_at"],
-            paid_at=row["paid_at"],
-            offer_message_id=row["offer_message_id"],
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class BankTransfer:
+class BankTransfer(Record):
     id: int
     sepay_id: str
     payment_id: int | None
@@ -105,24 +79,6 @@ class BankTransfer:
     decided_by_name: str | None
     created_at: int
     held_because: str | None  # why one naming a request waits for an admin
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> BankTransfer:
-        return cls(
-            id=row["id"],
-            sepay_id=row["sepay_id"],
-            payment_id=row["payment_id"],
-            user_id=row["user_id"],
-            amount=from_micros(row["amount"]),
-            credited=None if row["credited"] is None else from_micros(row["credited"]),
-            content=row["content"],
-            gateway=row["gateway"],
-            status=TransferStatus(row["status"]),
-            decided_by=row["decided_by"],
-            decided_by_name=row["decided_by_name"],
-            created_at=row["created_at"],
-            held_because=row["held_because"],
-        )
 
 
 @dataclass(frozen=True, slots=True)

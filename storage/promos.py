@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
 from storage.db import Database, Transaction
-from storage.money import from_micros, to_micros
+from storage.money import to_micros
+from storage.records import Record
 
 
 @dataclass(frozen=True, slots=True)
-class PromoCode:
+class PromoCode(Record):
     code: str
     amount: Decimal
     max_uses: int
@@ -19,18 +19,6 @@ class PromoCode:
     expires_at: int | None
     active: bool
     created_at: int
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> PromoCode:
-        return cls(
-            code=row["code"],
-            amount=from_micros(row["amount"]),
-            max_uses=row["max_uses"],
-            uses=row["uses"],
-            expires_at=row["expires_at"],
-            active=bool(row["active"]),
-            created_at=row["created_at"],
-        )
 
 
 SELECT = """SELECT p.*, (SELECT COUNT(*) FROM promo_redemptions r WHERE r.code = p.code) AS uses

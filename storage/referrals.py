@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from storage.db import Database, Transaction
 from storage.money import from_micros
+from storage.records import Record
 
 
 @dataclass(frozen=True, slots=True)
-class ReferralFacts:
+class ReferralFacts(Record):
     decided: bool  # the person's referrer was decided before
     referrer_exists: bool
     referrer_language: str | None
@@ -37,15 +38,15 @@ class ReferralRepository:
         """What deciding a referral needs, in one statement (a crowd of newcomers queues for
         the writer: each statement inside a transaction is a trip to the database's thread)."""
         row = await tx.fetchone(
-            """SELECT EXISTS (SELECT 1 FROM referrals WHERE user_id = ?1),
-                      EXISTS (SELECT 1 FROM users WHERE id = ?2),
-                      (SELECT language FROM users WHERE id = ?2),
+            """SELECT EXISTS (SELECT 1 FROM referrals WHERE user_id = ?1) AS decided,
+                      EXISTS (SELECT 1 FROM users WHERE id = ?2) AS referrer_exists,
+                      (SELECT language FROM users WHERE id = ?2) AS referrer_language,
                       EXISTS (SELECT 1 FROM orders WHERE user_id = ?1)
-                          OR EXISTS (SELECT 1 FROM ledger WHERE user_id = ?1)""",
+                          OR EXISTS (SELECT 1 FROM ledger WHERE user_id = ?1) AS has_history""",
             (user_id, referrer_id),
         )
         assert row is not None
-        return ReferralFacts(bool(row[0]), bool(row[1]), row[2], bool(row[3]))
+        return ReferralFacts.from_row(row)
 
     async def referrer_of(self, tx: Transaction, user_id: int) -> int | None:
         referrer: int | None = await tx.fetchval(

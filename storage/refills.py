@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from storage.db import Database, Transaction
+from storage.records import Record, column
 
 
 class RefillStage(StrEnum):
@@ -23,28 +23,15 @@ class RefillStage(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class RefillRecord:
+class RefillRecord(Record):
     id: int
     order_id: int
     panel_refill_id: int
-    stage: RefillStage
+    stage: RefillStage = field(metadata=column("status"))
     user_id: int
     created_at: int
     panel: str = "main"  # the panel that holds the order
     via_api: bool = False  # the order was placed through the reseller API
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> RefillRecord:
-        return cls(
-            id=row["id"],
-            order_id=row["order_id"],
-            panel_refill_id=row["panel_refill_id"],
-            stage=RefillStage(row["status"]),
-            user_id=row["user_id"],
-            created_at=row["created_at"],
-            panel=row["panel"],
-            via_api=bool(row["via_api"]),
-        )
 
 
 SELECT = (

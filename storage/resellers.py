@@ -3,23 +3,22 @@ hash; its owner, grant, discount and callback settings are read here (shop/resel
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from storage.db import Database, Transaction
-from storage.money import from_micros
+from storage.records import DECIMAL_TEXT, Record
 from storage.users import User
 
 NOW = "CAST(strftime('%s', 'now') AS INTEGER)"
 
 
 @dataclass(frozen=True, slots=True)
-class ResellerRecord:
+class ResellerRecord(Record):
     user_id: int
     granted: bool
-    discount: Decimal | None
+    discount: Decimal | None = field(metadata=DECIMAL_TEXT)  # a percent
     key_hash: str | None
     key_hint: str | None
     callback_secret: str | None = field(repr=False)
@@ -31,22 +30,6 @@ class ResellerRecord:
     @property
     def has_key(self) -> bool:
         return self.key_hash is not None
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> ResellerRecord:
-        discount = row["discount"]
-        return cls(
-            user_id=row["user_id"],
-            granted=bool(row["granted"]),
-            discount=None if discount is None else Decimal(discount),
-            key_hash=row["key_hash"],
-            key_hint=row["key_hint"],
-            callback_secret=row["callback_secret"],
-            callback_url=row["callback_url"],
-            notify=bool(row["notify"]),
-            key_created_at=row["key_created_at"],
-            last_used_at=row["last_used_at"],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +47,14 @@ class KeyOwner:
 
 
 @dataclass(frozen=True, slots=True)
-class ResellerSummary:
+class ResellerSummary(Record):
     """A line of /resellers."""
 
     user_id: int
     full_name: str
     username: str | None
     granted: bool
-    discount: Decimal | None
+    discount: Decimal | None = field(metadata=DECIMAL_TEXT)  # a percent
     key_hint: str | None
     last_used_at: int | None
     spent: Decimal  # this month, what their orders cost them after refunds
@@ -79,7 +62,7 @@ class ResellerSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderNews:
+class OrderNews(Record):
     """How a reseller wants to hear of their API orders' changes."""
 
     notify: bool  # in the chat too
@@ -158,7 +141,7 @@ class ResellerRepository:
         rows = await self._db.fetchall(
             "SELECT user_id, discount FROM resellers WHERE discount IS NOT NULL"
         )
-        return {row[0]: Decimal(row[1]) for row in rows}
+        return {row["user_id"]: Decimal(row["discount"]) for row in rows}
 
     async def news_in(self, tx: Transaction, user_ids: Sequence[int]) -> dict[int, OrderNews]:
         """How each of these people hears of their API orders (absent: never set anything)."""
@@ -170,7 +153,7 @@ class ResellerRepository:
                 WHERE user_id IN ({marks})""",
             list(set(user_ids)),
         )
-        return {row[0]: OrderNews(bool(row[1]), row[2]) for row in rows}
+        return {row["user_id"]: OrderNews.from_row(row) for row in rows}
 
     async def summaries(self, since: int, limit: int = 50) -> list[ResellerSummary]:
         """Resellers (a key, a grant or a discount), the most recently active first, with what
@@ -187,17 +170,4 @@ class ResellerRepository:
                ORDER BY COALESCE(r.last_used_at, 0) DESC, r.user_id LIMIT :limit""",
             {"since": since, "limit": limit},
         )
-        return [
-            ResellerSummary(
-                user_id=row["user_id"],
-                full_name=row["full_name"],
-                username=row["username"],
-                granted=bool(row["granted"]),
-                discount=None if row["discount"] is None else Decimal(row["discount"]),
-                key_hint=row["key_hint"],
-                last_used_at=row["last_used_at"],
-                spent=from_micros(row["spent"]),
-                api_orders=row["api_orders"],
-            )
-            for row in rows
-        ]
+        return [ResellerSummary.from_row(row) for row in rows]

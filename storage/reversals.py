@@ -3,16 +3,16 @@ did it, written in the transaction of the ledger's debit."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
 from storage.db import Database, Transaction
-from storage.money import from_micros, to_micros
+from storage.money import to_micros
+from storage.records import Record
 
 
 @dataclass(frozen=True, slots=True)
-class Reversal:
+class Reversal(Record):
     id: int
     reference: str  # the credit reversed: "<ledger kind>:<ledger reference>"
     named: str  # what the admin named (PAY8F3K2Q, #5, a Stars charge id)
@@ -22,20 +22,6 @@ class Reversal:
     admin_id: int
     admin_name: str
     created_at: int
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Reversal:
-        return cls(
-            id=row["id"],
-            reference=row["reference"],
-            named=row["named"],
-            user_id=row["user_id"],
-            amount=from_micros(row["amount"]),
-            referral_taken=from_micros(row["referral_taken"]),
-            admin_id=row["admin_id"],
-            admin_name=row["admin_name"],
-            created_at=row["created_at"],
-        )
 
 
 class ReversalRepository:

@@ -8,7 +8,7 @@ this SQLite has the trigram tokenizer (migration 0007); without it the same cond
 `services.search_name`, which gives the same answers more slowly.
 
 The catalog sync writes search_name with the name, and the index in the same transaction
-(storage/catalog.py). It folds a name again only when the name changes: a change to fold()
+(storage/catalog_writer.py). It folds a name again only when the name changes: a change to fold()
 needs a migration that empties search_name, so that the next sync folds every name anew.
 """
 
@@ -152,12 +152,13 @@ class NameQuery:
         finds on every page. The names are matched once, for both."""
         where, params = self.where(indexed)
         order, order_params = self.order_by("f")
+        final_order, _ = self.order_by("s")
         statement = f"""
             WITH found AS (SELECT s.id, s.search_name FROM services s WHERE {LISTED} AND {where}),
             page AS (SELECT f.id FROM found f ORDER BY {order} LIMIT :limit OFFSET :offset)
             SELECT (SELECT COUNT(*) FROM found) AS total, {columns}
             FROM page JOIN services s ON s.id = page.id JOIN categories c ON c.id = s.category_id
-            ORDER BY {self.order_by("s")[0]}"""
+            ORDER BY {final_order}"""
         return statement, params | order_params
 
     def count_sql(self, indexed: bool) -> tuple[str, dict[str, Any]]:

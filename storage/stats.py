@@ -9,6 +9,7 @@ from decimal import Decimal
 from storage.db import Database
 from storage.money import from_micros
 from storage.orders import OPEN
+from storage.records import Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class WindowStats:
 
 
 @dataclass(frozen=True, slots=True)
-class UserStats:
+class UserStats(Record):
     total: int
     new: int
     active: int
@@ -50,13 +51,13 @@ class StatsRepository:
 
     async def users(self, new_since: int, active_since: int) -> UserStats:
         row = await self._db.fetchone(
-            """SELECT (SELECT COUNT(*) FROM users),
-                      (SELECT COUNT(*) FROM users WHERE created_at >= ?),
-                      (SELECT COUNT(*) FROM users WHERE last_seen_at >= ?)""",
+            """SELECT (SELECT COUNT(*) FROM users) AS total,
+                      (SELECT COUNT(*) FROM users WHERE created_at >= ?) AS new,
+                      (SELECT COUNT(*) FROM users WHERE last_seen_at >= ?) AS active""",
             (new_since, active_since),
         )
         assert row is not None
-        return UserStats(row[0], row[1], row[2])
+        return UserStats.from_row(row)
 
     async def window(
         self,
@@ -68,9 +69,10 @@ class StatsRepository:
         time of the removal. An order is a removed panel's when that panel's name was removed
         at or after the order was made (the first such removal), else the live panel's."""
         statuses = {
-            row[0]: row[1]
+            row["status"]: row["orders"]
             for row in await self._db.fetchall(
-                "SELECT status, COUNT(*) FROM orders WHERE created_at >= ? GROUP BY status",
+                """SELECT status, COUNT(*) AS orders FROM orders WHERE created_at >= ?
+                   GROUP BY status""",
                 (since,),
             )
         }
@@ -78,9 +80,10 @@ class StatsRepository:
             """SELECT o.panel,
                       (SELECT MIN(r.removed_at) FROM removed_panels r
                        WHERE r.name = o.panel AND r.removed_at >= o.created_at) AS removal,
-                      COALESCE(SUM(o.price), 0),
-                      COALESCE(SUM(o.charge), 0),
+                      COALESCE(SUM(o.price), 0) AS price,
+                      COALESCE(SUM(o.charge), 0) AS charge,
                       COALESCE(SUM(CASE WHEN o.charge IS NOT NULL THEN o.price - o.refunded END), 0)
+                          AS kept
                FROM orders o WHERE o.created_at >= ? AND o.status <> 'failed'
                GROUP BY o.panel, removal""",
             (since,),
@@ -88,15 +91,16 @@ class StatsRepository:
         revenue = cost = margin = Decimal(0)
         unconverted: dict[str, Decimal] = {}
         unconverted_panels: dict[str, None] = {}
-        for panel, removal, price, charge, kept in per_panel:
-            revenue += from_micros(price)
+        for row in per_panel:
+            panel, removal, charge = row["panel"], row["removal"], row["charge"]
+            revenue += from_micros(row["price"])
             if removal is None:
                 terms = panels.get(panel, NO_TERMS)
             else:
                 terms = removed.get((panel, removal), NO_TERMS)
             if terms.conversion is not None:  # charges are in the panel's own currency
                 cost += from_micros(charge) * terms.conversion
-                margin += from_micros(kept) - from_micros(charge) * terms.conversion
+                margin += from_micros(row["kept"]) - from_micros(charge) * terms.conversion
             elif charge:
                 unconverted[terms.currency] = unconverted.get(
                     terms.currency, Decimal(0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,6 +9,7 @@ from enum import StrEnum
 
 from storage.db import Database, Transaction
 from storage.money import from_micros, to_micros
+from storage.records import Record
 
 
 class TopUpStatus(StrEnum):
@@ -20,7 +20,7 @@ class TopUpStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class TopUp:
+class TopUp(Record):
     id: int
     user_id: int
     amount: Decimal
@@ -30,20 +30,6 @@ class TopUp:
     refund_attempts: int
     created_at: int
     paid_at: int | None
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> TopUp:
-        return cls(
-            id=row["id"],
-            user_id=row["user_id"],
-            amount=from_micros(row["amount"]),
-            stars=row["stars"],
-            status=TopUpStatus(row["status"]),
-            charge_id=row["charge_id"],
-            refund_attempts=row["refund_attempts"],
-            created_at=row["created_at"],
-            paid_at=row["paid_at"],
-        )
 
 
 class TopUpRepository:

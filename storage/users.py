@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 from decimal import Decimal
 
 from storage.db import MAX_INTEGER, Database, Transaction
-from storage.money import from_micros
+from storage.records import Record
 
 
 @dataclass(frozen=True, slots=True)
-class User:
+class User(Record):
     id: int
     username: str | None
     full_name: str
@@ -22,20 +21,6 @@ class User:
     blocked_bot: bool
     created_at: int
     last_seen_at: int
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> User:
-        return cls(
-            id=row["id"],
-            username=row["username"],
-            full_name=row["full_name"],
-            language=row["language"],
-            balance=from_micros(row["balance"]),
-            banned=bool(row["banned"]),
-            blocked_bot=bool(row["blocked_bot"]),
-            created_at=row["created_at"],
-            last_seen_at=row["last_seen_at"],
-        )
 
 
 class UserRepository:
@@ -109,7 +94,7 @@ class UserRepository:
         unique = list(set(user_ids))
         marks = ",".join("?" * len(unique))
         rows = await tx.fetchall(f"SELECT id, language FROM users WHERE id IN ({marks})", unique)
-        return {row[0]: row[1] for row in rows}
+        return {row["id"]: row["language"] for row in rows}
 
     async def language_in(self, tx: Transaction, user_id: int) -> str | None:
         language: str | None = await tx.fetchval(

@@ -16,7 +16,8 @@ from bot.app import create_app
 from bot.config import Settings
 from storage.db import Database
 from storage.ledger import Ledger
-from storage.orders import NewOrder, OrderRepository, Stage
+from storage.order_repository import OrderRepository
+from storage.orders import NewOrder, Stage
 from storage.users import UserRepository
 from tests.fake_telegram import TEST_TOKEN
 from tests.harness import ShopBot, World, running_bot

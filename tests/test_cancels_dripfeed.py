@@ -22,7 +22,8 @@ from shop.cancels import (
 )
 from shop.dripfeed import interval_text, order_total, total_quantity
 from storage.db import Database
-from storage.orders import NewOrder, OrderRecord, OrderRepository, Stage
+from storage.order_repository import OrderRepository
+from storage.orders import NewOrder, OrderRecord, Stage
 from storage.users import UserRepository
 from tests.canned_panel import CannedPanel
 

@@ -22,7 +22,8 @@ from chaos.suite import run_trial, suite_context
 from chaos.trials import TRIALS, Trial
 from storage.db import Database
 from storage.ledger import Ledger
-from storage.orders import OrderRepository, Stage
+from storage.order_repository import OrderRepository
+from storage.orders import Stage
 from storage.users import UserRepository
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

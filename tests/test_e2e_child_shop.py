@@ -16,7 +16,8 @@ from chaos.core import ReadOnlyDatabase
 from chaos.process import BotProcess, Endpoints, log_problems
 from shop.resellers import NewKey
 from storage.db import Database
-from storage.orders import OrderRecord, OrderRepository, Stage
+from storage.order_repository import OrderRepository
+from storage.orders import OrderRecord, Stage
 from tests.fake_telegram import BotMessage, FakeTelegram, Person
 from tests.harness import ShopBot, eventually
 from tests.reseller_kit import api_url, api_world, create_key, selling_shop

@@ -17,8 +17,8 @@ from shop.checkout import Held, Placed, PlaceResult, PriceChanged, Refused
 from shop.products import ProductDraft
 from shop.service_drafts import OrderDraft
 from simulators.panel import PANEL_PRESETS, make_panel
+from storage.catalog import CatalogEntry
 from storage.orders import OrderKind, OrderRecord, Stage
-from storage.routing import CatalogEntry
 from tests.fake_telegram import Person
 from tests.harness import ShopBot, World, running_bot, text_of
 from tests.test_e2e_products import open_product

@@ -18,7 +18,8 @@ from provider.client import PanelClient
 from provider.models import OrderRequest
 from storage.db import Database
 from storage.ledger import Ledger
-from storage.orders import NewOrder, OrderRepository
+from storage.order_repository import OrderRepository
+from storage.orders import NewOrder
 from storage.users import UserRepository
 from tests.fake_telegram import TEST_TOKEN
 from tests.harness import World, eventually, world

@@ -16,8 +16,8 @@ from shop.catalog import Catalog
 from shop.paging import Page
 from shop.panels import Panels
 from shop.search_query import MAX_QUERY_LENGTH, BadQuery, QueryProblem, search_terms
+from storage import catalog_writer as writer_module
 from storage import migrate as migrate_module
-from storage import routing as routing_module
 from storage.catalog import CatalogEntry, CatalogRepository, Found
 from storage.db import Database
 from storage.markup import MarkupRepository
@@ -204,7 +204,7 @@ async def test_a_re_sync_folds_only_the_names_that_changed(
         folded.append(name)
         return fold(name)
 
-    monkeypatch.setattr(routing_module, "fold", counting)
+    monkeypatch.setattr(writer_module, "fold", counting)
     await repo.sync(entries(dict(NAMES) | {4: ("YouTube", "YouTube Dislikes")}))
     assert folded == ["YouTube Dislikes"]
 

@@ -20,8 +20,8 @@ from shop.formatting import format_money
 from shop.order_input import is_control
 from shop.panels import Panel, PanelProblem, mask
 from shop.services import Services
+from storage.catalog import SyncResult
 from storage.panels import MAIN, PanelMode
-from storage.routing import SyncResult
 
 PANEL_USAGE = (
     "Usage: /panel add NAME URL KEY · /panel on NAME · /panel off NAME · /panel remove NAME · "
