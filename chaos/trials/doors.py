@@ -14,6 +14,7 @@ traceback and no ERROR in the bot's log; the money invariants.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterable
@@ -178,6 +179,21 @@ async def send(
     result.record(case, [problem] if problem else [])
 
 
+async def send_all(
+    result: TrialResult,
+    url: str,
+    cases: list[tuple[str, bytes, dict[str, str]]],
+    expected: int,
+    *,
+    whole: bool = False,
+) -> None:
+    """Send independent requests (case, body, headers) at once, as a hostile client would."""
+    await asyncio.gather(
+        *(send(result, case, url, body, headers, expected, whole=whole)
+          for case, body, headers in cases)
+    )  # fmt: skip
+
+
 # ---- SePay --------------------------------------------------------------------------------------
 
 
@@ -211,19 +227,25 @@ async def sepay_round(result: TrialResult, doors: Doors, code: str) -> None:
     await send(result, "sepay: chunked, 200 KB", url, padded, auth, 200, chunked=True)
     over = b" " * OVER_PAYMENTS + real
     await send(result, "sepay: chunked, over the limit", url, over, auth, 413, chunked=True)
-    await send(result, "sepay: nested 100,000 deep", url, raw_http.NESTED, auth, 400)
-    for amount in EXTREME_AMOUNTS:
-        body = json.dumps(transfer(amount, code, next(_sepay_ids))).encode()
-        case = f"sepay: transferAmount {str(amount)[:24]}"
-        await send(result, case, url, body, auth, 400, whole=True)
+    amounts = [
+        (f"sepay: transferAmount {str(amount)[:24]}",
+         json.dumps(transfer(amount, code, next(_sepay_ids))).encode(), auth)
+        for amount in EXTREME_AMOUNTS
+    ]  # fmt: skip
     template = json.dumps(transfer(123_457, code, next(_sepay_ids)))
-    for number in RAW_NUMBERS:
-        body = template.replace("123457", number).encode()
-        case = f"sepay: transferAmount {number[:24]} (raw)"
-        await send(result, case, url, body, auth, 400, whole=True)
-    for field, value in WRONG_SEPAY_FIELDS:
-        wrong = json.dumps(transfer(250_000, code, next(_sepay_ids)) | {field: value}).encode()
-        await send(result, f"sepay: {field} {value!r}", url, wrong, auth, 400)
+    amounts += [
+        (f"sepay: transferAmount {number[:24]} (raw)",
+         template.replace("123457", number).encode(), auth)
+        for number in RAW_NUMBERS
+    ]  # fmt: skip
+    await send_all(result, url, amounts, 400, whole=True)
+    wrong = [
+        (f"sepay: {field} {value!r}",
+         json.dumps(transfer(250_000, code, next(_sepay_ids)) | {field: value}).encode(), auth)
+        for field, value in WRONG_SEPAY_FIELDS
+    ]  # fmt: skip
+    wrong.append(("sepay: nested 100,000 deep", raw_http.NESTED, auth))
+    await send_all(result, url, wrong, 400)
     # Three times what was asked: recorded and held for admins (200), never credited by itself.
     held = json.dumps(transfer(750_000, code, next(_sepay_ids))).encode()
     await send(result, "sepay: three times the request", url, held, auth, 200)
@@ -247,17 +269,22 @@ async def crypto_round(result: TrialResult, doors: Doors, invoice: dict[str, Any
     over = b" " * OVER_PAYMENTS + paid_update(invoice)
     await send(result, "cryptopay: chunked, over the limit", url, over, signed(over), 413,
                chunked=True)  # fmt: skip
-    nested = raw_http.NESTED
-    await send(result, "cryptopay: nested 100,000 deep", url, nested, signed(nested), 400)
-    for field, value in WRONG_INVOICE_FIELDS:
-        body = paid_update(invoice, **{field: value})
-        await send(result, f"cryptopay: {field} {value!r}", url, body, signed(body), 400)
-    for raw in ("NaN", "1e999999"):
-        body = paid_update(invoice).replace(b'"10"', raw.encode())
-        await send(result, f"cryptopay: amount {raw} (raw)", url, body, signed(body), 400)
-    for amount in ("0", "-10", str(2**63)):  # well formed, not its price: admins told, 200
-        body = paid_update(invoice, amount=amount)
-        await send(result, f"cryptopay: amount {amount}", url, body, signed(body), 200)
+    refused = [("cryptopay: nested 100,000 deep", raw_http.NESTED)]
+    refused += [
+        (f"cryptopay: {field} {value!r}", paid_update(invoice, **{field: value}))
+        for field, value in WRONG_INVOICE_FIELDS
+    ]
+    refused += [
+        (f"cryptopay: amount {raw} (raw)", paid_update(invoice).replace(b'"10"', raw.encode()))
+        for raw in ("NaN", "1e999999")
+    ]
+    await send_all(result, url, [(case, body, signed(body)) for case, body in refused], 400)
+    # Well formed, not its price: admins told, 200.
+    wrong_price = [
+        (f"cryptopay: amount {amount}", paid_update(invoice, amount=amount))
+        for amount in ("0", "-10", str(2**63))
+    ]
+    await send_all(result, url, [(case, body, signed(body)) for case, body in wrong_price], 200)
     real = paid_update(invoice)
     await send(result, "cryptopay: split across writes", url, real, signed(real), 200)
     padded = b" " * PAD + real
@@ -287,8 +314,8 @@ async def telegram_round(result: TrialResult, doors: Doors, person: Person) -> N
     await send(result, "telegram: chunked, 200 KB", url, padded, secret, 200, chunked=True)
     over = b" " * OVER_UPDATES + whole
     await send(result, "telegram: chunked, over 1 MB", url, over, secret, 413, chunked=True)
-    for name, body in hostile_updates(person):
-        await send(result, f"telegram: {name}", url, body, secret, 400)
+    hostile = [(f"telegram: {name}", body, secret) for name, body in hostile_updates(person)]
+    await send_all(result, url, hostile, 400)
 
 
 def hostile_updates(person: Person) -> Iterable[tuple[str, bytes]]:
