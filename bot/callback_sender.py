@@ -78,7 +78,7 @@ FIRST_RETRY_SECONDS = 2.0
 
 def backoff(attempts: int, first: float = FIRST_RETRY_SECONDS) -> float:
     """Seconds before the next try after `attempts` failed ones: 2, 4, 8, ... up to 6 hours."""
-    return float(min(first * 2.0 ** (attempts - 1), MAX_DELAY_SECONDS))
+    return min(first * 2.0 ** (attempts - 1), MAX_DELAY_SECONDS)
 
 
 class CallbackSender:

@@ -77,7 +77,7 @@ class CryptoPayWebhook:
             )
             return json_error(BadRequest(401, "bad signature"))
         try:
-            data = parse_json(body, max_depth=MAX_DEPTH, exact=True)
+            data = parse_json(body, max_depth=MAX_DEPTH)
             if not isinstance(data, dict):
                 raise BadRequest(400, "the body is not a JSON object")
             invoice = paid_invoice_in(data)
@@ -107,7 +107,7 @@ class SePayWebhook:
             logger.warning("SePay webhook refused: bad API key (from %s)", request.remote)
             return self._answer(BadRequest(401, "bad API key"))
         try:
-            data = await read_json(request, max_bytes=MAX_BODY, max_depth=MAX_DEPTH, exact=True)
+            data = await read_json(request, max_bytes=MAX_BODY, max_depth=MAX_DEPTH)
             transaction = parse_transaction(data)
         except ValueError as error:
             return self._refused(request, BadRequest(400, str(error)))

@@ -24,7 +24,7 @@ class RateLimit:
         self, per_second: float, burst: int, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.per_second = per_second
-        self.burst = float(burst)
+        self.burst: float = burst
         self._clock = clock
         self._buckets: dict[Hashable, Bucket] = {}
 

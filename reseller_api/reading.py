@@ -37,8 +37,6 @@ def scalar(value: object) -> str:
         return "1" if value else "0"
     if isinstance(value, str | int | Decimal):
         return str(value)
-    if isinstance(value, float):  # never: numbers with a fraction are read exactly
-        raise BadRequest(400, "a number is not exact")
     if isinstance(value, list) and all(
         isinstance(item, str | int) and not isinstance(item, bool) for item in value
     ):
@@ -50,7 +48,7 @@ def scalar(value: object) -> str:
 
 def from_json(body: bytes) -> dict[str, str]:
     # Decimals stay as written (a quantity of 10.5 is refused as not whole, never rounded).
-    data = parse_json(body, max_depth=MAX_DEPTH, exact=True)
+    data = parse_json(body, max_depth=MAX_DEPTH)
     if not isinstance(data, dict):
         raise BadRequest(400, "the body is not a JSON object")
     return {str(name): scalar(value) for name, value in data.items()}

@@ -59,11 +59,11 @@ class NotificationRepository:
 
     async def next_callback_due(self) -> float | None:
         """When the earliest waiting callback comes due (unix time), None when none waits."""
-        value = await self._db.fetchval(
+        due: float | None = await self._db.fetchval(
             """SELECT MIN(not_before) FROM notifications
                WHERE sent_at IS NULL AND dropped IS NULL AND channel = 'callback'"""
         )
-        return None if value is None else float(value)
+        return due
 
     async def drop_callbacks(self, user_id: int, reason: str) -> int:
         """A reseller's waiting callbacks, given up (their key or URL is gone)."""

@@ -203,6 +203,12 @@ async def test_a_body_that_is_not_an_update_gets_400_and_never_holds_a_stop(
         update = message_update(ann, "/start") | {"update_id": update_id}
         status, _ = await raw_http.post(url, [json.dumps(update).encode()], secret)
         assert status == 200
+    # Fractions are read exactly (never float) and still make an update: a shared location.
+    located = message_update(ann, "")
+    del located["message"]["text"]
+    located["message"]["location"] = {"latitude": 55.755826, "longitude": 37.6173}
+    status, _ = await raw_http.post(url, [json.dumps(located).encode()], secret)
+    assert status == 200
     assert not await shop.app.in_flight.wait(15.0)
     assert len(shop.app.in_flight) == 0
     clean_log(caplog)

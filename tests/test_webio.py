@@ -32,9 +32,9 @@ def test_the_reader_refuses_hostile_json_with_a_reason() -> None:
     # Brackets inside strings are text, however many; escapes do not end a string.
     text = '[[[[{{{{\\"' * 1000
     assert parse_json(json.dumps({"a": {"b": text}}).encode(), max_depth=2) == {"a": {"b": text}}
-    assert parse_json(b"[1e30, 0.1]", exact=True) == [Decimal("1e30"), Decimal("0.1")]
+    assert parse_json(b"[1e30, 0.1]") == [Decimal("1e30"), Decimal("0.1")]
     with pytest.raises(BadRequest, match="out of range"):
-        parse_json(b"[1e999999]", exact=True)
+        parse_json(b"[1e999999]")
 
 
 def test_amounts_are_bounded_before_any_arithmetic() -> None:

@@ -70,18 +70,18 @@ async def read_body(
     return b"".join(parts)
 
 
-def parse_json(body: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH, exact: bool = False) -> Any:
+def parse_json(body: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     """A JSON body, or BadRequest 400 saying why not: not UTF-8 JSON, nested deeper than
     `max_depth` (refused before the parser recurses), NaN or Infinity, or a number out of
-    range (an integer of more than 40 digits, a float that overflows). `exact`: numbers with a
-    fraction or an exponent are Decimal (for money), within 1e-40 .. 1e40; else float."""
+    range (an integer of more than 40 digits, a number beyond 1e-40 .. 1e40). Numbers with a
+    fraction or an exponent are Decimal, never float: any of them may be money."""
     if _deeper_than(body, max_depth):
         raise BadRequest(400, f"the JSON is nested deeper than {max_depth}")
     try:
         return json.loads(
             body,
             parse_int=_integer,
-            parse_float=_exact_number if exact else _float,
+            parse_float=_exact_number,
             parse_constant=_constant,
         )
     except _NumberOutOfRange as error:
@@ -97,13 +97,12 @@ async def read_json(
     *,
     max_bytes: int,
     max_depth: int = DEFAULT_MAX_DEPTH,
-    exact: bool = False,
     read_seconds: float = DEFAULT_READ_SECONDS,
 ) -> dict[str, Any]:
     """The body as a JSON object: `read_body`, then `parse_json`; BadRequest 400 when it is
     valid JSON but not an object."""
     body = await read_body(request, max_bytes=max_bytes, read_seconds=read_seconds)
-    data = parse_json(body, max_depth=max_depth, exact=exact)
+    data = parse_json(body, max_depth=max_depth)
     if not isinstance(data, dict):
         raise BadRequest(400, "the body is not a JSON object")
     return data
@@ -138,13 +137,6 @@ def _integer(text: str) -> int:
     if digits > MAX_INTEGER_DIGITS:
         raise _NumberOutOfRange(f"an integer has more than {MAX_INTEGER_DIGITS} digits")
     return int(text)
-
-
-def _float(text: str) -> float:
-    value = float(text) if len(text) <= MAX_NUMBER_CHARACTERS else float("inf")
-    if value in (float("inf"), float("-inf")):
-        raise _NumberOutOfRange("a number is out of range")
-    return value
 
 
 def _exact_number(text: str) -> Decimal:
